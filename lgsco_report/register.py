@@ -1,0 +1,269 @@
+"""The register of English councils: who gets a letter in a given year.
+
+The register is a carried copy of mySociety's UK local authorities register
+(MIT licence, see ``data/councils_england.LICENSE``), cut down to English
+councils and the columns the letters need. Rules (domain.md): a council is in
+year Y's letters (year ending 31 March Y) when its start date is empty or on or
+before Y-03-31 and its end date is empty or on or after Y-03-31. The register
+writes end dates both as the last day and as the successor's first day; the
+rule handles both.
+
+Addressee details (chief executive's name and title) are not in the register;
+a user supplies them in an overrides CSV with columns
+``council, chief_executive_name, chief_executive_title``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import functools
+import re
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from .definitions import REGISTER_TYPE_TO_AUTHORITY_TYPE, year_end
+
+REGISTER_FILE = "councils_england.csv"
+
+#: Columns of every frame this module returns, in order.
+COUNCIL_COLUMNS: tuple[str, ...] = (
+    "authority_code",
+    "register_code",
+    "authority_name",
+    "short_name",
+    "authority_type",
+    "population",
+    "region",
+    "lat",
+    "long",
+    "former_codes",
+    "chief_executive_name",
+    "chief_executive_title",
+)
+
+OVERRIDE_COLUMNS = ("council", "chief_executive_name", "chief_executive_title")
+
+
+class UnknownCouncilError(ValueError):
+    """A council name or code that the register does not know (for that year)."""
+
+    def __init__(self, message: str, suggestions: list[str] | None = None):
+        super().__init__(message)
+        self.suggestions = suggestions or []
+
+
+class RegisterOverridesError(ValueError):
+    """A problem in the addressee overrides file, naming file, row and column."""
+
+
+def normalise_name(text: object) -> str:
+    """Case-, space- and punctuation-insensitive form used for every look-up."""
+    value = str(text).strip().lower().replace("&", " and ")
+    value = value.replace("\u2019", "'")
+    value = re.sub(r"[.,']", "", value)
+    return re.sub(r"\s+", " ", value).strip()
+
+
+@functools.lru_cache(maxsize=1)
+def _register_frame() -> pd.DataFrame:
+    with resources.files("lgsco_report.data").joinpath(REGISTER_FILE).open("r", encoding="utf-8") as fh:
+        raw = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    frame = pd.DataFrame(
+        {
+            "authority_code": raw["gss-code"],
+            "register_code": raw["local-authority-code"],
+            "authority_name": raw["official-name"],
+            "short_name": raw["nice-name"],
+            "authority_type": raw["local-authority-type"].map(REGISTER_TYPE_TO_AUTHORITY_TYPE),
+            "population": pd.to_numeric(raw["pop-2020"].replace("", None), errors="coerce"),
+            "region": raw["region"],
+            "lat": pd.to_numeric(raw["lat"].replace("", None), errors="coerce"),
+            "long": pd.to_numeric(raw["long"].replace("", None), errors="coerce"),
+            "former_codes": raw["former-gss-codes"].map(
+                lambda s: tuple(c.strip() for c in s.split(",") if c.strip())
+            ),
+            "chief_executive_name": None,
+            "chief_executive_title": None,
+            "start_date": pd.to_datetime(raw["start-date"].replace("", None)),
+            "end_date": pd.to_datetime(raw["end-date"].replace("", None)),
+            "replaced_by": raw["replaced-by"],
+            "alt_names": raw["alt-names"],
+        }
+    )
+    return frame.sort_values("authority_name", kind="stable").reset_index(drop=True)
+
+
+def all_councils() -> pd.DataFrame:
+    """Every English council the register knows, past and present (a copy)."""
+    return _register_frame().copy()
+
+
+def _exists_on(frame: pd.DataFrame, date: _dt.date) -> pd.Series:
+    day = pd.Timestamp(date)
+    return (frame["start_date"].isna() | (frame["start_date"] <= day)) & (
+        frame["end_date"].isna() | (frame["end_date"] >= day)
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _councils_for_year(year: int) -> pd.DataFrame:
+    frame = _register_frame()
+    in_year = frame[_exists_on(frame, year_end(year))]
+    return in_year.loc[:, list(COUNCIL_COLUMNS)].reset_index(drop=True)
+
+
+def councils_for_year(year: int, overrides: Path | str | None = None) -> pd.DataFrame:
+    """The councils in year ``year``'s letters (year ending 31 March ``year``).
+
+    One row per council, sorted by official name, with ``COUNCIL_COLUMNS``.
+    ``overrides`` is an optional CSV of addressee details (see module doc).
+    """
+    frame = _councils_for_year(int(year)).copy()
+    if overrides is not None:
+        frame = apply_overrides(frame, overrides)
+    return frame
+
+
+def council_existed(code: str, date: _dt.date) -> bool:
+    """Whether the council with GSS ``code`` existed on ``date``."""
+    frame = _register_frame()
+    rows = frame[frame["authority_code"] == code]
+    return bool(_exists_on(rows, date).any())
+
+
+@functools.lru_cache(maxsize=1)
+def _lookup_table() -> pd.DataFrame:
+    """(key, authority_code) pairs: every code and name a council is known by."""
+    frame = _register_frame()
+    pairs: list[tuple[str, str, int]] = []
+    # Priority: codes and official names first, then short names, then alt names,
+    # so that a short name shared with an older council resolves predictably.
+    for row in frame.itertuples(index=False):
+        code = row.authority_code
+        pairs.append((normalise_name(code), code, 0))
+        pairs.append((normalise_name(row.register_code), code, 0))
+        for former in row.former_codes:
+            pairs.append((normalise_name(former), code, 1))
+        pairs.append((normalise_name(row.authority_name), code, 0))
+        pairs.append((normalise_name(row.short_name), code, 2))
+        for alt in str(row.alt_names).split(","):
+            if alt.strip():
+                pairs.append((normalise_name(alt), code, 3))
+    table = pd.DataFrame(pairs, columns=["key", "authority_code", "priority"]).drop_duplicates()
+    return table
+
+
+def _candidates(query: str) -> list[str]:
+    table = _lookup_table()
+    hits = table[table["key"] == normalise_name(query)].sort_values("priority", kind="stable")
+    return list(dict.fromkeys(hits["authority_code"]))
+
+
+def _suggest(query: str, names: list[str], n: int = 3) -> list[str]:
+    by_key = {normalise_name(name): name for name in names}
+    close = difflib.get_close_matches(normalise_name(query), list(by_key), n=n, cutoff=0.6)
+    if not close:
+        # Fall back to containment so "Cannock" still suggests "Cannock Chase District Council".
+        key = normalise_name(query)
+        close = [k for k in by_key if key and key in k][:n]
+    return [by_key[k] for k in close]
+
+
+def suggest_councils(query: str, pool: pd.DataFrame | None = None, n: int = 3) -> list[str]:
+    """Official names of the councils whose official or short name is closest to ``query``."""
+    pool = _register_frame() if pool is None else pool
+    names = list(pool["authority_name"]) + list(pool["short_name"])
+    full = [
+        pool.loc[(pool["authority_name"] == s) | (pool["short_name"] == s), "authority_name"].iloc[0]
+        for s in _suggest(query, names, n=n)
+    ]
+    return list(dict.fromkeys(full))
+
+
+def find_council(query: str, year: int | None = None) -> pd.Series:
+    """Look a council up by GSS code, register code, official, short or alternative name.
+
+    Case- and spacing-insensitive. With ``year``, only councils in that year's
+    letters match; a council that existed at another time gets an error that
+    says when it existed. Unknown names raise ``UnknownCouncilError`` with the
+    closest suggestions.
+    """
+    frame = _register_frame()
+    codes = _candidates(query)
+    pool = frame if year is None else frame[_exists_on(frame, year_end(int(year)))]
+    matches = [code for code in codes if code in set(pool["authority_code"])]
+    if matches:
+        row = frame[frame["authority_code"] == matches[0]].iloc[0]
+        return row.loc[list(COUNCIL_COLUMNS)].copy()
+    if codes and year is not None:
+        row = frame[frame["authority_code"] == codes[0]].iloc[0]
+        span = _existence_span(row)
+        raise UnknownCouncilError(
+            f"{row['authority_name']} is not in the letters for the year ending 31 March {year}: "
+            f"the register has it {span}.",
+            suggestions=[row["authority_name"]],
+        )
+    full = suggest_councils(query, pool)
+    hint = f" Did you mean: {'; '.join(full)}?" if full else " Run `lgsco-report councils --year YEAR` to list them."
+    where = f" for the year ending 31 March {year}" if year is not None else ""
+    raise UnknownCouncilError(f"Unknown council {query!r}{where}.{hint}", suggestions=full)
+
+
+def _existence_span(row: pd.Series) -> str:
+    start = row["start_date"]
+    end = row["end_date"]
+    if pd.notna(start) and pd.notna(end):
+        return f"from {start:%d %B %Y} to {end:%d %B %Y}"
+    if pd.notna(end):
+        return f"until {end:%d %B %Y}"
+    if pd.notna(start):
+        return f"from {start:%d %B %Y}"
+    return "with no dates"
+
+
+def resolve_authority(values: pd.Series) -> pd.Series:
+    """Map each code-or-name to a GSS code (vectorised); NaN where unknown."""
+    table = _lookup_table().sort_values("priority", kind="stable").drop_duplicates("key")
+    mapping = pd.Series(table["authority_code"].to_numpy(), index=table["key"].to_numpy())
+    keys = values.astype(str).map(normalise_name)
+    unique = pd.Series(keys.unique())
+    resolved = unique.map(mapping)
+    return keys.map(pd.Series(resolved.to_numpy(), index=unique.to_numpy())).astype(object)
+
+
+def apply_overrides(frame: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+    """Fill addressee fields from an overrides CSV (``council`` is a code or name).
+
+    Errors name the file, row and column.
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment="#")
+    except FileNotFoundError:
+        raise RegisterOverridesError(f"{path}: overrides file not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise RegisterOverridesError(f"{path}: not a readable CSV file ({exc})") from None
+    missing = [c for c in OVERRIDE_COLUMNS if c not in raw.columns]
+    if missing:
+        raise RegisterOverridesError(
+            f"{path}, row 1: missing column(s) {', '.join(missing)}; expected header "
+            f"{','.join(OVERRIDE_COLUMNS)}"
+        )
+    frame = frame.copy()
+    for index, row in raw.iterrows():
+        codes = _candidates(row["council"])
+        if not codes:
+            suggestions = suggest_councils(row["council"])
+            hint = f" Did you mean: {'; '.join(suggestions)}?" if suggestions else ""
+            raise RegisterOverridesError(
+                f"{path}, row {index + 2}, column council: unknown council {row['council']!r}.{hint}"
+            )
+        selected = frame["authority_code"].isin(codes)
+        for column in ("chief_executive_name", "chief_executive_title"):
+            value = row[column].strip()
+            if value:
+                frame.loc[selected, column] = value
+    return frame

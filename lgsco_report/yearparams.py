@@ -1,0 +1,182 @@
+"""Year-specific facts for the letters, read from ``parameters/<year>.yaml``.
+
+Everything that changes from one year's letters to the next and is not a
+statistic lives in these files, not in code: the letter date, the date the
+figures are published, the signatory, and the facts of the year's outreach
+(seminars, training). A missing optional section simply leaves its paragraph
+out of the letter.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .definitions import parse_year
+
+
+class YearParametersError(ValueError):
+    """A parameters file that is missing, unreadable or incomplete; names the file and key."""
+
+
+@dataclass(frozen=True)
+class Seminars:
+    places: tuple[str, ...]
+    delegates: int
+    authorities: int
+
+
+@dataclass(frozen=True)
+class Training:
+    courses: int
+    people: int
+    courses_more_than_last_year: int | None = None
+
+
+@dataclass(frozen=True)
+class YearParameters:
+    year: int
+    letter_date: _dt.date
+    publication_date: _dt.date | None
+    signatory_name: str
+    signatory_titles: tuple[str, ...]
+    ombudsman_name: str = "Local Government and Social Care Ombudsman"
+    seminars: Seminars | None = None
+    training: Training | None = None
+    extra_paragraphs: tuple[str, ...] = field(default_factory=tuple)
+    source: Path | None = None
+
+
+def project_root() -> Path:
+    """The checkout the package runs from (the notebooks and parameters live there)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def default_parameters_file(year: int) -> Path:
+    """``<project>/parameters/<year>.yaml``; ``$LGSCO_REPORT_PARAMETERS`` may name another folder."""
+    folder = os.environ.get("LGSCO_REPORT_PARAMETERS")
+    base = Path(folder) if folder else project_root() / "parameters"
+    return base / f"{int(year)}.yaml"
+
+
+def _require(data: dict, key: str, path: Path, kind: type | tuple[type, ...]):
+    if key not in data or data[key] in (None, ""):
+        raise YearParametersError(f"{path}: missing key '{key}'; see parameters/2020.yaml for an example")
+    value = data[key]
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise YearParametersError(f"{path}: key '{key}' should be a {names}, not {value!r}")
+    return value
+
+
+def _date(data: dict, key: str, path: Path, required: bool) -> _dt.date | None:
+    value = data.get(key)
+    if value in (None, ""):
+        if required:
+            raise YearParametersError(f"{path}: missing key '{key}' (a date such as 2020-07-22)")
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise YearParametersError(f"{path}: key '{key}' should be a date written yyyy-mm-dd, not {value!r}") from None
+
+
+def _int(section: dict, key: str, where: str, path: Path, required: bool = True) -> int | None:
+    value = section.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise YearParametersError(f"{path}: key '{where}.{key}' should be a whole number, not {value!r}")
+    return value
+
+
+def load_year_parameters(year: int | str, path: Path | str | None = None) -> YearParameters:
+    """Read and check the parameters for ``year`` (default file: ``parameters/<year>.yaml``)."""
+    year = parse_year(year)
+    path = Path(path) if path else default_parameters_file(year)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise YearParametersError(
+            f"{path}: no parameters file for the year ending March {year}; copy parameters/2020.yaml "
+            f"to {path.name} and set that year's facts"
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise YearParametersError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise YearParametersError(f"{path}: expected a mapping of keys to values at the top level")
+
+    file_year = _require(data, "year", path, int)
+    if file_year != year:
+        raise YearParametersError(f"{path}: key 'year' is {file_year} but the letters are for {year}")
+    signatory = _require(data, "signatory", path, dict)
+    name = _require(signatory, "name", path, str)
+    titles = signatory.get("titles") or []
+    if isinstance(titles, str):
+        titles = [titles]
+    if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
+        raise YearParametersError(f"{path}: key 'signatory.titles' should be a list of lines")
+
+    seminars = None
+    if data.get("seminars"):
+        section = _require(data, "seminars", path, dict)
+        places = section.get("places") or []
+        if not isinstance(places, list) or not places or not all(isinstance(p, str) for p in places):
+            raise YearParametersError(f"{path}: key 'seminars.places' should be a list of place names")
+        seminars = Seminars(
+            places=tuple(places),
+            delegates=_int(section, "delegates", "seminars", path),
+            authorities=_int(section, "authorities", "seminars", path),
+        )
+    training = None
+    if data.get("training"):
+        section = _require(data, "training", path, dict)
+        training = Training(
+            courses=_int(section, "courses", "training", path),
+            people=_int(section, "people", "training", path),
+            courses_more_than_last_year=_int(
+                section, "courses_more_than_last_year", "training", path, required=False
+            ),
+        )
+    extra = data.get("extra_paragraphs") or []
+    if isinstance(extra, str):
+        extra = [extra]
+    if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
+        raise YearParametersError(f"{path}: key 'extra_paragraphs' should be a list of paragraphs")
+
+    return YearParameters(
+        year=year,
+        letter_date=_date(data, "letter_date", path, required=True),
+        publication_date=_date(data, "publication_date", path, required=False),
+        signatory_name=name,
+        signatory_titles=tuple(titles),
+        ombudsman_name=str(data.get("ombudsman_name") or YearParameters.ombudsman_name),
+        seminars=seminars,
+        training=training,
+        extra_paragraphs=tuple(extra),
+        source=path,
+    )
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,129 @@
+"""The council register: who gets a letter each year, and look-ups."""
+
+import subprocess
+import sys
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from lgsco_report import register
+from lgsco_report.definitions import AUTHORITY_TYPES
+
+
+def test_2020_has_343_councils_split_by_type():
+    frame = register.councils_for_year(2020)
+    assert len(frame) == 343
+    counts = Counter(frame["authority_type"])
+    assert [counts[t] for t in AUTHORITY_TYPES] == [26, 192, 36, 56, 33]
+
+
+def test_2024_has_317_councils():
+    assert len(register.councils_for_year(2024)) == 317
+
+
+def test_columns_and_unique_codes():
+    frame = register.councils_for_year(2021)
+    assert tuple(frame.columns) == register.COUNCIL_COLUMNS
+    assert frame["authority_code"].is_unique
+    assert frame["authority_code"].str.match(r"^E0[6-9]\d{6}$|^E10\d{6}$").all()
+    assert set(frame["authority_type"]) == set(AUTHORITY_TYPES)
+
+
+def test_isles_of_scilly_is_unitary_and_city_of_london_is_london_borough():
+    frame = register.councils_for_year(2020).set_index("authority_name")
+    assert frame.loc["Council of the Isles of Scilly", "authority_type"] == "Unitary Council"
+    assert frame.loc["City of London Corporation", "authority_type"] == "London Borough"
+
+
+def test_end_date_written_as_last_day_or_successors_first_day():
+    # Aylesbury Vale ends 2020-03-31 (last day): in 2020, out of 2021.
+    names_2020 = set(register.councils_for_year(2020)["authority_name"])
+    names_2021 = set(register.councils_for_year(2021)["authority_name"])
+    assert "Aylesbury Vale District Council" in names_2020
+    assert "Aylesbury Vale District Council" not in names_2021
+    assert "Buckinghamshire Council" in names_2021 and "Buckinghamshire Council" not in names_2020
+    # Corby ends 2021-04-01 (successor's first day): in 2021, out of 2022.
+    assert "Corby Borough Council" in names_2021
+    assert "Corby Borough Council" not in set(register.councils_for_year(2022)["authority_name"])
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["E07000192", "e07000192", "CAN", "Cannock Chase District Council", "  cannock   CHASE district council ", "Cannock Chase"],
+)
+def test_find_council_by_code_or_name(query):
+    assert register.find_council(query, 2020)["authority_name"] == "Cannock Chase District Council"
+
+
+def test_unknown_council_suggests_closest():
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council("Canock Chase Distrct Council", 2020)
+    assert "Cannock Chase District Council" in info.value.suggestions
+    assert "Did you mean" in str(info.value)
+
+
+def test_council_outside_year_says_when_it_existed():
+    with pytest.raises(register.UnknownCouncilError, match="until 31 March 2020"):
+        register.find_council("Aylesbury Vale District Council", 2022)
+
+
+def test_resolve_authority_vectorised():
+    values = pd.Series(["City of Westminster", "E07000192", "nowhere", "cannock chase"])
+    resolved = register.resolve_authority(values)
+    assert resolved.iloc[0] == "E09000033"
+    assert resolved.iloc[1] == "E07000192"
+    assert pd.isna(resolved.iloc[2])
+    assert resolved.iloc[3] == "E07000192"
+
+
+def test_overrides_fill_addressee(tmp_path):
+    path = tmp_path / "addressees.csv"
+    path.write_text("council,chief_executive_name,chief_executive_title\nE07000192,Ms Example,Chief Executive\n")
+    frame = register.councils_for_year(2020, overrides=path).set_index("authority_code")
+    assert frame.loc["E07000192", "chief_executive_name"] == "Ms Example"
+    assert frame.loc["E07000192", "chief_executive_title"] == "Chief Executive"
+    assert frame["chief_executive_name"].notna().sum() == 1
+
+
+def test_overrides_unknown_council_names_row_and_column(tmp_path):
+    path = tmp_path / "addressees.csv"
+    path.write_text("council,chief_executive_name,chief_executive_title\nCanock Chase,Ms X,CEO\n")
+    with pytest.raises(register.RegisterOverridesError) as info:
+        register.councils_for_year(2020, overrides=path)
+    message = str(info.value)
+    assert str(path) in message and "row 2" in message and "column council" in message
+    assert "Cannock Chase District Council" in message
+
+
+def test_overrides_missing_column(tmp_path):
+    path = tmp_path / "addressees.csv"
+    path.write_text("council,name\nE07000192,Ms X\n")
+    with pytest.raises(register.RegisterOverridesError, match="chief_executive_name"):
+        register.councils_for_year(2020, overrides=path)
+
+
+def test_register_carries_licence_notice():
+    from importlib import resources
+
+    notice = resources.files("lgsco_report.data").joinpath("councils_england.LICENSE").read_text()
+    assert "mySociety" in notice and "MIT" in notice
+
+
+def test_cli_councils_csv_and_table():
+    out = subprocess.run(
+        [sys.executable, "-m", "lgsco_report", "councils", "--year", "2019-20", "--format", "csv"],
+        capture_output=True, text=True, check=True,
+    )
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "authority_code,authority_name,short_name,authority_type,population"
+    assert len(lines) == 344
+    table = subprocess.run(
+        [sys.executable, "-m", "lgsco_report", "councils", "--year", "2024"],
+        capture_output=True, text=True, check=True,
+    )
+    assert "317 councils" in table.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "lgsco_report", "councils", "--year", "twenty"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
