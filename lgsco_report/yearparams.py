@@ -49,6 +49,8 @@ class YearParameters:
     seminars: Seminars | None = None
     training: Training | None = None
     extra_paragraphs: tuple[str, ...] = field(default_factory=tuple)
+    #: An office's replacement letter template, relative to the parameters file.
+    letter_template: str | None = None
     source: Path | None = None
 
 
@@ -165,6 +167,7 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
         seminars=seminars,
         training=training,
         extra_paragraphs=tuple(extra),
+        letter_template=str(data["letter_template"]) if data.get("letter_template") else None,
         source=path,
     )
 

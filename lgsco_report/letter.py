@@ -1,0 +1,418 @@
+"""The annual review letter: its inputs, its figures and its wording.
+
+``prepare_letter`` checks the notebook's parameters and gathers everything a
+letter needs; the returned :class:`Letter` renders each section of the letter
+from one editable Jinja2 template (``templates/letter/letter.html.j2``, or the
+file named by ``letter_template`` in the year's parameters). Every figure the
+template prints is taken from :mod:`lgsco_report.stats` here, as counts or as
+ready-rounded strings; the template only chooses words.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from . import __version__, charts, register, stats
+from .definitions import (
+    ADVICE_GIVEN,
+    AUTHORITY_TYPES,
+    CATEGORIES,
+    CLOSED_AFTER_INITIAL_ENQUIRIES,
+    INCOMPLETE_INVALID,
+    NOT_UPHELD,
+    REFERRED_BACK,
+    SAMPLE_BANNER,
+    UPHELD,
+    parse_year,
+    snake_case,
+    year_end,
+    year_label,
+    year_start,
+)
+from .yearparams import YearParameters, load_year_parameters, project_root
+
+DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "letter"
+TEMPLATE_NAME = "letter.html.j2"
+
+#: Sections of the template, in letter order.
+SECTIONS = ("banner", "heading", "key_statistics", "tables", "closing", "notes")
+
+#: Decision table rows: (label printed, statistics column).
+DECISION_ROWS = (
+    (UPHELD, "upheld"),
+    (NOT_UPHELD, "not_upheld"),
+    (ADVICE_GIVEN, "advice_given"),
+    (CLOSED_AFTER_INITIAL_ENQUIRIES, "closed_after_initial_enquiries"),
+    (INCOMPLETE_INVALID, "incomplete_invalid"),
+    (REFERRED_BACK, "referred_back"),
+)
+
+AVERAGE_METHOD_TEXT = {
+    "pooled": (
+        "Each average for similar authorities is a pooled rate: the cases counted for all "
+        "councils of the same type in the year added together, divided by all their "
+        "detailed investigations (or upheld cases, compliance outcomes or residents)."
+    ),
+    "mean": (
+        "Each average for similar authorities is the mean of the rates of the councils of "
+        "the same type in the year; councils with no cases to base a rate on are left out."
+    ),
+}
+
+
+class LetterInputError(ValueError):
+    """A parameter the letter cannot be made from; the message says what to change.
+
+    In a notebook IPython shows only the message (``_render_traceback_``), so the
+    analyst sees one clear line, not a stack of library frames.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[31mLetterInputError\x1b[0m: {self}"]
+
+
+class DocumentMetadata(dict):
+    """The exported document's title, author, subject and language.
+
+    Displayed as its own output under ``DOCUMENT_MIMETYPE`` so the exporters can
+    set the HTML head and PDF metadata; it shows nothing in JupyterLab.
+    """
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {DOCUMENT_MIMETYPE: dict(self), "text/plain": ""}
+
+
+class HTMLFragment(str):
+    """Already-escaped HTML from the template, displayed as HTML in notebooks."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def _count(value: Any) -> str:
+    """A count with thousands separators; counts are whole numbers of cases."""
+    return f"{int(value):,}"
+
+
+def _longdate(value: _dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _join_places(places: tuple[str, ...]) -> str:
+    places = list(places)
+    return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(template_dir: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        autoescape=True,  # every value is data: escaped unless the template says otherwise
+        undefined=jinja2.StrictUndefined,  # a misspelt name in an office's template fails loudly
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["count"] = _count
+    env.filters["longdate"] = _longdate
+    env.filters["join_places"] = _join_places
+    return env
+
+
+def load_template(path: Path | None = None) -> jinja2.Template:
+    """The letter template: the package's, or an office's replacement file."""
+    path = Path(path) if path else TEMPLATE_DIR / TEMPLATE_NAME
+    if not path.is_file():
+        raise LetterInputError(f"letter template {path} not found; fix 'letter_template' in the parameters file")
+    return _environment(str(path.parent.resolve())).get_template(path.name)
+
+
+def _plural_type(authority_type: str) -> str:
+    return authority_type[:-1] + "ies" if authority_type.endswith("y") else authority_type + "s"
+
+
+@functools.lru_cache(maxsize=4)
+def _statistics_for(data_dir: str, average_method: str, fingerprint: tuple) -> stats.Statistics:
+    # Keyed on the files' sizes and times, so an analyst who edits the data and
+    # reruns the notebook gets fresh figures, while a rerun without edits is instant.
+    from .cases import load_cases
+
+    return stats.compute_statistics(load_cases(Path(data_dir)), average_method=average_method)
+
+
+def _fingerprint(folder: Path) -> tuple:
+    entries = []
+    for path in sorted(folder.glob("*")):
+        if path.is_file():
+            info = path.stat()
+            entries.append((path.name, info.st_size, info.st_mtime_ns))
+    return tuple(entries)
+
+
+def load_statistics(data_dir: str | Path = "", stats_file: str | Path = "", average_method: str = "pooled") -> stats.Statistics:
+    """The statistics for the letters: from the batch's cache file, or computed from the data."""
+    if stats_file:
+        path = Path(stats_file)
+        if not path.is_file():
+            raise LetterInputError(f"statistics file {path} not found; leave stats_file empty to compute from the data")
+        result = stats.Statistics.load(path)
+        if result.average_method != average_method:
+            raise LetterInputError(
+                f"statistics file {path} was computed with average_method={result.average_method!r}, "
+                f"not {average_method!r}"
+            )
+        return result
+    if average_method not in AVERAGE_METHOD_TEXT:
+        raise LetterInputError(f"average_method must be 'pooled' or 'mean', not {average_method!r}")
+    if data_dir:
+        folder = Path(data_dir).expanduser()
+        if not folder.is_dir():
+            raise LetterInputError(f"data folder {folder} not found; leave data_dir empty to use the sample data")
+    else:
+        from .sample import ensure_sample_data
+
+        folder = ensure_sample_data()
+    folder = folder.resolve()
+    return _statistics_for(str(folder), average_method, _fingerprint(folder))
+
+
+@dataclass
+class Letter:
+    """One council's letter for one year: its context and its rendered sections."""
+
+    context: dict[str, Any]
+    template: jinja2.Template
+    figures: pd.Series
+    trend: pd.DataFrame
+    metadata: DocumentMetadata
+    _charts: dict[str, Any] = field(default_factory=dict, repr=False)  # rendered once per letter
+
+    def section(self, name: str) -> HTMLFragment:
+        """One section of the letter as HTML (see ``SECTIONS``)."""
+        if name not in self.template.blocks:
+            raise KeyError(f"the letter template has no section {name!r}; it has {', '.join(self.template.blocks)}")
+        context = self.template.new_context({**self.context, **self._macros()})
+        return HTMLFragment("".join(self.template.blocks[name](context)).strip())
+
+    def _macros(self) -> dict[str, Any]:
+        # Top-level macros of the template are not visible to a block rendered on
+        # its own; take them from the template's module once per letter.
+        if "macros" not in self._charts:
+            module = self.template.make_module(self.context)
+            self._charts["macros"] = {
+                k: v for k, v in vars(module).items() if isinstance(v, jinja2.runtime.Macro)
+            }
+        return self._charts["macros"]
+
+    def key_rates_chart(self) -> charts.Chart:
+        """The council against the average for similar councils on the key rates."""
+        if "key_rates" not in self._charts:
+            f = self.figures
+            self._charts["key_rates"] = charts.key_rates_chart(
+                self.context["council_name"],
+                {
+                    "Uphold rate": (f["upheld_rate"], f["type_avg_upheld_rate"]),
+                    "Compliance rate": (f["compliance_rate"], f["type_avg_compliance_rate"]),
+                    "Satisfactory remedy rate": (f["satisfactory_remedy_rate"], f["type_avg_satisfactory_remedy_rate"]),
+                },
+                comparison_label=f"similar authorities ({self.context['type_plural']})",
+                caption=(
+                    f"Figure 1. {self.context['council_name']}'s key rates for {self.context['year_label']} "
+                    f"beside the average for {self.context['type_plural']}."
+                ),
+            )
+        return self._charts["key_rates"]
+
+    def trend_chart(self) -> charts.Chart:
+        """The council's uphold rate and detailed investigations over up to five years."""
+        if "trend" not in self._charts:
+            first, last = int(self.trend["year"].min()), int(self.trend["year"].max())
+            span = year_label(last) if first == last else f"{year_label(first)} to {year_label(last)}"
+            self._charts["trend"] = charts.trend_chart(
+                self.context["council_name"],
+                self.trend,
+                comparison_label=f"similar authorities ({self.context['type_plural']})",
+                caption=f"Figure 2. Uphold rate and detailed investigations for {self.context['council_name']}, {span}.",
+            )
+        return self._charts["trend"]
+
+    def to_html(self) -> str:
+        """The whole letter as one HTML fragment (sections and charts in order)."""
+        parts = [self.section("banner"), self.section("heading"), self.section("key_statistics"),
+                 self.key_rates_chart().to_html(), self.section("tables"), self.trend_chart().to_html(),
+                 self.section("closing"), self.section("notes")]
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _resolve_file(value: str | Path, default: Path) -> Path:
+    return Path(value).expanduser() if value else default
+
+
+def prepare_letter(
+    council: str,
+    year: int | str,
+    data_dir: str | Path = "",
+    params_file: str | Path = "",
+    stats_file: str | Path = "",
+    overrides_file: str | Path = "",
+    average_method: str = "pooled",
+    generated_at: str = "",
+) -> Letter:
+    """Check the parameters and gather one council's letter for one year.
+
+    ``council`` is a GSS code or a name; ``year`` the year ending March (2020 or
+    "2019-20"); empty strings mean the defaults (sample data, ``parameters/<year>.yaml``,
+    statistics computed from the data, ``parameters/addressees.csv`` if present, now).
+    Raises :class:`LetterInputError` with one clear message for anything wrong.
+    """
+    if not str(council or "").strip():
+        raise LetterInputError("parameter 'council' is empty: give a council's name or GSS code")
+    try:
+        year = parse_year(year)
+    except ValueError as exc:
+        raise LetterInputError(f"parameter 'year': {exc}") from None
+    try:
+        year_params = load_year_parameters(year, params_file or None)
+    except ValueError as exc:
+        raise LetterInputError(str(exc)) from None
+    statistics = load_statistics(data_dir, stats_file, average_method)
+    if year not in statistics.years:
+        available = ", ".join(year_label(y) for y in statistics.years) or "none"
+        raise LetterInputError(
+            f"the data has no cases for the year ending 31 March {year}; years in the data: {available}"
+        )
+    try:
+        row = register.find_council(str(council), year)
+    except register.UnknownCouncilError as exc:
+        raise LetterInputError(str(exc)) from None
+    code = row["authority_code"]
+    overrides = _resolve_file(overrides_file, project_root() / "parameters" / "addressees.csv")
+    addressee_name = addressee_title = None
+    if overrides_file or overrides.is_file():
+        try:
+            frame = register.councils_for_year(year, overrides=overrides)
+        except ValueError as exc:
+            raise LetterInputError(str(exc)) from None
+        chosen = frame[frame["authority_code"] == code].iloc[0]
+        addressee_name, addressee_title = chosen["chief_executive_name"], chosen["chief_executive_title"]
+    figures = statistics.council(code, year)
+    trend = statistics.trend(code, year, n=5)
+    generated = generated_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    context = letter_context(
+        figures, year_params, statistics,
+        addressee_name=addressee_name, addressee_title=addressee_title, generated_at=generated,
+    )
+    template_path = year_params_template(year_params)
+    metadata = DocumentMetadata(
+        title=f"Annual Review letter {year}: {figures['authority_name']}",
+        author=year_params.ombudsman_name,
+        subject=(
+            f"Complaint statistics for {figures['authority_name']}, year ending 31 March {year}"
+            + (f" ({SAMPLE_BANNER})" if statistics.is_sample else "")
+        ),
+        lang="en-GB",
+        council=str(figures["authority_name"]),
+        is_sample=bool(statistics.is_sample),
+        kind="letter",
+        year=year,
+        generated_at=generated,
+    )
+    return Letter(context=context, template=load_template(template_path), figures=figures, trend=trend, metadata=metadata)
+
+
+def year_params_template(year_params: YearParameters) -> Path | None:
+    """The office's replacement template named in the parameters file, if any."""
+    name = getattr(year_params, "letter_template", None)
+    if not name:
+        return None
+    base = year_params.source.parent if year_params.source else Path.cwd()
+    return (base / name).resolve()
+
+
+def _none_if_missing(value: Any) -> Any:
+    return None if stats._is_missing(value) else value
+
+
+def letter_context(
+    figures: pd.Series,
+    year_params: YearParameters,
+    statistics: stats.Statistics,
+    addressee_name: str | None = None,
+    addressee_title: str | None = None,
+    generated_at: str = "",
+) -> dict[str, Any]:
+    """Everything the template prints, as counts and ready-rounded strings."""
+    year = int(figures["year"])
+    authority_type = figures["authority_type"]
+    count = lambda column: int(figures[column])  # noqa: E731 - a short local reader
+    investigations = count("detailed_investigations")
+    upheld = count("upheld")
+    compliance_outcomes = count("compliance_outcomes")
+    complied_total = count("complied") + count("complied_late")
+    categories = list(getattr(statistics, "categories", CATEGORIES))
+    name = str(figures["authority_name"])
+    return {
+        "is_sample": bool(statistics.is_sample),
+        "sample_banner": SAMPLE_BANNER,
+        "ombudsman_name": year_params.ombudsman_name,
+        "letter_date": year_params.letter_date,
+        "publication_date": year_params.publication_date,
+        "addressee_name": _none_if_missing(addressee_name),
+        "addressee_title": _none_if_missing(addressee_title) or "The Chief Executive",
+        "salutation_name": _none_if_missing(addressee_name) or "Chief Executive",
+        "council_name": name,
+        "council_code": str(figures["authority_code"]),
+        "year": year,
+        "year_label": year_label(year),
+        "period_start": year_start(year),
+        "period_end": year_end(year),
+        "extra_paragraphs": list(year_params.extra_paragraphs),
+        "authority_type": authority_type,
+        "type_plural": _plural_type(authority_type),
+        "type_list": ", ".join(_plural_type(t) for t in AUTHORITY_TYPES[:-1]) + " and " + _plural_type(AUTHORITY_TYPES[-1]),
+        "investigations": investigations,
+        "upheld": upheld,
+        "uphold_pct": stats.percent_of(upheld, investigations),
+        "type_avg_uphold_pct": stats.percent(figures["type_avg_upheld_rate"]),
+        "satisfactory_remedies": count("satisfactory_remedies"),
+        "remedy_pct": stats.percent_of(count("satisfactory_remedies"), upheld),
+        "type_avg_remedy_pct": stats.percent(figures["type_avg_satisfactory_remedy_rate"]),
+        "compliance_outcomes": compliance_outcomes,
+        "complied_total": complied_total,
+        "complied_late": count("complied_late"),
+        "not_complied": count("not_complied"),
+        "compliance_pct": stats.percent_of(complied_total, compliance_outcomes),
+        "type_avg_compliance_pct": stats.percent(figures["type_avg_compliance_rate"]),
+        "population": None if stats._is_missing(figures["population"]) else int(figures["population"]),
+        "upheld_per_100k": stats.per_100k_text(figures["upheld_per_100k"]),
+        "type_avg_upheld_per_100k": stats.per_100k_text(figures["type_avg_upheld_per_100k"]),
+        "received_rows": [
+            {"label": category, "count": count(f"received_{snake_case(category)}")} for category in categories
+        ],
+        "received_total": count("received_total"),
+        "decision_rows": [{"label": label, "count": count(column)} for label, column in DECISION_ROWS],
+        "decisions_total": count("decisions_total"),
+        "average_method_text": AVERAGE_METHOD_TEXT[statistics.average_method],
+        "sources": [
+            {"table": s.get("table", ""), "name": Path(s.get("path", "")).name, "sha256": s.get("sha256", "")}
+            for s in statistics.sources
+        ],
+        "package_version": __version__,
+        "generated_at": generated_at,
+        "signatory_name": year_params.signatory_name,
+        "signatory_titles": list(year_params.signatory_titles),
+        "seminars": year_params.seminars,
+        "training": year_params.training,
+    }

@@ -1,0 +1,55 @@
+"""Year-specific parameters: the shipped files load, mistakes are named."""
+
+import datetime as dt
+
+import pytest
+
+from lgsco_report.yearparams import YearParametersError, default_parameters_file, load_year_parameters
+
+
+@pytest.mark.parametrize("year", range(2019, 2025))
+def test_every_sample_year_has_a_parameters_file(year):
+    params = load_year_parameters(year)
+    assert params.year == year
+    assert params.letter_date.year == year
+    assert params.signatory_name
+
+
+def test_2020_carries_the_seed_letters_facts():
+    params = load_year_parameters("2019-20")
+    assert params.letter_date == dt.date(2020, 7, 22)
+    assert params.publication_date == dt.date(2020, 7, 29)
+    assert params.signatory_name == "Michael King"
+    assert params.seminars.places == ("London", "Bristol", "Leeds", "Birmingham")
+    assert (params.seminars.delegates, params.seminars.authorities) == (178, 143)
+    assert (params.training.courses, params.training.courses_more_than_last_year) == (118, 47)
+
+
+def test_missing_file_says_how_to_fix(tmp_path):
+    with pytest.raises(YearParametersError, match="copy parameters/2020.yaml"):
+        load_year_parameters(2020, tmp_path / "2020.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("year: 2020\nsignatory: {name: A}\n", "missing key 'letter_date'"),
+        ("year: 2021\nletter_date: 2020-07-01\nsignatory: {name: A}\n", "letters are for 2020"),
+        ("year: 2020\nletter_date: 22/07/2020\nsignatory: {name: A}\n", "yyyy-mm-dd"),
+        ("year: 2020\nletter_date: 2020-07-22\n", "missing key 'signatory'"),
+        ("year: 2020\nletter_date: 2020-07-22\nsignatory: {name: A}\ntraining: {courses: lots, people: 3}\n", "training.courses"),
+        ("year: [2020\n", "not valid YAML"),
+        ("- just a list\n", "mapping"),
+    ],
+)
+def test_mistakes_name_file_and_key(tmp_path, text, message):
+    path = tmp_path / "2020.yaml"
+    path.write_text(text)
+    with pytest.raises(YearParametersError) as info:
+        load_year_parameters(2020, path)
+    assert str(path) in str(info.value) and message in str(info.value)
+
+
+def test_parameters_folder_can_be_moved(tmp_path, monkeypatch):
+    monkeypatch.setenv("LGSCO_REPORT_PARAMETERS", str(tmp_path))
+    assert default_parameters_file(2021) == tmp_path / "2021.yaml"
