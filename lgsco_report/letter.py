@@ -342,7 +342,7 @@ def year_params_template(year_params: YearParameters) -> Path | None:
 
 
 def _none_if_missing(value: Any) -> Any:
-    return None if stats._is_missing(value) else value
+    return None if stats.is_missing(value) else value
 
 
 def letter_context(
@@ -395,7 +395,7 @@ def letter_context(
         "not_complied": count("not_complied"),
         "compliance_pct": stats.percent_of(complied_total, compliance_outcomes),
         "type_avg_compliance_pct": stats.percent(figures["type_avg_compliance_rate"]),
-        "population": None if stats._is_missing(figures["population"]) else int(figures["population"]),
+        "population": None if stats.is_missing(figures["population"]) else int(figures["population"]),
         "upheld_per_100k": stats.per_100k_text(figures["upheld_per_100k"]),
         "type_avg_upheld_per_100k": stats.per_100k_text(figures["type_avg_upheld_per_100k"]),
         "received_rows": [

@@ -1,0 +1,30 @@
+"""`make bench`: run every benchmark in this folder, one after another, in one run.
+
+Each script prints its own measured figures beside its target. Benchmarks are
+never unit tests: the machines are shared and timings are noisy.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = ["bench_stats.py", "bench_export.py", "bench_batch.py"]
+
+
+def main(argv: list[str]) -> int:
+    failures = 0
+    for name in ORDER:
+        script = HERE / name
+        if not script.exists():
+            continue
+        print(f"== {name}", flush=True)
+        result = subprocess.run([sys.executable, str(script), *argv], cwd=HERE.parent)
+        failures += result.returncode != 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

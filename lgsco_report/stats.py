@@ -1,0 +1,740 @@
+"""Every figure a letter prints, for every council of every year, in one pass.
+
+``compute_statistics`` turns the three validated case tables (``cases.CaseData``)
+and the council register into per-council, per-type and national tables. The
+work is done with pandas group-bys over all councils and years at once, so a
+batch of ~340 letters computes its figures once and looks them up.
+
+Definitions (domain.md; these are what the letters and the published table mean)
+-------------------------------------------------------------------------------
+Year
+    The year ending 31 March Y (``definitions.financial_year``). A row belongs to
+    the year its own date falls in: received cases by ``received_date``,
+    decisions by ``decision_date``, compliance outcomes by ``compliance_date``.
+    So a complaint received in one year and decided in the next is counted as
+    received in the first and decided in the second.
+Councils
+    Every council in the register for year Y (``register.councils_for_year``)
+    gets one row, with zeros and missing rates when it had no cases, so every
+    council gets a letter.
+Received
+    Complaints and enquiries received: ``received_total`` and one
+    ``received_<category>`` count per category (``definitions.CATEGORIES`` order).
+Decisions
+    One count per decision outcome; ``detailed_investigations`` = upheld + not
+    upheld; ``decisions_total`` = all outcomes.
+Uphold rate
+    ``upheld / detailed_investigations``.
+Satisfactory remedy rate
+    ``satisfactory_remedies / upheld``, where ``satisfactory_remedies`` counts
+    upheld decisions with ``remedy_by_authority`` true (a remedy flag on a
+    decision that was not upheld is not counted: the denominator is upheld cases).
+Compliance rate
+    ``(complied + complied_late) / compliance_outcomes``. ``complied`` is on-time
+    compliance only; the late count is kept in ``complied_late``.
+Upheld per 100,000 residents
+    ``upheld / population * 100000``; missing when the register has no
+    population for the council.
+Missing rates
+    A rate whose denominator is zero (or an unknown population) is NaN, never 0
+    and never an error. The letters say so in words (``percent`` returns None).
+Average for similar authorities (``type_avg_*``)
+    For each of the four rates, the average over the councils of the same
+    ``authority_type`` in the same year. ``average_method="pooled"`` (default):
+    sum of numerators / sum of denominators over those councils (for the
+    per-100,000 figure only councils with a known population take part).
+    ``average_method="mean"``: the plain mean of the council rates, leaving out
+    councils whose rate is missing (zero denominator or unknown population).
+    Either way a type with no usable council has a missing average.
+Cases outside the register
+    A case whose authority is not in that year's register (an unknown code, or
+    a council that did not exist that year) is not dropped silently: it is
+    counted in ``Statistics.unassigned`` (year, table, authority_code, count) and
+    in the ``unassigned_*`` columns of ``Statistics.national``, and left out of
+    the council rows.
+National and type totals
+    ``Statistics.national`` (one row per year) and ``Statistics.types`` (one row
+    per year and authority type) are sums of the council rows, so they always
+    reconcile with the published table; their rates are the pooled rates of those
+    totals. ``Statistics.types`` also carries the ``type_avg_*`` columns the
+    letters print, so there is one source for the comparison figures.
+
+The rates are unrounded fractions (0-1) in every table; ``percent`` /
+``percent_of`` / ``per_100k_text`` round for display (half up, exactly).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .definitions import (
+    ADVICE_GIVEN,
+    AUTHORITY_TYPES,
+    CATEGORIES,
+    CLOSED_AFTER_INITIAL_ENQUIRIES,
+    COMPLIANCE_OUTCOMES,
+    COMPLIED,
+    COMPLIED_LATE,
+    DECISION_OUTCOMES,
+    INCOMPLETE_INVALID,
+    NOT_COMPLIED,
+    NOT_UPHELD,
+    REFERRED_BACK,
+    UPHELD,
+    financial_year,
+    parse_year,
+    snake_case,
+)
+
+__all__ = [
+    "AVERAGE_METHODS",
+    "RATE_COLUMNS",
+    "Statistics",
+    "compute_statistics",
+    "is_missing",
+    "per_100k_text",
+    "percent",
+    "percent_of",
+    "published_columns",
+    "published_table",
+    "write_published_table",
+]
+
+#: ``"pooled"`` (sum of numerators / sum of denominators) or ``"mean"`` of council rates.
+AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
+
+#: Decision outcome label -> published column name (fixed by the published table).
+DECISION_COLUMNS: dict[str, str] = {
+    UPHELD: "upheld",
+    NOT_UPHELD: "not_upheld",
+    ADVICE_GIVEN: "advice_given",
+    CLOSED_AFTER_INITIAL_ENQUIRIES: "closed_after_initial_enquiries",
+    INCOMPLETE_INVALID: "incomplete_invalid",
+    REFERRED_BACK: "referred_back",
+}
+
+#: Compliance outcome label -> column name.
+COMPLIANCE_COLUMNS: dict[str, str] = {
+    COMPLIED: "complied",
+    COMPLIED_LATE: "complied_late",
+    NOT_COMPLIED: "not_complied",
+}
+
+#: The four rates compared with similar authorities, in letter order.
+RATE_COLUMNS: tuple[str, ...] = (
+    "upheld_rate",
+    "satisfactory_remedy_rate",
+    "compliance_rate",
+    "upheld_per_100k",
+)
+
+PER_100K = 100_000
+
+#: Extra columns of ``Statistics.councils`` beyond the published table.
+COUNCIL_EXTRA_COLUMNS: tuple[str, ...] = ("short_name", "region", "lat", "long")
+
+_REQUIRED_REGISTER_COLUMNS = ("authority_code", "authority_name", "authority_type", "population")
+_TABLES = ("received", "decided", "compliance")
+_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "received": ("authority_code", "received_date", "category"),
+    "decided": ("authority_code", "decision_date", "outcome", "remedy_by_authority"),
+    "compliance": ("authority_code", "compliance_date", "outcome"),
+}
+_DATE_COLUMN = {"received": "received_date", "decided": "decision_date", "compliance": "compliance_date"}
+_SAVE_FORMAT = 1
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def received_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
+    """``received_<snake_case(category)>`` for each category, in the given order."""
+    return [f"received_{snake_case(category)}" for category in categories]
+
+
+def count_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
+    """Every integer count column of the council, type and national tables."""
+    return [
+        "received_total",
+        *received_columns(categories),
+        "decisions_total",
+        *DECISION_COLUMNS.values(),
+        "detailed_investigations",
+        "satisfactory_remedies",
+        "compliance_outcomes",
+        *COMPLIANCE_COLUMNS.values(),
+    ]
+
+
+def published_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
+    """The published table's columns, in the published order."""
+    return [
+        "authority_code",
+        "authority_name",
+        "authority_type",
+        "year",
+        "received_total",
+        *received_columns(categories),
+        "decisions_total",
+        "upheld",
+        "not_upheld",
+        "detailed_investigations",
+        "advice_given",
+        "closed_after_initial_enquiries",
+        "incomplete_invalid",
+        "referred_back",
+        "upheld_rate",
+        "type_avg_upheld_rate",
+        "satisfactory_remedies",
+        "satisfactory_remedy_rate",
+        "type_avg_satisfactory_remedy_rate",
+        "compliance_outcomes",
+        "complied",
+        "complied_late",
+        "not_complied",
+        "compliance_rate",
+        "type_avg_compliance_rate",
+        "population",
+        "upheld_per_100k",
+        "type_avg_upheld_per_100k",
+    ]
+
+
+def _summary_columns(categories: Sequence[str], key_columns: list[str]) -> list[str]:
+    """Columns of ``Statistics.types`` / ``Statistics.national`` (before extras)."""
+    return [
+        *key_columns,
+        "councils",
+        *count_columns(categories),
+        "population",
+        "councils_without_population",
+        *RATE_COLUMNS,
+    ]
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(eq=False)
+class Statistics:
+    """All figures for all councils and years; see the module docstring for definitions.
+
+    ``councils``: one row per (council, year), published-table columns plus
+    ``short_name``, ``region``, ``lat``, ``long``; sorted by year, then register
+    order (official name). ``types``: one row per (year, authority_type) with
+    totals, pooled rates and the ``type_avg_*`` figures the letters print.
+    ``national``: one row per year, with the ``unassigned_*`` counts beside the
+    totals. ``unassigned``: cases outside that year's register.
+    """
+
+    councils: pd.DataFrame
+    types: pd.DataFrame
+    national: pd.DataFrame
+    unassigned: pd.DataFrame
+    average_method: str = "pooled"
+    categories: tuple[str, ...] = CATEGORIES
+    is_sample: bool = False
+    sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def years(self) -> list[int]:
+        """Years (ending 31 March) covered, ascending."""
+        return [int(y) for y in self.national["year"]]
+
+    def council(self, code: str, year: int | str) -> pd.Series:
+        """The row for council ``code`` (GSS) in ``year``; KeyError naming both if absent."""
+        year = parse_year(year)
+        rows = self.councils[(self.councils["year"] == year) & (self.councils["authority_code"] == code)]
+        if rows.empty:
+            raise KeyError(
+                f"no statistics for council {code!r} in the year ending 31 March {year}; "
+                f"years available: {', '.join(map(str, self.years)) or 'none'}"
+            )
+        return rows.iloc[0].copy()
+
+    def type_row(self, authority_type: str, year: int | str) -> pd.Series:
+        """The ``types`` row for one authority type and year (KeyError if absent)."""
+        year = parse_year(year)
+        rows = self.types[(self.types["year"] == year) & (self.types["authority_type"] == authority_type)]
+        if rows.empty:
+            raise KeyError(f"no {authority_type!r} councils in the year ending 31 March {year}")
+        return rows.iloc[0].copy()
+
+    def trend(self, code: str, year: int | str, n: int = 5) -> pd.DataFrame:
+        """The council's rows for up to ``n`` years ending ``year``, oldest first.
+
+        Years in which the council was not in the register (not yet created, or
+        abolished) have no row and are skipped rather than shown as zeros.
+        """
+        year = parse_year(year)
+        if n < 1:
+            raise ValueError(f"trend length n must be at least 1, got {n}")
+        frame = self.councils
+        selected = (frame["authority_code"] == code) & frame["year"].between(year - n + 1, year)
+        return frame[selected].sort_values("year", kind="stable").reset_index(drop=True)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write a pickle cache (atomically) for the batch to reuse.
+
+        Pickle runs code when loaded: only ``load`` files this program wrote
+        itself, never files from anyone else.
+        """
+        path = Path(path)
+        payload = {"format": _SAVE_FORMAT, "statistics": self}
+        _atomic_write(path, lambda tmp: tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Statistics:
+        """Read a cache written by ``save``. Trusted files only (pickle; see ``save``)."""
+        path = Path(path)
+        with path.open("rb") as handle:
+            payload = pickle.load(handle)  # noqa: S301 - our own cache file, documented above
+        if not isinstance(payload, dict) or payload.get("format") != _SAVE_FORMAT:
+            raise ValueError(f"{path}: not a statistics cache of format {_SAVE_FORMAT}; delete it and recompute")
+        statistics = payload["statistics"]
+        if not isinstance(statistics, cls):
+            raise ValueError(f"{path}: does not hold a Statistics object; delete it and recompute")
+        return statistics
+
+
+# --------------------------------------------------------------------------- compute
+
+RegisterFunction = Callable[[int], pd.DataFrame]
+
+
+def _default_register() -> RegisterFunction:
+    from . import register  # imported late: the register module reads its data on first use
+
+    return register.councils_for_year
+
+
+def compute_statistics(
+    cases: Any,
+    average_method: str = "pooled",
+    register: RegisterFunction | None = None,
+    categories: Sequence[str] | None = None,
+) -> Statistics:
+    """Compute every council's, type's and the nation's figures for every year.
+
+    ``cases`` is a ``cases.CaseData`` or any object with ``received``,
+    ``decided`` and ``compliance`` frames (``years``, ``is_sample`` and
+    ``sources`` are used when present). Years are those in ``cases.years`` plus
+    any year a case date falls in. ``register`` maps a year to that year's
+    councils (default ``register.councils_for_year``; each year is read once).
+    ``categories`` defaults to ``definitions.CATEGORIES``.
+    """
+    if average_method not in AVERAGE_METHODS:
+        raise ValueError(f"average_method must be one of {', '.join(AVERAGE_METHODS)}; got {average_method!r}")
+    categories = tuple(categories) if categories is not None else CATEGORIES
+    councils_for_year = register if register is not None else _default_register()
+
+    tables = {name: _case_table(cases, name) for name in _TABLES}
+    case_years = {name: _years_of(tables[name], name) for name in _TABLES}
+    years = set(int(y) for y in (getattr(cases, "years", None) or []))
+    for values in case_years.values():
+        years.update(int(y) for y in pd.unique(values))
+    years_sorted = sorted(years)
+
+    register_rows = _register_rows(councils_for_year, years_sorted)
+    keys = pd.MultiIndex.from_arrays(
+        [register_rows["year"].to_numpy(), register_rows["authority_code"].to_numpy()], names=["year", "authority_code"]
+    )
+
+    _check_labels(tables["received"]["category"], categories, "received", "category",
+                  "pass the data's categories to compute_statistics(categories=...)")
+    _check_labels(tables["decided"]["outcome"], DECISION_OUTCOMES, "decided", "outcome", None)
+    _check_labels(tables["compliance"]["outcome"], COMPLIANCE_OUTCOMES, "compliance", "outcome", None)
+
+    unassigned_parts = []
+    received, part = _count_by_label(tables["received"], case_years["received"], "category", categories, keys, "received")
+    unassigned_parts.append(part)
+    decided, part = _count_by_label(tables["decided"], case_years["decided"], "outcome", DECISION_OUTCOMES, keys, "decided")
+    unassigned_parts.append(part)
+    compliance, part = _count_by_label(
+        tables["compliance"], case_years["compliance"], "outcome", COMPLIANCE_OUTCOMES, keys, "compliance"
+    )
+    unassigned_parts.append(part)
+    remedies = _count_remedies(tables["decided"], case_years["decided"], keys)
+
+    columns: dict[str, np.ndarray] = {
+        "authority_code": register_rows["authority_code"].to_numpy(dtype=object),
+        "authority_name": register_rows["authority_name"].to_numpy(dtype=object),
+        "authority_type": register_rows["authority_type"].to_numpy(dtype=object),
+        "year": register_rows["year"].to_numpy(dtype="int64"),
+        "received_total": received.sum(axis=1),
+    }
+    for label_index, column in enumerate(received_columns(categories)):
+        columns[column] = received[:, label_index]
+    columns["decisions_total"] = decided.sum(axis=1)
+    for label_index, column in enumerate(DECISION_COLUMNS.values()):
+        columns[column] = decided[:, label_index]
+    columns["detailed_investigations"] = columns["upheld"] + columns["not_upheld"]
+    columns["satisfactory_remedies"] = remedies
+    columns["compliance_outcomes"] = compliance.sum(axis=1)
+    for label_index, column in enumerate(COMPLIANCE_COLUMNS.values()):
+        columns[column] = compliance[:, label_index]
+    columns["population"] = register_rows["population"].to_numpy(dtype="float64")
+    for rate, (numerator, denominator, scale) in _rate_parts(columns).items():
+        columns[rate] = _ratio(numerator, denominator, scale)
+    councils = pd.DataFrame(columns)
+
+    type_keys = ["year", "authority_type"]
+    types = _summarise(councils, type_keys, categories)
+    if average_method == "pooled":
+        # The pooled average of a type is exactly the rate of the type's totals.
+        averages = types.loc[:, [*type_keys, *RATE_COLUMNS]]
+    else:
+        averages = councils.groupby(type_keys, sort=False)[list(RATE_COLUMNS)].mean().reset_index()
+    averages = averages.rename(columns={rate: f"type_avg_{rate}" for rate in RATE_COLUMNS})
+    types = types.merge(averages, on=type_keys, how="left", validate="one_to_one")
+    councils = councils.merge(averages, on=type_keys, how="left", validate="many_to_one")
+
+    for column in COUNCIL_EXTRA_COLUMNS:
+        councils[column] = register_rows[column].to_numpy()
+    councils = councils.loc[:, [*published_columns(categories), *COUNCIL_EXTRA_COLUMNS]]
+
+    unassigned = pd.concat(unassigned_parts, ignore_index=True)
+    unassigned = unassigned.sort_values(["year", "table", "authority_code"], kind="stable").reset_index(drop=True)
+    national = _summarise(councils, ["year"], categories)
+    national = national.set_index("year").reindex(years_sorted).rename_axis("year").reset_index()
+    # A year whose register is empty still gets a national row, of zeros.
+    zero_columns = ["councils", *count_columns(categories), "councils_without_population"]
+    national[zero_columns] = national[zero_columns].fillna(0).astype("int64")
+    national["population"] = national["population"].fillna(0.0)
+    for table in _TABLES:
+        counts = unassigned.loc[unassigned["table"] == table].groupby("year")["count"].sum()
+        national[f"unassigned_{table}"] = national["year"].map(counts).fillna(0).astype("int64")
+
+    return Statistics(
+        councils=councils,
+        types=types,
+        national=national,
+        unassigned=unassigned,
+        average_method=average_method,
+        categories=categories,
+        is_sample=bool(getattr(cases, "is_sample", False)),
+        sources=_plain_sources(getattr(cases, "sources", None)),
+    )
+
+
+def _case_table(cases: Any, name: str) -> pd.DataFrame:
+    """The case table ``name``, checked for the columns this module reads."""
+    frame = getattr(cases, name, None)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"cases.{name} must be a pandas DataFrame (got {type(frame).__name__}); load it with cases.load_cases")
+    missing = [column for column in _TABLE_COLUMNS[name] if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} table is missing column(s) {', '.join(missing)}; load it with cases.load_cases")
+    return frame
+
+
+def _years_of(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Financial year of each row's own date (int64); a missing date is an error."""
+    date_column = _DATE_COLUMN[name]
+    if frame.empty:
+        return np.empty(0, dtype="int64")
+    years = financial_year(frame[date_column])
+    if years.isna().any():
+        positions = np.flatnonzero(years.isna().to_numpy())[:5]
+        raise ValueError(
+            f"{name} table: {int(years.isna().sum())} row(s) without a {date_column} "
+            f"(first at position(s) {', '.join(map(str, positions))}); every case needs a date to be assigned to a year"
+        )
+    return years.to_numpy(dtype="int64")
+
+
+def _check_labels(values: pd.Series, allowed: Sequence[str], table: str, column: str, fix: str | None) -> None:
+    """Raise naming the unknown labels, so none is silently dropped from a count."""
+    unknown = sorted(set(pd.unique(values.dropna())) - set(allowed), key=str)
+    missing = int(values.isna().sum())
+    if unknown or missing:
+        parts = []
+        if unknown:
+            parts.append(f"unknown value(s) {', '.join(map(repr, unknown))}")
+        if missing:
+            parts.append(f"{missing} empty value(s)")
+        hint = f"; {fix}" if fix else f"; expected one of {', '.join(allowed)}"
+        raise ValueError(f"{table} table, column {column}: {' and '.join(parts)}{hint}")
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray:
+    """Authority codes as an object array, a missing code as ``""``."""
+    return frame["authority_code"].astype(object).where(frame["authority_code"].notna(), "").to_numpy(dtype=object)
+
+
+def _count_by_label(
+    frame: pd.DataFrame,
+    years: np.ndarray,
+    label_column: str,
+    labels: Sequence[str],
+    keys: pd.MultiIndex,
+    table: str,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Counts per register row (aligned with ``keys``) and label; plus the unassigned cases.
+
+    Returns an int64 array of shape (len(keys), len(labels)) and a frame of
+    (year, table, authority_code, count) for cases outside the register.
+    """
+    codes = _codes(frame)
+    row_keys = pd.MultiIndex.from_arrays([years, codes], names=["year", "authority_code"])
+    position = keys.get_indexer(row_keys)
+    assigned = position >= 0
+    label_codes = pd.Categorical(frame[label_column].to_numpy(dtype=object), categories=list(labels)).codes
+    counts = np.zeros((len(keys), len(labels)), dtype="int64")
+    np.add.at(counts, (position[assigned], label_codes[assigned]), 1)
+    return counts, _unassigned_frame(years[~assigned], codes[~assigned], table)
+
+
+def _count_remedies(frame: pd.DataFrame, years: np.ndarray, keys: pd.MultiIndex) -> np.ndarray:
+    """Upheld decisions with a remedy by the authority, per register row."""
+    remedy = frame["remedy_by_authority"].astype(object).where(frame["remedy_by_authority"].notna(), False)
+    selected = (frame["outcome"].to_numpy(dtype=object) == UPHELD) & remedy.astype(bool).to_numpy()
+    row_keys = pd.MultiIndex.from_arrays([years[selected], _codes(frame)[selected]])
+    position = keys.get_indexer(row_keys)
+    return np.bincount(position[position >= 0], minlength=len(keys)).astype("int64")
+
+
+def _unassigned_frame(years: np.ndarray, codes: np.ndarray, table: str) -> pd.DataFrame:
+    """(year, table, authority_code, count) for cases outside the register."""
+    if len(years) == 0:
+        return pd.DataFrame(
+            {
+                "year": pd.Series([], dtype="int64"),
+                "table": pd.Series([], dtype=object),
+                "authority_code": pd.Series([], dtype=object),
+                "count": pd.Series([], dtype="int64"),
+            }
+        )
+    counts = (
+        pd.DataFrame({"year": years, "authority_code": codes})
+        .groupby(["year", "authority_code"], sort=True)
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+    counts.insert(1, "table", table)
+    counts["count"] = counts["count"].astype("int64")
+    counts["year"] = counts["year"].astype("int64")
+    return counts
+
+
+def _register_rows(councils_for_year: RegisterFunction, years: Iterable[int]) -> pd.DataFrame:
+    """Each year's register (read once per year), stacked with a ``year`` column."""
+    frames = []
+    for year in years:
+        frame = councils_for_year(year)
+        missing = [column for column in _REQUIRED_REGISTER_COLUMNS if column not in frame.columns]
+        if missing:
+            raise ValueError(f"register for {year} lacks column(s) {', '.join(missing)}")
+        duplicated = frame["authority_code"][frame["authority_code"].duplicated()]
+        if not duplicated.empty:
+            raise ValueError(f"register for {year} lists council(s) {', '.join(map(str, duplicated.unique()))} twice")
+        unknown_types = sorted(set(frame["authority_type"].dropna()) - set(AUTHORITY_TYPES))
+        if unknown_types or frame["authority_type"].isna().any():
+            raise ValueError(
+                f"register for {year}: authority_type must be one of {', '.join(AUTHORITY_TYPES)}; "
+                f"found {', '.join(map(repr, unknown_types)) or 'empty values'}"
+            )
+        columns = {column: frame[column].to_numpy(dtype=object) for column in ("authority_code", "authority_name", "authority_type")}
+        columns["population"] = pd.to_numeric(frame["population"], errors="coerce").to_numpy(dtype="float64")
+        for column in COUNCIL_EXTRA_COLUMNS:
+            columns[column] = frame[column].to_numpy() if column in frame.columns else np.full(len(frame), np.nan)
+        part = pd.DataFrame(columns)
+        part.insert(0, "year", np.full(len(frame), year, dtype="int64"))
+        frames.append(part)
+    if not frames:
+        columns = ["year", "authority_code", "authority_name", "authority_type", "population", *COUNCIL_EXTRA_COLUMNS]
+        return pd.DataFrame({column: pd.Series([], dtype="int64" if column == "year" else object) for column in columns})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _rate_parts(frame: Any) -> dict[str, tuple[Any, Any, int]]:
+    """Rate name -> (numerator, denominator, scale) over a table (or dict of arrays) of counts."""
+    return {
+        "upheld_rate": (frame["upheld"], frame["detailed_investigations"], 1),
+        "satisfactory_remedy_rate": (frame["satisfactory_remedies"], frame["upheld"], 1),
+        "compliance_rate": (frame["complied"] + frame["complied_late"], frame["compliance_outcomes"], 1),
+        "upheld_per_100k": (frame["upheld"], frame["population"], PER_100K),
+    }
+
+
+def _ratio(numerator: Any, denominator: Any, scale: int = 1) -> np.ndarray:
+    """numerator / denominator * scale as float64; NaN where the denominator is 0 or missing."""
+    numerator = np.asarray(numerator, dtype="float64")
+    denominator = np.asarray(denominator, dtype="float64")
+    result = np.full(numerator.shape, np.nan)
+    usable = denominator > 0  # False for NaN (unknown population)
+    np.divide(numerator, denominator, out=result, where=usable)
+    result[usable] *= scale
+    return result
+
+
+def _summarise(councils: pd.DataFrame, keys: list[str], categories: Sequence[str]) -> pd.DataFrame:
+    """Totals (sums of council rows) and pooled rates per group of ``keys``, in one group-by.
+
+    A pooled rate is sum of numerators / sum of denominators over the group's
+    councils whose own rate exists: a zero denominator adds nothing to either
+    sum, and for the per 100,000 figure a council with unknown population is
+    left out of both (its upheld cases are still in the ``upheld`` total).
+    """
+    counts = count_columns(categories)
+    population = councils["population"].to_numpy(dtype="float64")
+    work: dict[str, np.ndarray] = {key: councils[key].to_numpy() for key in keys}
+    work["councils"] = np.ones(len(councils), dtype="int64")
+    for column in counts:
+        work[column] = councils[column].to_numpy(dtype="int64")
+    work["population"] = np.nan_to_num(population, nan=0.0)
+    work["councils_without_population"] = np.isnan(population).astype("int64")
+    scales = {}
+    for rate, (numerator, denominator, scale) in _rate_parts(councils).items():
+        denominator = np.asarray(denominator, dtype="float64")
+        usable = denominator > 0
+        work[f"_num_{rate}"] = np.where(usable, np.asarray(numerator, dtype="float64"), 0.0)
+        work[f"_den_{rate}"] = np.where(usable, denominator, 0.0)
+        scales[rate] = scale
+    sums = pd.DataFrame(work).groupby(keys, sort=True).sum()
+    for rate, scale in scales.items():
+        sums[rate] = _ratio(sums[f"_num_{rate}"], sums[f"_den_{rate}"], scale)
+    totals = sums.reset_index()
+    if "authority_type" in keys:
+        order = {name: position for position, name in enumerate(AUTHORITY_TYPES)}
+        totals = totals.sort_values(
+            ["year", "authority_type"], key=lambda s: s.map(order) if s.name == "authority_type" else s, kind="stable"
+        ).reset_index(drop=True)
+    totals["year"] = totals["year"].astype("int64")
+    return totals.loc[:, _summary_columns(categories, keys)]
+
+
+def _plain_sources(sources: Any) -> tuple[dict[str, str], ...]:
+    """SourceFile objects as plain dicts (so the cache does not depend on cases.py)."""
+    plain = []
+    for source in sources or []:
+        plain.append({name: str(getattr(source, name, "")) for name in ("table", "path", "sha256")})
+    return tuple(plain)
+
+
+# --------------------------------------------------------------------------- published table
+
+
+def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
+    """Every council's row for ``year`` with exactly the published columns, in order.
+
+    Counts are int64; rates are unrounded fractions with NaN for a missing rate
+    (an empty cell when written).
+    """
+    year = parse_year(year)
+    if year not in statistics.years:
+        raise ValueError(
+            f"no statistics for the year ending 31 March {year}; "
+            f"years available: {', '.join(map(str, statistics.years)) or 'none'}"
+        )
+    rows = statistics.councils[statistics.councils["year"] == year]
+    return rows.loc[:, published_columns(statistics.categories)].reset_index(drop=True)
+
+
+def write_published_table(statistics: Statistics, year: int | str, path: str | os.PathLike[str]) -> Path:
+    """Write ``published_table`` to ``path`` (``.csv`` or ``.xlsx`` by its ending), atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(f"{path}: the published table can be written as .csv or .xlsx, not {path.suffix or 'no ending'!r}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: folder {path.parent} does not exist; create it first")
+    table = published_table(statistics, year)
+
+    def write(tmp: Path) -> None:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False, na_rep="", encoding="utf-8", lineterminator="\n")
+        else:
+            table.to_excel(tmp, index=False, na_rep="", engine="openpyxl", sheet_name="councils")
+
+    _atomic_write(path, write)
+    return path
+
+
+def _atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then move it into place."""
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- display
+
+
+def is_missing(value: object) -> bool:
+    """True for None, NaN, NaT and pd.NA: a figure the letters describe in words."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+_is_missing = is_missing  # older private name, kept for callers that used it
+
+
+def percent(rate: float | None) -> str | None:
+    """A rate (0-1) as a whole percentage, half rounded up: 0.605 -> ``"61%"``; None if missing.
+
+    The float's shortest decimal form is rounded (``Decimal(repr(x))``), so 0.605
+    gives 61% although the binary float is a hair below 0.605. When the counts
+    are at hand, ``percent_of(numerator, denominator)`` is exact.
+    """
+    if is_missing(rate):
+        return None
+    if not isinstance(rate, Real):
+        raise TypeError(f"percent() needs a number, got {rate!r}")
+    value = float(rate)
+    if not math.isfinite(value):
+        raise ValueError(f"percent() needs a finite rate, got {value!r}")
+    whole = (Decimal(repr(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{int(whole)}%"
+
+
+def percent_of(numerator: int, denominator: int) -> str | None:
+    """``numerator / denominator`` as a whole percentage, exactly, half up (1/8 -> ``"13%"``).
+
+    None when the denominator is 0 (no rate to show).
+    """
+    for name, value in (("numerator", numerator), ("denominator", denominator)):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+            raise ValueError(f"percent_of() {name} must be a whole number of cases (0 or more), got {value!r}")
+    if denominator == 0:
+        return None
+    hundredths = Fraction(int(numerator) * 100, int(denominator))
+    return f"{math.floor(hundredths + Fraction(1, 2))}%"
+
+
+def per_100k_text(value: float | None) -> str | None:
+    """A per-100,000 figure to one decimal place, half up (1.25 -> ``"1.3"``); None if missing."""
+    if is_missing(value):
+        return None
+    if not isinstance(value, Real):
+        raise TypeError(f"per_100k_text() needs a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"per_100k_text() needs a finite value, got {number!r}")
+    rounded = Decimal(repr(number)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{rounded:f}"
