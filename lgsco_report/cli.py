@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, PermissionError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError, PermissionError) as exc:
         # User-fixable problems (bad data, unknown council, unwritable path): one clear message.
         print(f"lgsco-report: error: {exc}", file=sys.stderr)
         return 2

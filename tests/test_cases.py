@@ -1,0 +1,417 @@
+"""Tests for lgsco_report.cases: every validation rule on small hand-written files.
+
+Council codes used here are checked against the carried register:
+E07000192 Cannock Chase District Council, E07000103 Watford Borough Council,
+E07000004 Aylesbury Vale District Council (abolished 31 March 2020),
+E06000060 Buckinghamshire Council (created 1 April 2020).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lgsco_report import definitions as d
+from lgsco_report.cases import MAX_LISTED_PROBLEMS, CaseDataError, Problem, load_cases, parse_dates, read_table
+
+RECEIVED = (
+    "case_ref,authority,received_date,category\n"
+    "19 000 001,E07000192,2019-05-01,Housing\n"
+    "19 000 002,Watford Borough Council,02/06/2019,Planning and Development\n"
+)
+DECIDED = (
+    "case_ref,authority,decision_date,category,outcome,remedy_by_authority\n"
+    "19 000 001,E07000192,2019-09-01,Housing,Upheld,no\n"
+    "19 000 002,E07000103,2020-04-10,Planning and Development,Not upheld,\n"
+)
+COMPLIANCE = "case_ref,authority,compliance_date,outcome\n19 000 001,E07000192,2019-11-01,Complied\n"
+TABLES = {"received": RECEIVED, "decided": DECIDED, "compliance": COMPLIANCE}
+
+
+def make_dir(folder: Path, **texts: str) -> Path:
+    """Write the three tables as CSV, replacing any given by keyword (None = leave it out)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, default in TABLES.items():
+        text = texts.get(table, default)
+        if text is not None:
+            (folder / f"{table}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def problems_of(folder: Path) -> list[Problem]:
+    with pytest.raises(CaseDataError) as caught:
+        load_cases(folder)
+    return caught.value.problems
+
+
+def only(problems: list[Problem]) -> Problem:
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    return problems[0]
+
+
+# ---------------------------------------------------------------- valid input
+
+
+def test_valid_tables_load_with_normalised_columns(tmp_path: Path) -> None:
+    cases = load_cases(make_dir(tmp_path))
+    assert list(cases.received.columns) == ["case_ref", "authority_code", "received_date", "category"]
+    assert list(cases.decided.columns) == [
+        "case_ref", "authority_code", "decision_date", "category", "outcome", "remedy_by_authority",
+    ]
+    assert list(cases.compliance.columns) == ["case_ref", "authority_code", "compliance_date", "outcome"]
+    # A council name resolves to its GSS code; a UK-order date is day first.
+    assert cases.received["authority_code"].tolist() == ["E07000192", "E07000103"]
+    assert cases.received["received_date"].tolist() == [pd.Timestamp("2019-05-01"), pd.Timestamp("2019-06-02")]
+    assert str(cases.received["received_date"].dtype) == "datetime64[ns]"
+    # An empty remedy on a not-upheld case means no remedy.
+    assert cases.decided["remedy_by_authority"].tolist() == [False, False]
+    assert cases.decided["remedy_by_authority"].dtype == bool
+    assert cases.years == [2020, 2021]  # decision 2020-04-10 falls in the year ending March 2021
+    assert cases.is_sample is False
+
+
+def test_sources_record_each_file_and_its_sha256(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path)
+    cases = load_cases(folder)
+    assert [s.table for s in cases.sources] == ["received", "decided", "compliance"]
+    for source in cases.sources:
+        assert source.path == folder / f"{source.table}.csv"
+        assert source.sha256 == hashlib.sha256(source.path.read_bytes()).hexdigest()
+
+
+def test_labels_match_ignoring_case_spaces_and_curly_apostrophes(tmp_path: Path) -> None:
+    folder = make_dir(
+        tmp_path,
+        received="case_ref,authority,received_date,category\n"
+        "19 000 001,  cannock chase district council ,2019-05-01,  education and children\u2019s services \n"
+        "19 000 002,e07000103,2019-06-02,HOUSING\n",
+        decided="case_ref,authority,decision_date,category,outcome,remedy_by_authority\n"
+        "19 000 001,E07000192,2019-09-01,housing,  UPHELD ,Yes\n"
+        "19 000 002,E07000103,2019-10-01,Housing,closed AFTER initial enquiries,0\n",
+        compliance="case_ref,authority,compliance_date,outcome\n19 000 001,E07000192,2019-11-01, complied LATE\n",
+    )
+    cases = load_cases(folder)
+    assert cases.received["category"].tolist() == ["Education and Children's Services", "Housing"]
+    assert cases.received["authority_code"].tolist() == ["E07000192", "E07000103"]
+    assert cases.decided["outcome"].tolist() == [d.UPHELD, d.CLOSED_AFTER_INITIAL_ENQUIRIES]
+    assert cases.decided["remedy_by_authority"].tolist() == [True, False]
+    assert cases.compliance["outcome"].tolist() == [d.COMPLIED_LATE]
+
+
+def test_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path)
+    (folder / "received.csv").write_text(RECEIVED, encoding="utf-8-sig")
+    assert (folder / "received.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    cases = load_cases(folder)
+    assert cases.received["case_ref"].tolist() == ["19 000 001", "19 000 002"]
+
+
+def test_windows_line_endings(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path)
+    (folder / "received.csv").write_bytes(RECEIVED.replace("Housing", "Housng").replace("\n", "\r\n").encode("utf-8"))
+    problem = only(problems_of(folder))
+    assert (problem.row, problem.column) == (2, "category")
+
+
+def test_sample_marker_comment_sets_is_sample_and_counts_in_row_numbers(tmp_path: Path) -> None:
+    marker = "# SAMPLE DATA - not real Ombudsman figures. Generated by a test.\n"
+    folder = make_dir(tmp_path, received=marker + RECEIVED)
+    assert load_cases(folder).is_sample is True
+    bad = marker + RECEIVED.replace("Housing", "Housng")
+    problem = only(problems_of(make_dir(tmp_path, received=bad)))
+    # Line 1 marker, line 2 header, line 3 the first case.
+    assert (problem.file, problem.row, problem.column) == ("received.csv", 3, "category")
+
+
+def test_blank_lines_count_in_row_numbers(tmp_path: Path) -> None:
+    text = RECEIVED.replace("\n19 000 002", "\n\n19 000 002").replace("Planning and Development", "Planning")
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert problem.row == 4 and problem.column == "category"
+
+
+def test_quoted_values_with_commas_and_line_breaks_keep_exact_row_numbers(tmp_path: Path) -> None:
+    text = (
+        "case_ref,authority,received_date,category\n"
+        '19 000 001,"Bournemouth, Christchurch and Poole Council",2019-05-01,Housing\n'
+        '19 000 002,E07000103,2019-06-02,"Hous\ning"\n'
+        "19 000 003,E07000192,2019-13-01,Housing\n"
+    )
+    problems = problems_of(make_dir(tmp_path, received=text))
+    assert [(p.row, p.column) for p in problems] == [(3, "category"), (5, "received_date")]
+    # The record after a two-line record starts on line 5; the comma-holding name on row 2 resolved.
+
+
+def test_read_table_loads_one_table(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path)
+    frame = read_table(folder / "decided.csv", "decided")
+    assert frame["outcome"].tolist() == [d.UPHELD, d.NOT_UPHELD]
+
+
+# ---------------------------------------------------------------- dates
+
+
+def test_parse_dates_accepts_iso_and_uk_order_and_explains_the_rest() -> None:
+    values = pd.Series(["2020-03-31", "31/03/2020", "1/4/2020", "01-02-2020", "1/2/20", "2020-02-30", "", "soon", "2020/03/31"])
+    dates, messages = parse_dates(values)
+    assert dates[:3].tolist() == [pd.Timestamp("2020-03-31"), pd.Timestamp("2020-03-31"), pd.Timestamp("2020-04-01")]
+    assert messages[:3].isna().all()
+    assert "ambiguous" in messages[3] and "day-month or month-day" in messages[3]
+    assert "two-digit year" in messages[4]
+    assert "not a real calendar date" in messages[5]
+    assert "empty" in messages[6]
+    assert "not understood" in messages[7] and "yyyy-mm-dd" in messages[7]
+    assert "not understood" in messages[8]
+    assert dates[3:].isna().all()
+
+
+def test_bad_date_names_file_row_column_and_the_accepted_formats(tmp_path: Path) -> None:
+    text = DECIDED.replace("2019-09-01", "09-01-2019")
+    problem = only(problems_of(make_dir(tmp_path, decided=text)))
+    assert (problem.file, problem.row, problem.column) == ("decided.csv", 2, "decision_date")
+    assert "'09-01-2019'" in problem.message and "dd/mm/yyyy" in problem.message and "yyyy-mm-dd" in problem.message
+
+
+# ---------------------------------------------------------------- columns, files
+
+
+def test_missing_column_is_reported_on_the_header_row(tmp_path: Path) -> None:
+    text = "case_ref,authority,received_date\n19 000 001,E07000192,2019-05-01\n"
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert (problem.file, problem.row, problem.column) == ("received.csv", 1, "category")
+    assert "missing column 'category'" in problem.message
+
+
+def test_extra_column_is_reported_with_the_closest_expected_name(tmp_path: Path) -> None:
+    text = "case_ref,authority,received_date,category,categry\n19 000 001,E07000192,2019-05-01,Housing,x\n"
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert (problem.row, problem.column) == (1, "categry")
+    assert "unexpected column" in problem.message and "did you mean 'category'" in problem.message
+
+
+def test_column_names_ignore_case_and_spaces(tmp_path: Path) -> None:
+    text = " Case_Ref ,AUTHORITY,Received_Date,Category\n19 000 001,E07000192,2019-05-01,Housing\n"
+    cases = load_cases(make_dir(tmp_path, received=text))
+    assert cases.received["case_ref"].tolist() == ["19 000 001"]
+
+
+def test_row_with_too_many_values_is_reported_not_dropped(tmp_path: Path) -> None:
+    text = RECEIVED + "19 000 003,E07000192,2019-07-01,Housing,extra\n"
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert (problem.row, problem.column) == (4, None)
+    assert "5 values" in problem.message and "4 columns" in problem.message
+
+
+def test_empty_file_and_header_only_file(tmp_path: Path) -> None:
+    header_only = "case_ref,authority,compliance_date,outcome\n"
+    problems = problems_of(make_dir(tmp_path, received="", compliance=header_only))
+    assert [(p.file, p.row) for p in problems] == [("received.csv", None), ("compliance.csv", None)]
+    assert "empty" in problems[0].message
+    assert "no data rows" in problems[1].message
+
+
+def test_missing_table_file(tmp_path: Path) -> None:
+    problem = only(problems_of(make_dir(tmp_path, compliance=None)))
+    assert problem.file == "compliance.csv"
+    assert "missing" in problem.message and "compliance.xlsx" in problem.message
+
+
+def test_table_given_twice(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path)
+    pd.DataFrame({"case_ref": ["x"]}).to_excel(folder / "received.xlsx", index=False)
+    problem = only(problems_of(folder))
+    assert "given twice" in problem.message
+    assert "received.csv" in problem.message and "received.xlsx" in problem.message
+
+
+def test_wrong_file_type_txt(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path, received=None)
+    (folder / "received.txt").write_text(RECEIVED, encoding="utf-8")
+    problem = only(problems_of(folder))
+    assert problem.file == "received.txt"
+    assert ".csv or .xlsx" in problem.message and "received.csv" in problem.message
+
+
+def test_binary_file_named_csv(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path)
+    (folder / "decided.csv").write_bytes(bytes(range(256)) * 4)
+    problem = only(problems_of(folder))
+    assert problem.file == "decided.csv" and "binary" in problem.message
+
+
+def test_file_that_is_not_an_xlsx_workbook(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path, decided=None)
+    (folder / "decided.xlsx").write_bytes(b"\xd0\xcf\x11\xe0 old excel file")
+    problem = only(problems_of(folder))
+    assert problem.file == "decided.xlsx" and "not an Excel .xlsx workbook" in problem.message
+
+
+def test_non_utf8_csv_names_the_line(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path)
+    (folder / "received.csv").write_bytes(RECEIVED.replace("Housing", "Housing \u00a3").encode("cp1252"))
+    problem = only(problems_of(folder))
+    assert (problem.file, problem.row) == ("received.csv", 2) and "UTF-8" in problem.message
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    problem = only(problems_of(tmp_path / "nowhere"))
+    assert "does not exist" in problem.message
+
+
+# ---------------------------------------------------------------- values
+
+
+def test_unknown_authority_suggests_closest_register_names(tmp_path: Path) -> None:
+    text = RECEIVED.replace("Watford Borough Council", "Cannock Chase Distrct Council")
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert (problem.file, problem.row, problem.column) == ("received.csv", 3, "authority")
+    assert "unknown authority 'Cannock Chase Distrct Council'" in problem.message
+    assert "Cannock Chase District Council" in problem.message
+
+
+def test_unknown_gss_code(tmp_path: Path) -> None:
+    text = DECIDED.replace("E07000103", "E07999999")
+    problem = only(problems_of(make_dir(tmp_path, decided=text)))
+    assert (problem.row, problem.column) == (3, "authority") and "'E07999999'" in problem.message
+
+
+def test_unknown_category_lists_the_allowed_labels(tmp_path: Path) -> None:
+    text = RECEIVED.replace("Housing", "Parking")
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert (problem.row, problem.column) == (2, "category")
+    assert "unknown category 'Parking'" in problem.message
+    for label in d.CATEGORIES:
+        assert label in problem.message
+
+
+def test_custom_category_list(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path, received=RECEIVED.replace("Housing", "Parking"))
+    cases = load_cases(folder, categories=d.CATEGORIES + ("Parking",))
+    assert cases.received["category"].tolist() == ["Parking", "Planning and Development"]
+
+
+def test_unknown_decision_and_compliance_outcomes(tmp_path: Path) -> None:
+    decided = DECIDED.replace("Not upheld", "Partly upheld")
+    compliance = COMPLIANCE.replace("Complied", "Done")
+    problems = problems_of(make_dir(tmp_path, decided=decided, compliance=compliance))
+    assert [(p.file, p.row, p.column) for p in problems] == [("decided.csv", 3, "outcome"), ("compliance.csv", 2, "outcome")]
+    assert "'Partly upheld'" in problems[0].message and "Referred back for local resolution" in problems[0].message
+    assert "'Done'" in problems[1].message and "Not complied" in problems[1].message
+
+
+def test_remedy_must_be_given_for_upheld_cases_and_be_yes_or_no(tmp_path: Path) -> None:
+    decided = (
+        "case_ref,authority,decision_date,category,outcome,remedy_by_authority\n"
+        "19 000 001,E07000192,2019-09-01,Housing,Upheld,\n"
+        "19 000 002,E07000103,2019-10-01,Housing,Not upheld,maybe\n"
+    )
+    problems = problems_of(make_dir(tmp_path, decided=decided))
+    assert [(p.row, p.column) for p in problems] == [(2, "remedy_by_authority"), (3, "remedy_by_authority")]
+    assert "empty for an upheld case" in problems[0].message
+    assert "'maybe'" in problems[1].message and "yes or no" in problems[1].message
+
+
+@pytest.mark.parametrize("word, expected", [("YES", True), ("true", True), ("1", True), ("No", False), ("FALSE", False), ("0", False)])
+def test_remedy_words(tmp_path: Path, word: str, expected: bool) -> None:
+    folder = make_dir(tmp_path, decided=DECIDED.replace("Upheld,no", f"Upheld,{word}"))
+    assert load_cases(folder).decided["remedy_by_authority"].tolist()[0] is expected
+
+
+def test_duplicate_case_ref_names_both_rows(tmp_path: Path) -> None:
+    text = RECEIVED + "19 000 001,E07000192,2019-07-01,Housing\n"
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert (problem.file, problem.row, problem.column) == ("received.csv", 4, "case_ref")
+    assert "'19 000 001'" in problem.message and "row 2" in problem.message
+
+
+def test_council_that_was_abolished_before_the_case(tmp_path: Path) -> None:
+    text = RECEIVED + "20 000 003,E07000004,2020-05-01,Housing\n"
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert (problem.row, problem.column) == (4, "authority")
+    assert "Aylesbury Vale District Council" in problem.message and "2020-05-01" in problem.message
+    assert "abolished on 2020-03-31" in problem.message and "Buckinghamshire Council" in problem.message
+
+
+def test_council_that_was_created_after_the_case(tmp_path: Path) -> None:
+    text = RECEIVED + "19 000 003,Buckinghamshire Council,2019-12-01,Housing\n"
+    problem = only(problems_of(make_dir(tmp_path, received=text)))
+    assert (problem.row, problem.column) == (4, "authority")
+    assert "Buckinghamshire Council" in problem.message and "created on 2020-04-01" in problem.message
+
+
+def test_council_is_accepted_on_its_first_and_last_day(tmp_path: Path) -> None:
+    text = RECEIVED + "19 000 003,E07000004,2020-03-31,Housing\n20 000 004,E06000060,2020-04-01,Housing\n"
+    cases = load_cases(make_dir(tmp_path, received=text))
+    assert cases.received["authority_code"].tolist()[2:] == ["E07000004", "E06000060"]
+
+
+# ---------------------------------------------------------------- gathering
+
+
+def test_every_problem_in_every_file_is_gathered(tmp_path: Path) -> None:
+    received = RECEIVED.replace("2019-05-01", "2019-5-x").replace("Planning and Development", "Plannning")
+    decided = DECIDED.replace("Upheld,no", "Upheld,")
+    compliance = "case_ref,authority,date,outcome\n19 000 001,E07000192,2019-11-01,Complied\n"
+    error = pytest.raises(CaseDataError, load_cases, make_dir(tmp_path, received=received, decided=decided, compliance=compliance))
+    places = [(p.file, p.row, p.column) for p in error.value.problems]
+    assert places == [
+        ("received.csv", 2, "received_date"),
+        ("received.csv", 3, "category"),
+        ("decided.csv", 2, "remedy_by_authority"),
+        ("compliance.csv", 1, "date"),
+        ("compliance.csv", 1, "compliance_date"),
+    ]
+    text = str(error.value)
+    assert text.startswith("5 problems in the case data")
+    assert "received.csv, row 3, column 'category': unknown category 'Plannning'" in text
+
+
+def test_listing_is_capped_but_every_problem_is_counted(tmp_path: Path) -> None:
+    bad_rows = "".join(f"19 {n:03d} 000,E07000192,2019-05-01,Nonsense\n" for n in range(MAX_LISTED_PROBLEMS + 10))
+    problems_error = pytest.raises(
+        CaseDataError, load_cases, make_dir(tmp_path, received="case_ref,authority,received_date,category\n" + bad_rows)
+    )
+    assert len(problems_error.value.problems) == MAX_LISTED_PROBLEMS + 10
+    lines = str(problems_error.value).splitlines()
+    assert len(lines) == 1 + MAX_LISTED_PROBLEMS + 1
+    assert lines[-1].strip().startswith("... and 10 more")
+    assert problems_error.value.problems[-1].row == MAX_LISTED_PROBLEMS + 11
+
+
+def test_case_data_error_is_a_value_error() -> None:
+    assert issubclass(CaseDataError, ValueError)
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+def test_xlsx_round_trip_matches_csv(tmp_path: Path) -> None:
+    csv_cases = load_cases(make_dir(tmp_path / "csv"))
+    folder = tmp_path / "xlsx"
+    folder.mkdir()
+    for table, text in TABLES.items():
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        date_column = [c for c in frame.columns if c.endswith("_date")][0]
+        iso = frame[date_column].map(lambda text: text if "-" in text else "-".join(reversed(text.split("/"))))
+        frame[date_column] = pd.to_datetime(iso)  # real Excel date cells, not text
+        frame.to_excel(folder / f"{table}.xlsx", index=False)
+    xlsx_cases = load_cases(folder)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(getattr(xlsx_cases, table), getattr(csv_cases, table))
+    assert [s.path.suffix for s in xlsx_cases.sources] == [".xlsx"] * 3
+
+
+def test_xlsx_problems_use_excel_row_numbers(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path, received=None)
+    frame = pd.DataFrame(
+        [["# SAMPLE DATA - not real Ombudsman figures", "", "", ""],
+         ["case_ref", "authority", "received_date", "category"],
+         ["19 000 001", "E07000192", "2019-05-01", "Housing"],
+         ["19 000 002", "Nowhere Council", "2019-05-02", "Housing"]]
+    )
+    frame.to_excel(folder / "received.xlsx", index=False, header=False)
+    problem = only(problems_of(folder))
+    assert (problem.file, problem.row, problem.column) == ("received.xlsx", 4, "authority")
