@@ -75,8 +75,9 @@ def _register_frame() -> pd.DataFrame:
         {
             "authority_code": raw["gss-code"],
             "register_code": raw["local-authority-code"],
-            "authority_name": raw["official-name"],
-            "short_name": raw["nice-name"],
+            # The register has stray double spaces ("North Somerset  Council"): letters print single ones.
+            "authority_name": raw["official-name"].str.split().str.join(" "),
+            "short_name": raw["nice-name"].str.split().str.join(" "),
             "authority_type": raw["local-authority-type"].map(REGISTER_TYPE_TO_AUTHORITY_TYPE),
             "population": pd.to_numeric(raw["pop-2020"].replace("", None), errors="coerce"),
             "region": raw["region"],
