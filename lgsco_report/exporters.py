@@ -1,0 +1,445 @@
+"""nbconvert exporters that turn an executed letter notebook into the letter itself.
+
+Why custom exporters: the stock HTML/PDF exporters show code, prompts and
+tracebacks, load require.js/MathJax from a CDN, and need a browser or LaTeX for
+PDF. A letter needs none of that. These exporters
+
+* drop every cell and output that is not part of the letter (see
+  :class:`LetterCleanupPreprocessor`),
+* render with the package's own templates (``templates/nbconvert/lgsco_letter``
+  and ``templates/nbconvert/lgsco_report``) with the stylesheet inlined, so the
+  HTML opens offline,
+* print the PDF in process with WeasyPrint, tagged (PDF/UA-1) and carrying the
+  document metadata (title, author, subject, language).
+
+Registered as nbconvert exporters ``letter_html``, ``letter_pdf``,
+``report_html`` and ``report_pdf`` (``nbconvert.exporters`` entry points), so
+``jupyter nbconvert --to letter_pdf executed.ipynb`` works. The batch uses the
+plain function :func:`export_letter`, which reuses module-level exporter
+instances so only the first letter in a process pays the set-up cost.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode
+from traitlets import default
+
+__all__ = [
+    "DEFAULT_SAMPLE_BANNER",
+    "DOCUMENT_MIMETYPE",
+    "DROPPED_CELL_TAGS",
+    "TEMPLATE_BASEDIR",
+    "DocumentMetadataError",
+    "LetterCleanupPreprocessor",
+    "LetterHTMLExporter",
+    "LetterPDFExporter",
+    "ReportHTMLExporter",
+    "ReportPDFExporter",
+    "css_string",
+    "export_letter",
+    "read_document_metadata",
+    "write_atomically",
+]
+
+
+#: Mimetype of the display output that carries the document metadata.
+DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
+
+#: Cells with any of these tags never reach the letter.
+DROPPED_CELL_TAGS = frozenset(
+    {"parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"}
+)
+#: Cells with this tag keep nothing of their outputs.
+REMOVE_OUTPUT_TAG = "remove-output"
+
+#: Folder holding the template folders; set as ``extra_template_basedirs`` so the
+#: templates are found wherever the package is installed.
+TEMPLATE_BASEDIR = Path(__file__).resolve().parent / "templates" / "nbconvert"
+
+DOCUMENT_KINDS = ("letter", "report")
+#: Banner the template adds to a sample-data document whose HTML carries none.
+DEFAULT_SAMPLE_BANNER = "Sample data: these are not real Ombudsman figures"
+_DEFAULT_TITLE = {"letter": "Annual review letter", "report": "Annual review report"}
+_LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_BASE64_PATTERN = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+_CSS_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.-")
+
+
+class DocumentMetadataError(ValueError):
+    """The notebook's document-metadata output is not usable."""
+
+
+# ---------------------------------------------------------------------------
+# Helpers (also used as template filters)
+# ---------------------------------------------------------------------------
+
+
+def css_string(value: object) -> str:
+    """Quote ``value`` as a CSS string literal safe inside an HTML ``<style>`` element.
+
+    Why: the council name from metadata goes into ``@page`` margin-box
+    ``content``; HTML escaping does not apply inside ``<style>`` (raw text), so
+    every character outside a small safe set becomes a CSS hex escape. That also
+    rules out ``</style>`` and quote break-outs.
+    """
+    text = "" if value is None else str(value)
+    escaped = "".join(ch if ch in _CSS_SAFE_CHARS else f"\\{ord(ch):x} " for ch in text)
+    return f'"{escaped}"'
+
+
+def png_base64(value: object) -> str:
+    """Return the base64 payload of a PNG output, whitespace removed, validated.
+
+    Why: the payload goes into an ``src`` attribute; anything but base64 would be
+    an injection or a corrupt chart, so it is rejected with a clear error.
+    """
+    text = "".join(value) if isinstance(value, list) else str(value)
+    text = re.sub(r"\s+", "", text)
+    if not _BASE64_PATTERN.match(text):
+        raise ValueError("image/png output is not valid base64; re-run the notebook cell that drew the chart")
+    try:
+        base64.b64decode(text, validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"image/png output is not valid base64 ({exc}); re-run the chart cell") from exc
+    return text
+
+
+def _coerce_metadata(raw: Any, where: str) -> dict[str, Any]:
+    """Validate and normalise one document-metadata payload."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise DocumentMetadataError(f"{where}: {DOCUMENT_MIMETYPE} is not valid JSON ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise DocumentMetadataError(
+            f"{where}: {DOCUMENT_MIMETYPE} must be a JSON object, got {type(raw).__name__}"
+        )
+    kind = raw.get("kind") or "letter"
+    if kind not in DOCUMENT_KINDS:
+        raise DocumentMetadataError(
+            f"{where}: document kind {kind!r} is not one of {', '.join(DOCUMENT_KINDS)}"
+        )
+    lang = raw.get("lang") or "en-GB"
+    if not isinstance(lang, str) or not _LANG_PATTERN.match(lang):
+        raise DocumentMetadataError(f"{where}: lang {lang!r} is not a language tag such as 'en-GB'")
+    text_fields = {}
+    for key in ("title", "author", "subject", "council"):
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            raise DocumentMetadataError(f"{where}: {key} must be a string, got {type(value).__name__}")
+        text_fields[key] = value or None
+    is_sample = raw.get("is_sample", False)
+    if not isinstance(is_sample, bool):
+        raise DocumentMetadataError(f"{where}: is_sample must be true or false, got {is_sample!r}")
+    return {
+        **text_fields,
+        "title": text_fields["title"] or _DEFAULT_TITLE[kind],
+        "lang": lang,
+        "is_sample": is_sample,
+        "kind": kind,
+    }
+
+
+def read_document_metadata(nb: NotebookNode) -> dict[str, Any]:
+    """Return the notebook's document metadata (defaults filled in).
+
+    Looks for the first display output with :data:`DOCUMENT_MIMETYPE` in a cell
+    that is exported (cells tagged as dropped are ignored). Without one, a
+    notebook still exports, titled from ``nb.metadata.title`` if present.
+    """
+    for index, cell in enumerate(nb.cells):
+        if cell.get("cell_type") != "code" or DROPPED_CELL_TAGS & set(cell.metadata.get("tags", [])):
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            if DOCUMENT_MIMETYPE in data:
+                return _coerce_metadata(data[DOCUMENT_MIMETYPE], f"cell {index}")
+    fallback_title = nb.metadata.get("title")
+    return _coerce_metadata({"title": fallback_title if isinstance(fallback_title, str) else None}, "notebook")
+
+
+class LetterCleanupPreprocessor(Preprocessor):
+    """Keep only what belongs in the letter, and lift out the document metadata.
+
+    Drops cells tagged :data:`DROPPED_CELL_TAGS`, all outputs of cells tagged
+    ``remove-output``, every stream and error output, and the metadata output
+    (whose contents go to ``resources["lgsco_document"]`` for the template).
+    Works on the copy nbconvert makes, so the caller's notebook is untouched.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        resources["lgsco_document"] = read_document_metadata(nb)
+        resources["lgsco_default_banner"] = DEFAULT_SAMPLE_BANNER
+        kept_cells = []
+        for cell in nb.cells:
+            tags = set(cell.metadata.get("tags", []))
+            if tags & DROPPED_CELL_TAGS:
+                continue
+            if cell.cell_type == "code":
+                if REMOVE_OUTPUT_TAG in tags:
+                    cell.outputs = []
+                else:
+                    cell.outputs = [output for output in cell.outputs if _is_letter_output(output)]
+                    for output in cell.outputs:
+                        # In-memory notebooks may hold multi-line text as a list of lines.
+                        data = output.get("data", {})
+                        for mimetype in ("text/html", "text/markdown", "image/png"):
+                            if isinstance(data.get(mimetype), list):
+                                data[mimetype] = _joined(data[mimetype])
+            kept_cells.append(cell)
+        nb.cells = kept_cells
+        # A sample letter must never print unlabelled: if the notebook's own HTML
+        # has no banner, the template adds the default one.
+        document = resources["lgsco_document"]
+        document["needs_banner"] = document["is_sample"] and not any(
+            "lgsco-sample-banner" in _joined(output.get("data", {}).get("text/html", ""))
+            for cell in kept_cells
+            if cell.cell_type == "code"
+            for output in cell.outputs
+        )
+        return nb, resources
+
+
+def _joined(text: str | list[str]) -> str:
+    """nbformat allows multi-line strings stored as lists of lines."""
+    return "".join(text) if isinstance(text, list) else text
+
+
+def _is_letter_output(output: NotebookNode) -> bool:
+    """True for outputs a reader should see: displays and results, not logs or errors."""
+    if output.output_type not in ("display_data", "execute_result"):
+        return False
+    return DOCUMENT_MIMETYPE not in output.get("data", {})
+
+
+# ---------------------------------------------------------------------------
+# Exporters
+# ---------------------------------------------------------------------------
+
+
+class LetterHTMLExporter(HTMLExporter):
+    """One self-contained, accessible HTML letter: no code, prompts, logs or network."""
+
+    export_from_notebook = "LGSCO letter (HTML)"
+    output_mimetype = "text/html"
+
+    @default("file_extension")
+    def _file_extension_default(self) -> str:
+        return ".html"
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return "lgsco_letter"
+
+    @default("template_extension")
+    def _template_extension_default(self) -> str:
+        # The PDF subclasses print the same HTML templates.
+        return ".html.j2"
+
+    @default("extra_template_basedirs")
+    def _default_extra_template_basedirs(self) -> list[str]:
+        return [str(TEMPLATE_BASEDIR)]
+
+    @default("extra_template_paths")
+    def _default_extra_template_paths(self) -> list[str]:
+        # Lets the report template say {% extends 'lgsco_letter/index.html.j2' %}.
+        return [str(TEMPLATE_BASEDIR)]
+
+    @default("exclude_input")
+    def _default_exclude_input(self) -> bool:
+        return True
+
+    @default("exclude_input_prompt")
+    def _default_exclude_input_prompt(self) -> bool:
+        return True
+
+    @default("exclude_output_prompt")
+    def _default_exclude_output_prompt(self) -> bool:
+        return True
+
+    @default("exclude_raw")
+    def _default_exclude_raw(self) -> bool:
+        return True
+
+    @default("embed_images")
+    def _default_embed_images(self) -> bool:
+        return True
+
+    @default("exclude_anchor_links")
+    def _default_exclude_anchor_links(self) -> bool:
+        # A printed letter has no use for the pilcrow permalinks nbconvert adds to headings.
+        return True
+
+    def _init_preprocessors(self) -> None:
+        super()._init_preprocessors()
+        self.register_preprocessor(LetterCleanupPreprocessor(parent=self), enabled=True)
+
+    def default_filters(self):  # type: ignore[override]
+        yield from super().default_filters()
+        yield ("css_string", css_string)
+        yield ("png_base64", png_base64)
+
+
+class LetterPDFExporter(LetterHTMLExporter):
+    """The same letter printed to a tagged PDF/UA-1 file by WeasyPrint, in process.
+
+    The font configuration is built once per exporter and reused, which is most of
+    what makes the second and later letters fast.
+    """
+
+    export_from_notebook = "LGSCO letter (PDF)"
+    output_mimetype = "application/pdf"
+
+    @default("file_extension")
+    def _file_extension_default(self) -> str:
+        return ".pdf"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._font_config: Any = None
+        self._url_fetcher: Any = None
+
+    def html_to_pdf(self, html: str) -> bytes:
+        """Print ``html`` to PDF bytes; only ``data:`` URLs may be fetched (no network)."""
+        import weasyprint  # imported late: HTML-only users need not pay for it
+        from weasyprint.text.fonts import FontConfiguration
+
+        if self._font_config is None:
+            self._font_config = FontConfiguration()
+            self._url_fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+        document = weasyprint.HTML(string=html, url_fetcher=self._url_fetcher, media_type="print")
+        return document.write_pdf(
+            font_config=self._font_config,
+            pdf_variant="pdf/ua-1",
+            pdf_tags=True,
+            # A fixed identifier keeps the bytes identical for identical input.
+            pdf_identifier=b"lgsco-report",
+        )
+
+    def render_html(
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
+        """The letter's HTML, exactly as :class:`LetterHTMLExporter` would write it."""
+        return super().from_notebook_node(nb, resources=resources, **kw)
+
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[bytes, dict[str, Any]]:
+        html, resources = self.render_html(nb, resources=resources, **kw)
+        pdf = self.html_to_pdf(html)
+        resources["output_extension"] = ".pdf"
+        return pdf, resources
+
+
+class ReportHTMLExporter(LetterHTMLExporter):
+    """The national review report as HTML: the letter's look, laid out as a report."""
+
+    export_from_notebook = "LGSCO report (HTML)"
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return "lgsco_report"
+
+
+class ReportPDFExporter(LetterPDFExporter):
+    """The national review report as a tagged PDF."""
+
+    export_from_notebook = "LGSCO report (PDF)"
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return "lgsco_report"
+
+
+# ---------------------------------------------------------------------------
+# Plain function API for the batch
+# ---------------------------------------------------------------------------
+
+_EXPORTER_CLASSES: dict[tuple[str, str], type[LetterHTMLExporter]] = {
+    ("letter", "html"): LetterHTMLExporter,
+    ("letter", "pdf"): LetterPDFExporter,
+    ("report", "html"): ReportHTMLExporter,
+    ("report", "pdf"): ReportPDFExporter,
+}
+_EXPORTERS: dict[tuple[str, str], LetterHTMLExporter] = {}
+
+
+def _exporter(kind: str, fmt: str) -> LetterHTMLExporter:
+    """Module-level exporter instance, built on first use and then reused."""
+    key = (kind, fmt)
+    if key not in _EXPORTERS:
+        _EXPORTERS[key] = _EXPORTER_CLASSES[key]()
+    return _EXPORTERS[key]
+
+
+def _default_file_mode() -> int:
+    """0o666 less the process umask: the mode ``open(path, "w")`` would give."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``.
+
+    Why: a batch interrupted mid-write must never leave a half-written letter
+    that looks finished.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # NamedTemporaryFile is private (0600); a letter gets ordinary permissions.
+        os.chmod(handle.name, _default_file_mode())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def export_letter(
+    nb: NotebookNode,
+    html_path: Path | None,
+    pdf_path: Path | None,
+    kind: str = "letter",
+) -> tuple[Path | None, Path | None]:
+    """Export an executed notebook to HTML and/or PDF; return ``(html_path, pdf_path)``.
+
+    ``kind`` is ``"letter"`` or ``"report"`` (the template). A path given as None
+    is skipped (and returned as None). The HTML is rendered once and reused for
+    the PDF, so asking for both costs one template render.
+    """
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(DOCUMENT_KINDS)}, got {kind!r}")
+    if html_path is None and pdf_path is None:
+        raise ValueError("export_letter needs html_path, pdf_path or both")
+    written_html = written_pdf = None
+    if pdf_path is None:
+        html, _ = _exporter(kind, "html").from_notebook_node(nb)
+    else:
+        # The PDF exporter renders the same template, so its HTML is the letter's HTML.
+        pdf_exporter = _exporter(kind, "pdf")
+        assert isinstance(pdf_exporter, LetterPDFExporter)
+        html, _ = pdf_exporter.render_html(nb)
+    if html_path is not None:
+        written_html = write_atomically(Path(html_path), html.encode("utf-8"))
+    if pdf_path is not None:
+        written_pdf = write_atomically(Path(pdf_path), pdf_exporter.html_to_pdf(html))
+    return written_html, written_pdf
