@@ -32,6 +32,7 @@ import matplotlib
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .definitions import AUTHORITY_TYPES, year_label
 from .stats import percent  # the letters' rounding: whole percent, half up
@@ -300,6 +301,8 @@ def trend_chart(
             bottom.text(bar.get_x() + bar.get_width() / 2, count + ceiling * 0.04, str(count), ha="center", va="bottom")
         bottom.set_ylim(0, ceiling * 1.3)
         bottom.set_ylabel("Detailed\ninvestigations")
+        # Counts of cases: whole-number ticks only.
+        bottom.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         bottom.set_xticks(x, labels)
         bottom.set_xlim(-0.5, len(x) - 0.5)
         _style_axes(bottom)

@@ -1,0 +1,167 @@
+"""The audit teams' ``outputs/<year>/index.html``: every council, its key rates, flags, links.
+
+Why a page of its own: audit teams check hundreds of letters; one sortable,
+filterable table (inline CSS and JS only, so it works offline from a shared
+drive) tells them which councils need a look and opens each letter. The page
+is rebuilt from the manifest and the statistics at the end of every batch.
+Every value goes through Jinja2 autoescaping; links are relative, URL-quoted
+paths that the manifest recorded and that exist on disk.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+import pandas as pd
+
+from .definitions import AUTHORITY_TYPES, year_label
+from .manifest import STATUS_DONE, Manifest, write_text_atomically
+from .stats import per_100k_text, percent
+
+INDEX_FILE = "index.html"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
+TEMPLATE_NAME = "index.html.j2"
+
+#: Uphold rate flagged when at least this far above its type's average (15 percentage points)...
+UPHOLD_FLAG_POINTS = 0.15
+#: ...and based on at least this many detailed investigations (a few cases swing a rate).
+UPHOLD_FLAG_MIN_INVESTIGATIONS = 5
+
+#: (label, council rate column, type-average column, formatter) of the key figures shown.
+KEY_FIGURES: tuple[tuple[str, str, str, Any], ...] = (
+    ("Upheld", "upheld_rate", "type_avg_upheld_rate", percent),
+    ("Compliance", "compliance_rate", "type_avg_compliance_rate", percent),
+    ("Satisfactory remedy", "satisfactory_remedy_rate", "type_avg_satisfactory_remedy_rate", percent),
+    ("Upheld per 100k", "upheld_per_100k", "type_avg_upheld_per_100k", per_100k_text),
+)
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
+    """Why an auditor should look at this council (empty list: nothing stands out).
+
+    - compliance below 100% (some recommendations not implemented);
+    - uphold rate at least 15 points above its type's average, on at least 5
+      detailed investigations.
+    """
+    flags: list[str] = []
+    compliance = row.get("compliance_rate")
+    if not _missing(compliance) and float(compliance) < 1.0:
+        flags.append("Compliance below 100%")
+    upheld, type_upheld = row.get("upheld_rate"), row.get("type_avg_upheld_rate")
+    investigations = row.get("detailed_investigations")
+    if (
+        not _missing(upheld)
+        and not _missing(type_upheld)
+        and not _missing(investigations)
+        and int(investigations) >= UPHOLD_FLAG_MIN_INVESTIGATIONS
+        # Compare in whole hundredths so 0.75 vs 0.60 counts as exactly 15 points.
+        and round((float(upheld) - float(type_upheld)) * 10000) >= round(UPHOLD_FLAG_POINTS * 10000)
+    ):
+        flags.append(f"Uphold rate {round(UPHOLD_FLAG_POINTS * 100)}+ points above similar councils")
+    return flags
+
+
+def _link(year_dir: Path, relative: str | None) -> str | None:
+    """URL-quoted relative link to a file the manifest recorded, if it exists inside ``year_dir``."""
+    if not relative:
+        return None
+    target = (year_dir / relative).resolve()
+    root = year_dir.resolve()
+    if root not in target.parents or not target.is_file():
+        return None
+    return quote(target.relative_to(root).as_posix())
+
+
+def _sort_value(value: Any) -> str:
+    """Numeric sort key for the table's JS (missing values sort first)."""
+    return "" if _missing(value) or (isinstance(value, float) and math.isnan(value)) else repr(float(value))
+
+
+def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> list[dict[str, Any]]:
+    """One dict per council (sorted by name) holding exactly what the page shows."""
+    rows: list[dict[str, Any]] = []
+    for record in councils.sort_values(["authority_name", "authority_code"], kind="stable").to_dict("records"):
+        code = str(record["authority_code"])
+        entry = manifest.letters.get(code, {})
+        outputs = entry.get("outputs", {})
+        status = entry.get("status", "not run")
+        figures = []
+        for label, column, type_column, formatter in KEY_FIGURES:
+            value, type_value = record.get(column), record.get(type_column)
+            figures.append(
+                {
+                    "label": label,
+                    "text": formatter(None if _missing(value) else float(value)) or "n/a",
+                    "type_text": formatter(None if _missing(type_value) else float(type_value)) or "n/a",
+                    "sort": _sort_value(value),
+                }
+            )
+        investigations = record.get("detailed_investigations")
+        rows.append(
+            {
+                "code": code,
+                "name": str(record["authority_name"]),
+                "type": str(record["authority_type"]),
+                "figures": figures,
+                "investigations": "" if _missing(investigations) else int(investigations),
+                "flags": council_flags(record),
+                "status": status,
+                "error": entry.get("error") or "",
+                "html": _link(year_dir, outputs.get("html")) if status == STATUS_DONE else None,
+                "pdf": _link(year_dir, outputs.get("pdf")) if status == STATUS_DONE else None,
+                "log": _link(year_dir, outputs.get("log")),
+            }
+        )
+    return rows
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> str:
+    """The page's HTML text (deterministic for the same manifest, statistics and files)."""
+    rows = index_rows(councils, manifest, year_dir)
+    counts = {
+        "councils": len(rows),
+        "done": sum(row["status"] == STATUS_DONE for row in rows),
+        "failed": sum(row["status"] == "failed" for row in rows),
+        "flagged": sum(bool(row["flags"]) for row in rows),
+    }
+    types = [t for t in AUTHORITY_TYPES if any(row["type"] == t for row in rows)]
+    return _environment().get_template(TEMPLATE_NAME).render(
+        year=year,
+        year_label=year_label(year),
+        rows=rows,
+        counts=counts,
+        types=types,
+        figure_labels=[label for label, *_ in KEY_FIGURES],
+        updated_at=manifest.updated_at,
+        uphold_points=round(UPHOLD_FLAG_POINTS * 100),
+        min_investigations=UPHOLD_FLAG_MIN_INVESTIGATIONS,
+    )
+
+
+def write_index(year_dir: Path, year: int, councils: pd.DataFrame, manifest: Manifest) -> Path:
+    """Write ``year_dir/index.html`` atomically; return its path."""
+    return write_text_atomically(Path(year_dir) / INDEX_FILE, render_index(year, councils, manifest, Path(year_dir)))

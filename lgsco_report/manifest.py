@@ -1,0 +1,198 @@
+"""The batch's record of every letter of a year: ``outputs/<year>/manifest.json`` (+ ``.csv``).
+
+Why a separate module: the batch writes the manifest after every letter (so an
+interrupted run resumes where it stopped), the index page reads it, and the
+skip rule (inputs unchanged -> skip) compares fingerprints stored in it. All
+writes are atomic (temp file in the same folder, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST_JSON = "manifest.json"
+MANIFEST_CSV = "manifest.csv"
+MANIFEST_FORMAT = 1
+#: Longest slug (characters); official names are far shorter, this bounds hostile input.
+SLUG_MAX_LENGTH = 80
+
+STATUS_DONE = "done"
+STATUS_FAILED = "failed"
+
+#: Columns of manifest.csv, in order (one row per letter).
+CSV_COLUMNS = (
+    "authority_code",
+    "authority_name",
+    "authority_type",
+    "slug",
+    "status",
+    "error",
+    "started_at",
+    "finished_at",
+    "execute_seconds",
+    "export_seconds",
+    "total_seconds",
+    "ipynb",
+    "html",
+    "pdf",
+    "log",
+    "fingerprint",
+)
+
+
+class UnsafePathError(ValueError):
+    """A path built from data would leave the output folder."""
+
+
+def slugify(name: str, fallback: str = "council") -> str:
+    """Folder name for a council: ascii, lowercase, hyphenated, at most ``SLUG_MAX_LENGTH``.
+
+    Never contains a path separator or ``..`` (only ``[a-z0-9-]`` survive), never
+    starts or ends with ``-``; an empty result falls back to ``fallback`` (also slugified).
+    """
+    ascii_text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    ascii_text = ascii_text.lower().replace("&", " and ").replace("'", "")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    slug = slug[:SLUG_MAX_LENGTH].rstrip("-")
+    if not slug:
+        if fallback == name:
+            return "council"
+        return slugify(fallback, fallback="council")
+    return slug
+
+
+def safe_child(parent: Path, name: str) -> Path:
+    """``parent / name`` after checking that the resolved path stays inside ``parent``."""
+    parent_resolved = parent.resolve()
+    child = (parent_resolved / name).resolve()
+    if child == parent_resolved or parent_resolved not in child.parents:
+        raise UnsafePathError(f"refusing to write {name!r}: it would leave the output folder {parent_resolved}")
+    return child
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes (read in chunks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fingerprint_digest(fingerprint: dict[str, Any]) -> str:
+    """Short stable digest of a fingerprint dict (for the CSV and cache names)."""
+    text = json.dumps(fingerprint, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temp file in the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+@dataclass
+class Manifest:
+    """Every letter of one year's output folder, keyed by GSS code."""
+
+    year: int
+    letters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    package_version: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def load(cls, year_dir: Path, year: int) -> Manifest:
+        """Read ``year_dir/manifest.json``; a missing file gives an empty manifest.
+
+        A file that is not valid JSON raises ValueError naming it (delete it, or
+        run with --force to rebuild every letter).
+        """
+        path = year_dir / MANIFEST_JSON
+        if not path.exists():
+            return cls(year=year)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(
+                f"{path}: not a readable manifest ({error}); delete it and re-run to rebuild the letters"
+            ) from error
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+            raise ValueError(f"{path}: unknown manifest format; delete it and re-run to rebuild the letters")
+        if int(data.get("year", year)) != year:
+            raise ValueError(f"{path}: manifest is for year {data.get('year')}, not {year}")
+        return cls(
+            year=year,
+            letters=dict(data.get("letters", {})),
+            package_version=str(data.get("package_version", "")),
+            updated_at=str(data.get("updated_at", "")),
+        )
+
+    def to_json(self) -> str:
+        """Deterministic JSON text (sorted keys, letters sorted by code)."""
+        payload = {
+            "format": MANIFEST_FORMAT,
+            "year": self.year,
+            "package_version": self.package_version,
+            "updated_at": self.updated_at,
+            "letters": {code: self.letters[code] for code in sorted(self.letters)},
+        }
+        return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def to_csv(self) -> str:
+        """One row per letter, columns ``CSV_COLUMNS``, sorted by council name."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        entries = sorted(self.letters.values(), key=lambda e: (str(e.get("authority_name", "")), str(e.get("authority_code"))))
+        for entry in entries:
+            timings = entry.get("timings", {})
+            outputs = entry.get("outputs", {})
+            row = {
+                **{key: entry.get(key, "") for key in ("authority_code", "authority_name", "authority_type", "slug", "status", "error", "started_at", "finished_at")},
+                "execute_seconds": timings.get("execute", ""),
+                "export_seconds": timings.get("export", ""),
+                "total_seconds": timings.get("total", ""),
+                **{key: outputs.get(key, "") for key in ("ipynb", "html", "pdf", "log")},
+                "fingerprint": fingerprint_digest(entry.get("fingerprint", {})),
+            }
+            writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+        return buffer.getvalue()
+
+    def save(self, year_dir: Path) -> Path:
+        """Write manifest.json then manifest.csv, each atomically; return the JSON path."""
+        path = write_text_atomically(year_dir / MANIFEST_JSON, self.to_json())
+        write_text_atomically(year_dir / MANIFEST_CSV, self.to_csv())
+        return path
+
+    def is_up_to_date(self, code: str, fingerprint: dict[str, Any], year_dir: Path) -> bool:
+        """Whether ``code``'s letter is done with the same inputs and its files still exist."""
+        entry = self.letters.get(code)
+        if not entry or entry.get("status") != STATUS_DONE or entry.get("fingerprint") != fingerprint:
+            return False
+        outputs = entry.get("outputs", {})
+        if not outputs:
+            return False
+        for relative in outputs.values():
+            if not relative or not (year_dir / relative).is_file():
+                return False
+        return True
