@@ -668,6 +668,11 @@ def run_batch(
             finally:
                 if previous_sigterm is not None:
                     signal.signal(signal.SIGTERM, previous_sigterm)
+        if not result.interrupted:
+            result.failed += _write_year_reports(
+                year_dir, year, statistics, stats_path, data_path, generated_at, manifest,
+                {**base_fingerprint, "notebook": None}, force, formats, timeout, result, stream, progress,
+            )
         manifest.updated_at = manifest.updated_at or _now_iso()
         result.manifest_path = manifest.save(year_dir)
         year_councils = statistics.councils[statistics.councils["year"] == year]
@@ -684,6 +689,110 @@ def run_batch(
         stream.write(summary(result) + "\n")
         stream.flush()
     return result
+
+
+def default_national_notebook() -> Path:
+    """The national review notebook, beside the letter notebook."""
+    return default_notebook().parent / "national_review.ipynb"
+
+
+def _write_year_reports(
+    year_dir: Path,
+    year: int,
+    statistics,
+    stats_path: Path,
+    data_path: Path,
+    generated_at: str,
+    manifest: Manifest,
+    base_fingerprint: dict[str, Any],
+    force: bool,
+    formats: tuple[str, ...],
+    timeout: float,
+    result: BatchResult,
+    stream: TextIO,
+    progress: bool,
+) -> int:
+    """The year's statistics pack and national review beside the letters; returns failures (0 or 1).
+
+    Done once per batch in this process, after the letters: the pack is cheap and
+    always rewritten from the statistics; the review is skipped when its inputs are
+    unchanged, like a letter, and a failure is recorded, never raised.
+    """
+    import papermill
+
+    from . import exporters
+    from .kernel_pool import WARM_ENGINE_NAME, WarmKernel
+    from .statistics_pack import write_statistics_pack
+
+    pack = write_statistics_pack(statistics, year, year_dir)
+    manifest.reports["statistics_pack"] = {
+        "status": STATUS_DONE,
+        "outputs": {path.suffix.lstrip("."): path.name for path in pack},
+    }
+    notebook = default_national_notebook()
+    if not notebook.is_file():
+        return 0
+    fingerprint = {**base_fingerprint, "notebook": sha256_file(notebook), "formats": list(formats)}
+    entry = manifest.reports.get("national_review", {})
+    outputs = entry.get("outputs", {})
+    if (
+        not force
+        and entry.get("status") == STATUS_DONE
+        and entry.get("fingerprint") == fingerprint
+        and outputs
+        and all((year_dir / relative).is_file() for relative in outputs.values())
+    ):
+        return 0
+    if progress:
+        stream.write("national review: running\n")
+        stream.flush()
+    tmp = year_dir / TMP_DIR / "national_review"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    names = {"ipynb": "national_review.ipynb", "html": "national_review.html", "pdf": "national_review.pdf"}
+    start = time.monotonic()
+    error = None
+    try:
+        # A kernel of its own whose start-up chatter goes to the logs, not the terminal.
+        kernel = WarmKernel(stderr_path=year_dir / ".logs" / "kernel-national-review.log")
+        try:
+            nb = papermill.execute_notebook(
+                str(notebook), str(tmp / names["ipynb"]),
+                parameters={"year": year, "data_dir": str(data_path), "stats_file": str(stats_path), "generated_at": generated_at},
+                engine_name=WARM_ENGINE_NAME, kernel_name=kernel.kernel_name, progress_bar=False,
+                warm_kernel=kernel, letter_deadline=start + timeout, kernel_cwd=str(notebook.parent),
+            )
+        finally:
+            kernel.shutdown()
+        exporters.export_letter(
+            nb,
+            tmp / names["html"] if "html" in formats else None,
+            tmp / names["pdf"] if "pdf" in formats else None,
+            kind="report",
+        )
+        if "ipynb" not in formats:
+            (tmp / names["ipynb"]).unlink()
+    except Exception as exc:  # noqa: BLE001 - recorded in the manifest, the batch still ends cleanly
+        error = _describe_error(exc, timeout)
+    written = {}
+    if error is None:
+        for fmt, name in names.items():
+            if (tmp / name).is_file():
+                os.replace(tmp / name, year_dir / name)  # one file at a time, each complete
+                written[fmt] = name
+    shutil.rmtree(tmp, ignore_errors=True)
+    manifest.reports["national_review"] = {
+        "status": STATUS_FAILED if error else STATUS_DONE,
+        "error": error,
+        "fingerprint": fingerprint,
+        "outputs": written,
+        "generated_at": generated_at,
+        "timings": {"total": round(time.monotonic() - start, 3)},
+    }
+    if error:
+        result.failures.append(("national review", error))
+        return 1
+    return 0
 
 
 def _in_main_thread() -> bool:

@@ -74,6 +74,16 @@ def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
     return flags
 
 
+#: The year's documents beside the letters, linked at the top of the page when present.
+YEAR_DOCUMENTS = (
+    ("National review (HTML)", "national_review.html"),
+    ("National review (PDF)", "national_review.pdf"),
+    ("Statistics (spreadsheet)", "statistics.xlsx"),
+    ("Statistics (CSV)", "statistics.csv"),
+    ("Manifest (CSV)", "manifest.csv"),
+)
+
+
 def _link(year_dir: Path, relative: str | None) -> str | None:
     """URL-quoted relative link to a file the manifest recorded, if it exists inside ``year_dir``."""
     if not relative:
@@ -149,6 +159,11 @@ def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir
         "flagged": sum(bool(row["flags"]) for row in rows),
     }
     types = [t for t in AUTHORITY_TYPES if any(row["type"] == t for row in rows)]
+    documents = [
+        {"label": label, "href": href}
+        for label, name in YEAR_DOCUMENTS
+        if (href := _link(year_dir, name)) is not None
+    ]
     return _environment().get_template(TEMPLATE_NAME).render(
         year=year,
         year_label=year_label(year),
@@ -157,6 +172,7 @@ def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir
         types=types,
         figure_labels=[label for label, *_ in KEY_FIGURES],
         updated_at=manifest.updated_at,
+        documents=documents,
         uphold_points=round(UPHOLD_FLAG_POINTS * 100),
         min_investigations=UPHOLD_FLAG_MIN_INVESTIGATIONS,
     )

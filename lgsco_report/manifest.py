@@ -117,6 +117,8 @@ class Manifest:
 
     year: int
     letters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The year's other documents (national review, statistics pack), keyed by name.
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
     package_version: str = ""
     updated_at: str = ""
 
@@ -143,6 +145,7 @@ class Manifest:
         return cls(
             year=year,
             letters=dict(data.get("letters", {})),
+            reports=dict(data.get("reports", {})),
             package_version=str(data.get("package_version", "")),
             updated_at=str(data.get("updated_at", "")),
         )
@@ -155,6 +158,7 @@ class Manifest:
             "package_version": self.package_version,
             "updated_at": self.updated_at,
             "letters": {code: self.letters[code] for code in sorted(self.letters)},
+            "reports": {name: self.reports[name] for name in sorted(self.reports)},
         }
         return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

@@ -97,6 +97,14 @@ def test_end_to_end_three_councils_real_notebook(tmp_path):
     assert (year_dir / "manifest.csv").read_text(encoding="utf-8").count("\n") == 4
     assert (year_dir / "index.html").is_file()
     assert not (year_dir / ".tmp").exists()
+    # The year's documents beside the letters, linked from the index page.
+    reports = json.loads((year_dir / "manifest.json").read_text())["reports"]
+    assert reports["national_review"]["status"] == "done"
+    review_text = " ".join(p.extract_text() for p in PdfReader(year_dir / "national_review.pdf").pages)
+    assert "District Council" in review_text and "London Borough" in review_text
+    index = (year_dir / "index.html").read_text()
+    for name in ("national_review.html", "national_review.pdf", "statistics.xlsx", "statistics.csv"):
+        assert (year_dir / name).is_file() and f'href="{name}"' in index
 
 
 def test_broken_council_is_recorded_and_batch_goes_on(tmp_path, monkeypatch, capsys):
