@@ -12,8 +12,26 @@ a sample file (one marker line, then the header) is row 2 and its first case is
 row 3. In a CSV this is the line number a text editor shows (blank lines are
 counted too); in an XLSX it is the row number Excel shows.
 
+Decisions about doubtful input (the corpus in ``tests/data/bad/`` shows each):
+
+* Dates are ``yyyy-mm-dd`` or ``dd/mm/yyyy``. A slash date is always day first
+  (``01/02/2020`` is 1 February); one that only works month first
+  (``03/25/2020``) is refused with its ISO spelling, and then every date in that
+  column that reads either way is refused too, since it is probably month first.
+  Dates before 2000-01-01 or after the day of loading are typing errors.
+* A decision dated before its complaint was received, or a compliance outcome
+  before its decision (same ``case_ref``), is refused naming both files and rows.
+* Files must be UTF-8 (a BOM and Windows line endings are fine); Latin-1,
+  UTF-16, semicolon-separated text, a title row above the header, merged cells
+  and formulas without a saved value are refused with the fix. Label case and
+  spacing do not matter; Excel numbers in ``case_ref`` are read as text.
+* A case reference is up to 40 letters, digits, spaces, hyphens or slashes.
+* Data values quoted in messages are cut to ``QUOTE_LIMIT`` characters with
+  control characters escaped (``shown``), so no cell can break a terminal, a
+  log or a page that shows the message.
+
 All checks are vectorised pandas operations: a table of 100,000 rows is checked
-in a fraction of a second.
+in a fraction of a second, and a 50 MB table in a few seconds.
 """
 
 from __future__ import annotations
@@ -23,6 +41,7 @@ import datetime as _dt
 import difflib
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,7 +67,50 @@ MAX_LISTED_PROBLEMS = 50
 
 _TRUE_WORDS = frozenset({"yes", "true", "1", "y"})
 _FALSE_WORDS = frozenset({"no", "false", "0", "n"})
-_EARLIEST_YEAR, _LATEST_YEAR = 1990, 2100
+#: Case dates before this day are typing errors (the Ombudsman's case data starts later).
+EARLIEST_DATE = _dt.date(2000, 1, 1)
+#: Years outside this range are not even parsed (keeps pandas inside its datetime64 range).
+_PARSE_YEARS = (1900, 2200)
+#: A data value quoted in a message is cut to this many characters.
+QUOTE_LIMIT = 80
+#: A case reference: letters, digits, spaces, hyphens and slashes, starting with a letter or digit.
+#: Dots are refused, so no reference can spell ``..`` if it ever becomes part of a file name.
+CASE_REF_PATTERN = r"[A-Za-z0-9][A-Za-z0-9 /\-]{0,39}"
+#: At most this many distinct unknown values get close-match suggestions (difflib is slow on many values).
+_MAX_SUGGESTED = 20
+_SUGGEST_MAX_LENGTH = 200
+#: Characters escaped when a value is quoted: C0/C1 controls, zero-width and bidirectional marks, BOM.
+_UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_MAX_MESSAGE = 1000
+
+
+def _escape(text: str) -> str:
+    return _UNSAFE_CHARACTERS.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _cut(value: object, limit: int) -> tuple[str, int | None]:
+    """(escaped text of at most ``limit`` characters, original length if it was cut else None)."""
+    text = str(value)
+    escaped = _escape(text[:limit])
+    if len(text) <= limit and len(escaped) <= limit:
+        return escaped, None
+    return escaped[:limit], len(text)
+
+
+def clean_text(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value made safe to print: control characters escaped (like ``repr``) and cut to ``limit`` characters.
+
+    Cell values reach terminals, logs and HTML error pages through messages; a NUL
+    byte, an ANSI escape or a 100,000-character cell must not be able to break them.
+    """
+    text, length = _cut(value, limit)
+    return text if length is None else f"{text}... ({length:,} characters)"
+
+
+def shown(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``clean_text`` in single quotes, the way messages quote a data value."""
+    text, length = _cut(value, limit)
+    return f"'{text}'" if length is None else f"'{text}...' ({length:,} characters)"
 
 
 @dataclass(frozen=True)
@@ -61,12 +123,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = [self.file]
+        where = [clean_text(self.file, 200)]
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
-            where.append(f"column '{self.column}'")
-        return f"{', '.join(where)}: {self.message}"
+            where.append(f"column {shown(self.column)}")
+        return f"{', '.join(where)}: {clean_text(self.message, _MAX_MESSAGE)}"
 
 
 class CaseDataError(ValueError):
@@ -79,7 +141,7 @@ class CaseDataError(ValueError):
 
     def _describe(self) -> str:
         count = len(self.problems)
-        place = f" in {self.data_dir}" if self.data_dir is not None else ""
+        place = f" in {clean_text(self.data_dir, 300)}" if self.data_dir is not None else ""
         noun = "problem" if count == 1 else "problems"
         lines = [f"{count} {noun} in the case data{place}:"]
         lines += [f"  {problem}" for problem in self.problems[:MAX_LISTED_PROBLEMS]]
@@ -131,6 +193,43 @@ def _marks_sample(comment: str) -> bool:
     return definitions.SAMPLE_BANNER.casefold() in comment.casefold()
 
 
+#: File signatures of formats people save or rename by mistake -> what to call them in a message.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls (or other Office 97-2003) file"),
+    (b"{\\rtf", "an RTF document"),
+)
+_KNOWN_COLUMN_NAMES = frozenset(name for columns in TABLE_COLUMNS.values() for name in columns)
+
+
+def _signature(data: bytes) -> str | None:
+    """What a file's first bytes say it is, when it is a known non-table format."""
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            return what
+    return None
+
+
+def _undecodable_place(data: bytes, error: UnicodeDecodeError) -> tuple[int, str | None]:
+    """Line number and (when the header can be read) column name of the first byte that is not UTF-8."""
+    line_start = data.rfind(b"\n", 0, error.start) + 1
+    line = data[: error.start].count(b"\n") + 1
+    prefix = data[line_start : error.start].decode("utf-8", errors="replace").replace("\r", "")
+    header_end = data.find(b"\n")
+    header_text = data[: header_end if header_end >= 0 else len(data)].decode("utf-8", errors="replace")
+    header_text = header_text.lstrip("\ufeff").replace("\r", "")
+    try:
+        position = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+        header = [h.strip() for h in next(csv.reader([header_text]), [])]
+    except csv.Error:
+        return line, None
+    column = header[position] if line > 1 and 0 <= position < len(header) and header[position] else None
+    return line, column
+
+
 def _read_csv(path: Path, label: str, problems: list[Problem]) -> _RawTable | None:
     """Read a CSV (UTF-8, BOM tolerated); a file that is not CSV text is a problem, not a crash."""
     data = path.read_bytes()
@@ -142,24 +241,67 @@ def _read_csv(path: Path, label: str, problems: list[Problem]) -> _RawTable | No
             Problem(label, None, None, "this is an Excel workbook with a .csv name; rename it to .xlsx or save it as CSV")
         )
         return None
-    if b"\x00" in data[:65536]:
-        problems.append(Problem(label, None, None, "this is a binary file, not a CSV text file; save the table as CSV (UTF-8)"))
+    if (what := _signature(data)) is not None:
+        problems.append(Problem(label, None, None, f"this is {what}, not a CSV table; save the table as CSV UTF-8 (comma delimited)"))
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.append(
+            Problem(label, None, None, "this file is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8 (comma delimited)' instead")
+        )
+        return None
+    head = data[:65536]
+    binary_message = "this is a binary file, not a CSV text file; save the table as CSV (UTF-8)"
+    if head.count(b"\x00") > max(8, len(head) // 100):
+        problems.append(Problem(label, None, None, binary_message))
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        if b"\x00" in head:  # NUL bytes and invalid UTF-8: not text at all
+            problems.append(Problem(label, None, None, binary_message))
+            return None
+        line, column = _undecodable_place(data, error)
+        byte = data[error.start : error.start + 1].hex().upper()
         problems.append(
-            Problem(label, line, None, "the file is not UTF-8 text; in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'")
+            Problem(
+                label, line, column,
+                f"the file is not UTF-8 text (byte 0x{byte} here; probably saved as Latin-1/Windows-1252, "
+                "which spells accented letters differently); in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'",
+            )
         )
         return None
-    raw = _read_csv_fast(text)
+    if (separator := _wrong_separator(text)) is not None:
+        problems.append(Problem(label, separator[0], None, separator[1]))
+        return None
+    raw = _read_csv_fast(text, data)
+    del data  # a large file is held once as text, not also as bytes
     if raw is None:
         raw = _read_csv_exact(text, label, problems)
     if raw is not None and raw.header is None:
         problems.append(Problem(label, None, None, "the file has no header row and no data; it needs a header row and one row per case"))
         return None
     return raw
+
+
+def _wrong_separator(text: str) -> tuple[int, str] | None:
+    """(header row, message) when the header is split by ';' or tabs instead of commas (Excel in some locales)."""
+    skipped, _ = _leading_lines(text)
+    lines = text.splitlines()
+    if skipped >= len(lines):
+        return None
+    header = lines[skipped]
+    names_by_comma = {part.strip().lower() for part in header.split(",")}
+    if names_by_comma & _KNOWN_COLUMN_NAMES:
+        return None
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        names = {part.strip().strip('"').lower() for part in header.split(separator)}
+        if len(names & _KNOWN_COLUMN_NAMES) >= 2:
+            return (
+                skipped + 1,
+                f"the values are separated by {name}, not commas; save the file as 'CSV UTF-8 (comma delimited)' "
+                "(or change the list separator to a comma)",
+            )
+    return None
 
 
 def _leading_lines(text: str) -> tuple[int, bool]:
@@ -179,12 +321,17 @@ def _leading_lines(text: str) -> tuple[int, bool]:
     return skipped, is_sample
 
 
-def _read_csv_fast(text: str) -> _RawTable | None:
-    """pandas' C parser when line numbers are simple (no field spans lines); None means use the exact reader."""
+def _read_csv_fast(text: str, data: bytes) -> _RawTable | None:
+    """pandas' C parser when line numbers are simple (no field spans lines); None means use the exact reader.
+
+    The parser reads the bytes (``data``, the same content as ``text``): a
+    StringIO copy of a large text would cost four bytes a character.
+    """
     skipped, is_sample = _leading_lines(text)
     try:
         cells = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
+            encoding="utf-8-sig",
             skiprows=skipped,
             header=None,
             dtype=str,
@@ -268,26 +415,134 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, label: str, problems: list[Problem]) -> _RawTable | None:
-    """Read the first worksheet with openpyxl, keeping Excel's row numbers."""
+def _not_a_workbook(path: Path) -> str | None:
+    """Why ``path`` is not an .xlsx workbook (None when it looks like one), from its first bytes and zip contents."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not zipfile.is_zipfile(path):
+        if (what := _signature(head)) is not None:
+            return f"this is {what} with an .xlsx name, not an Excel .xlsx workbook; save the table as .xlsx or CSV"
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            return "this is not an Excel .xlsx workbook (older .xls or another format); save it as .xlsx or CSV"
+        return "this is a text file with an .xlsx name, not an Excel workbook; if it is comma-separated, rename it to .csv"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError):
+        return "this .xlsx file is damaged (it cannot be unzipped); save it again as .xlsx or CSV"
+    if b"opendocument.spreadsheet" in mimetype:
+        return "this is an OpenDocument spreadsheet (.ods); save it as .xlsx (Excel workbook) or CSV"
+    if "xl/workbook.xml" not in names:
+        return "this is a zip archive (perhaps a Word or other Office file), not an Excel workbook; save the table as .xlsx or CSV"
+    return None
+
+
+_MERGE_TAG = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _scan_sheet_xml(sheet: object) -> tuple[list[str], bool]:
+    """(merged ranges, whether any cell has a formula) from the worksheet XML, read in chunks.
+
+    openpyxl's read-only mode (needed for large files) shows neither, so the raw
+    XML is scanned; decompressing is much faster than parsing it again.
+    """
+    merged: list[str] = []
+    has_formula = False
+    tail = b""
+    try:
+        source = sheet.parent._archive.open(sheet._worksheet_path)  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, OSError):
+        return merged, has_formula
+    with source:
+        while chunk := source.read(1 << 20):
+            block = tail + chunk
+            has_formula = has_formula or bool(_FORMULA_TAG.search(block))
+            if b"mergeCell" in block:
+                merged += [m.decode("ascii") for m in _MERGE_TAG.findall(block)]
+            tail = block[-200:]
+            if b"mergeCell" in tail:  # a tag may straddle the chunks: drop the copies found twice
+                merged = list(dict.fromkeys(merged))
+    return list(dict.fromkeys(merged)), has_formula
+
+
+def _merged_problems(ranges: list[str], header: list[str], header_row: int, label: str) -> list[Problem]:
+    """One problem per merged range touching the header or the data (merged titles above the header are fine)."""
+    from openpyxl.utils import range_boundaries
+
+    problems = []
+    for cell_range in ranges:
+        min_col, min_row, max_col, max_row = range_boundaries(cell_range)
+        if max_row < header_row:
+            continue
+        column = header[min_col - 1].strip() if min_col - 1 < len(header) and header[min_col - 1].strip() else None
+        problems.append(
+            Problem(
+                label, min_row, column,
+                f"cells {cell_range} are merged, so only the first holds a value; unmerge them "
+                "(Home > Merge & Center > Unmerge Cells) and give every row its own value",
+            )
+        )
+    return problems
+
+
+def _unsaved_formulas(path: Path, cells: list[tuple[int, int]], header: list[str], label: str) -> list[Problem]:
+    """Formula cells without a saved result (files written by programs that do not calculate), among ``cells``."""
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+
+    wanted = set(cells)
+    found: list[tuple[int, int, str]] = []
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        rows_wanted = {row for row, _ in wanted}
+        last_row = max(rows_wanted)
+        for number, values in enumerate(workbook.worksheets[0].iter_rows(min_row=1, max_row=last_row, values_only=True), start=1):
+            if number not in rows_wanted:
+                continue
+            for position, value in enumerate(values):
+                if (number, position) in wanted and isinstance(value, str) and value.startswith("="):
+                    found.append((number, position, value))
+    finally:
+        workbook.close()
+    if not found:
+        return []
+    row, position, formula = found[0]
+    column = header[position].strip() if position < len(header) and header[position].strip() else None
+    more = f" ({len(found)} such cells in the sheet)" if len(found) > 1 else ""
+    return [
+        Problem(
+            label, row, column,
+            f"this cell holds the formula {shown(formula)} but no calculated value was saved{more}; open the file in Excel "
+            "and save it (Excel stores the results), or replace the formulas by their values (Paste Special > Values)",
+        )
+    ]
+
+
+def _read_xlsx(path: Path, label: str, problems: list[Problem]) -> _RawTable | None:
+    """Read the first worksheet with openpyxl, keeping Excel's row numbers.
+
+    A formula is read as the value Excel saved with it (what the user sees); a
+    formula without a saved value and merged cells are problems, not empty cells.
+    """
+    import openpyxl
 
     if path.stat().st_size == 0:
         problems.append(Problem(label, None, None, "the file is empty; it needs a header row and one row per case"))
         return None
-    if not zipfile.is_zipfile(path):
-        problems.append(
-            Problem(label, None, None, "this is not an Excel .xlsx workbook (older .xls or another format); save it as .xlsx or CSV")
-        )
+    if (reason := _not_a_workbook(path)) is not None:
+        problems.append(Problem(label, None, None, reason))
         return None
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        problems.append(Problem(label, None, None, f"this .xlsx workbook cannot be opened ({error}); save it again as .xlsx or CSV"))
+    except Exception as error:  # noqa: BLE001 - any failure inside a damaged workbook is the file's problem, not a crash
+        problems.append(Problem(label, None, None, f"this .xlsx workbook cannot be opened ({type(error).__name__}: {clean_text(error)}); save it again as .xlsx or CSV"))
         return None
     try:
         sheet = workbook.worksheets[0]
+        merged_ranges, has_formula = _scan_sheet_xml(sheet)
         header: list[str] | None = None
         header_row = 0
         is_sample = False
@@ -307,10 +562,31 @@ def _read_xlsx(path: Path, label: str, problems: list[Problem]) -> _RawTable | N
                 continue
             records.append(texts)
             rows.append(number)
+    except Exception as error:  # noqa: BLE001 - see above
+        problems.append(Problem(label, None, None, f"this .xlsx workbook cannot be read ({type(error).__name__}: {clean_text(error)}); save it again as .xlsx or CSV"))
+        return None
     finally:
         workbook.close()
     if header is None:
         problems.append(Problem(label, None, None, "the first worksheet is empty; it needs a header row and one row per case"))
+        return None
+    # A title row above the header is reported by the caller; its merged cells are not a problem.
+    named_rows = [
+        number for number, record in zip([header_row, *rows[:10]], [header, *records[:10]])
+        if len({text.strip().lower() for text in record} & _KNOWN_COLUMN_NAMES) >= 2
+    ]
+    structural = _merged_problems(merged_ranges, header, named_rows[0] if named_rows else header_row, label)
+    if has_formula and not structural:
+        empty_cells = [
+            (row, position) for row, record in zip(rows, records) for position, text in enumerate(record[: len(header)]) if text == ""
+        ]
+        if empty_cells:
+            try:
+                structural = _unsaved_formulas(path, empty_cells, header, label)
+            except Exception:  # noqa: BLE001 - the formula check is a courtesy; the empty cells are still reported
+                structural = []
+    if structural:
+        problems.extend(structural)
         return None
     width = max([len(header)] + [len(r) for r in records])
     header = header + [""] * (width - len(header))
@@ -366,10 +642,14 @@ def _match_labels(
     if unknown.any():
         allowed_text = ", ".join(allowed)
         messages = {}
-        for value in pd.unique(values[unknown]):
-            close = difflib.get_close_matches(str(value).strip(), list(allowed), n=1, cutoff=0.6)
+        for number, value in enumerate(pd.unique(values[unknown])):
+            text = str(value).strip()
+            close = (
+                difflib.get_close_matches(text, list(allowed), n=1, cutoff=0.6)
+                if number < _MAX_SUGGESTED and len(text) <= _SUGGEST_MAX_LENGTH else []
+            )
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            messages[value] = f"unknown {what} '{str(value).strip()}'{hint}; allowed: {allowed_text}"
+            messages[value] = f"unknown {what} {shown(text)}{hint}; allowed: {allowed_text}"
         problems += _row_problems(label, rows[unknown], column, values[unknown].map(messages))
     return matched, problems
 
@@ -378,13 +658,21 @@ _ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?
 _UK = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_dates(
+    values: pd.Series, earliest: _dt.date | None = None, latest: _dt.date | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Parse ISO ``yyyy-mm-dd`` and UK ``dd/mm/yyyy`` dates, vectorised.
 
     Returns (dates as datetime64[ns], problem message or NaN per value). Anything
     else is refused with a reason rather than guessed: ``01-02-2020`` could be
-    either order and ``1/2/20`` has a two-digit year.
+    either order and ``1/2/20`` has a two-digit year. A slash date is always
+    day first (``01/02/2020`` is 1 February 2020); one that only makes sense
+    month first (``03/25/2020``) is refused with the ISO spelling to use.
+    Dates before ``earliest`` (default 1 January 2000) or after ``latest``
+    (default today, the day the data is loaded) are typing errors.
     """
+    earliest = EARLIEST_DATE if earliest is None else earliest
+    latest = _dt.date.today() if latest is None else latest
     text = values.astype(str).str.strip()
     iso = text.str.extract(_ISO)
     uk = text.str.extract(_UK)
@@ -398,8 +686,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             "day": pd.to_numeric(day, errors="coerce"),
         }
     )
-    in_range = parts["year"].between(_EARLIEST_YEAR, _LATEST_YEAR)
-    parts.loc[~in_range, :] = np.nan
+    parseable = parts["year"].between(*_PARSE_YEARS)
+    parts.loc[~parseable, :] = np.nan
     dates = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
     pattern_ok = year.notna()
     messages = pd.Series(np.nan, index=values.index, dtype=object)
@@ -410,7 +698,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     dashed = text.str.match(r"^\d{1,2}[.\-]\d{1,2}[.\-]\d{4}$")
     excel_serial = text.str.match(r"^\d{5}(?:\.\d+)?$")
     bad = ~empty & ~pattern_ok
-    quoted = "'" + text + "'"
+    quoted = text.map(shown)
     messages[bad] = "date " + quoted[bad] + f" is not understood; {fmt}"
     messages[bad & two_digit] = "date " + quoted[bad & two_digit] + f" has a two-digit year, which is ambiguous; {fmt}"
     messages[bad & dashed] = (
@@ -420,11 +708,48 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         "date " + quoted[bad & excel_serial] + " looks like an Excel serial number; format the column as a date in Excel, or "
         + fmt
     )
-    out_of_range = pattern_ok & ~in_range
-    messages[out_of_range] = "date " + quoted[out_of_range] + f" has a year outside {_EARLIEST_YEAR}-{_LATEST_YEAR}; check for a typing error"
-    impossible = pattern_ok & in_range & dates.isna()
+    impossible = pattern_ok & parseable & dates.isna()
     messages[impossible] = "date " + quoted[impossible] + f" is not a real calendar date; {fmt}"
+    us_order = impossible & uk[0].notna() & _month_first_is_valid(uk)
+    if us_order.any():
+        iso_text = uk[2] + "-" + uk[0].str.zfill(2) + "-" + uk[1].str.zfill(2)
+        messages[us_order] = (
+            "date " + quoted[us_order] + " is in month/day/year (US) order; dates with slashes are read day first "
+            "(dd/mm/yyyy), so write it as the ISO date " + iso_text[us_order] + " (yyyy-mm-dd)"
+        )
+    early_limit, late_limit = pd.Timestamp(earliest), pd.Timestamp(latest)
+    too_early = pattern_ok & ((parts["year"].isna() & (pd.to_numeric(year, errors="coerce") < _PARSE_YEARS[0])) | (dates < early_limit))
+    too_late = pattern_ok & ((parts["year"].isna() & (pd.to_numeric(year, errors="coerce") > _PARSE_YEARS[1])) | (dates > late_limit))
+    messages[too_early] = (
+        "date " + quoted[too_early] + f" is before {earliest:%Y-%m-%d}, earlier than any case in this data; check for a typing error"
+    )
+    messages[too_late] = (
+        "date " + quoted[too_late] + f" is in the future (after {latest:%Y-%m-%d}, the day the data was loaded); "
+        "check for a typing error"
+    )
+    dates[too_early | too_late] = pd.NaT
     return dates, messages
+
+
+def _month_first_is_valid(uk: pd.DataFrame) -> pd.Series:
+    """Whether each dd/mm/yyyy match would be a real date read month first."""
+    swapped = pd.DataFrame(
+        {
+            "year": pd.to_numeric(uk[2], errors="coerce"),
+            "month": pd.to_numeric(uk[0], errors="coerce"),
+            "day": pd.to_numeric(uk[1], errors="coerce"),
+        }
+    )
+    swapped.loc[~swapped["year"].between(*_PARSE_YEARS), :] = np.nan
+    return pd.to_datetime(swapped, errors="coerce").notna()
+
+
+def _either_order(text: pd.Series) -> pd.Series:
+    """Slash dates that are real dates read either way round (``01/02/2020``; not ``05/05/2020``)."""
+    uk = text.str.strip().str.extract(_UK)
+    day = pd.to_numeric(uk[0], errors="coerce")
+    month = pd.to_numeric(uk[1], errors="coerce")
+    return (day <= 12) & (month <= 12) & (day != month)
 
 
 class _Register:
@@ -469,11 +794,11 @@ def _check_authorities(
     unknown = (codes.isna().to_numpy()) & ~empty
     if unknown.any():
         messages = {}
-        for value in pd.unique(stripped[unknown]):
-            suggestions = register.suggest(value)
+        for number, value in enumerate(pd.unique(stripped[unknown])):
+            suggestions = register.suggest(value) if number < _MAX_SUGGESTED and len(value) <= _SUGGEST_MAX_LENGTH else []
             hint = "; closest register names: " + ", ".join(f"'{s}'" for s in suggestions) if suggestions else ""
             messages[value] = (
-                f"unknown authority '{value}': not a GSS code or council name in the register{hint}"
+                f"unknown authority {shown(value)}: not a GSS code or council name in the register{hint}"
             )
         problems += _row_problems(label, rows[unknown], "authority", stripped[unknown].map(messages))
 
@@ -503,6 +828,72 @@ def _check_authorities(
     return codes, problems
 
 
+_ANY_BAD_REF = re.compile(r"[^A-Za-z0-9 /\-\n]|(?:^|\n)[ /\-]")
+
+
+def _well_formed_refs(refs: pd.Series) -> np.ndarray:
+    """Whether each (stripped) reference matches ``CASE_REF_PATTERN``; empty ones count as well formed here.
+
+    One regular-expression pass over all references joined by newlines settles
+    the usual case (all fine) in milliseconds; only otherwise is each one checked.
+    """
+    values = refs.to_numpy(dtype=object)
+    longest = max(map(len, values), default=0)
+    if longest <= 40 and not _ANY_BAD_REF.search("\n".join(values)):
+        return np.ones(len(values), dtype=bool)
+    matched = refs.str.fullmatch(CASE_REF_PATTERN).fillna(False).astype(bool).to_numpy()
+    return matched | (refs.to_numpy(dtype=object) == "")
+
+
+def _month_first_column(
+    texts: pd.Series, messages: pd.Series, label: str, rows: np.ndarray, column: str
+) -> list[Problem]:
+    """When a column holds month-first (US) dates, its dates that read either way are suspect too.
+
+    ``03/25/2020`` is refused on its own row; ``01/02/2020`` in the same column
+    would silently become 1 February. One extra problem names the first such row
+    and how many there are, so the whole column gets converted.
+    """
+    has_message = messages.notna().to_numpy()
+    if not has_message.any():
+        return []
+    us_rows = np.zeros(len(messages), dtype=bool)
+    us_rows[has_message] = messages[has_message].str.contains("(US) order", regex=False).to_numpy()
+    if not us_rows.any():
+        return []
+    either = _per_distinct(texts, _either_order).fillna(False).astype(bool).to_numpy() & messages.isna().to_numpy()
+    if not either.any():
+        return []
+    first = int(np.flatnonzero(either)[0])
+    count = int(either.sum())
+    return [
+        Problem(
+            label, int(rows[first]), column,
+            f"date {shown(texts.iloc[first].strip())} would be read day first, but this column also has month-first (US) "
+            f"dates (row {int(rows[np.flatnonzero(us_rows)[0]])}), so it is probably month first too; "
+            f"{count} date(s) in the column can be read either way: rewrite the whole column as yyyy-mm-dd",
+        )
+    ]
+
+
+def _header_further_down(raw: _RawTable, table: str, label: str) -> Problem | None:
+    """A title row above the header (a common spreadsheet layout): say which row holds the column names."""
+    expected = set(TABLE_COLUMNS[table])
+    if {name.strip().lower() for name in raw.header} & expected:
+        return None
+    for position in range(min(10, len(raw.cells))):
+        names = {str(value).strip().lower() for value in raw.cells.iloc[position]}
+        if len(names & expected) >= 2:
+            found = int(raw.rows[position])
+            above = found - raw.header_row
+            return Problem(
+                label, raw.header_row, None,
+                f"row {raw.header_row} is not the header: the column names are on row {found}; delete the "
+                f"{above} row(s) above them (or start each with #) so that the header comes first",
+            )
+    return None
+
+
 def _check_columns(raw: _RawTable, table: str, label: str) -> tuple[dict[str, int], list[Problem]]:
     """Map expected column -> position; missing, extra, unnamed and repeated columns are problems."""
     expected = TABLE_COLUMNS[table]
@@ -510,21 +901,22 @@ def _check_columns(raw: _RawTable, table: str, label: str) -> tuple[dict[str, in
     positions: dict[str, int] = {}
     for position, name in enumerate(raw.header):
         key = name.strip().lower()
+        label_name = clean_text(name.strip())
         column_values = raw.cells[position]
         if key == "":
             if (column_values.astype(str).str.strip() != "").any():
                 problems.append(Problem(label, raw.header_row, None, f"column {position + 1} has values but no name in the header row"))
             continue
         if key in positions:
-            problems.append(Problem(label, raw.header_row, name.strip(), f"column '{name.strip()}' appears twice in the header row; keep one"))
+            problems.append(Problem(label, raw.header_row, label_name, f"column {shown(name.strip())} appears twice in the header row; keep one"))
             continue
         if key in expected:
             positions[key] = position
         else:
-            close = difflib.get_close_matches(key, expected, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(key, expected, n=1, cutoff=0.6) if len(key) <= _SUGGEST_MAX_LENGTH else []
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.append(
-                Problem(label, raw.header_row, name.strip(), f"unexpected column '{name.strip()}'{hint}; the {table} table has exactly the columns: {', '.join(expected)}")
+                Problem(label, raw.header_row, label_name, f"unexpected column {shown(name.strip())}{hint}; the {table} table has exactly the columns: {', '.join(expected)}")
             )
     for name in expected:
         if name not in positions:
@@ -546,7 +938,17 @@ def _validate(raw: _RawTable, table: str, label: str, register: _Register, categ
         refs = columns["case_ref"].str.strip()
         empty = refs.eq("").to_numpy()
         problems += _row_problems(label, rows[empty], "case_ref", "the case reference is empty")
-        repeated = refs.duplicated(keep="first").to_numpy() & ~empty
+        well_formed = _well_formed_refs(refs)
+        malformed = ~well_formed & ~empty
+        if malformed.any():
+            problems += _row_problems(
+                label, rows[malformed], "case_ref",
+                _per_distinct(refs[malformed], lambda distinct: distinct.map(shown)).map(
+                    lambda quoted: f"case_ref {quoted} is not a case reference: use up to 40 letters, digits, spaces, "
+                    "hyphens or slashes (e.g. 19 000 001)"
+                ),
+            )
+        repeated = refs.duplicated(keep="first").to_numpy() & ~empty & well_formed
         if repeated.any():
             first_row = pd.Series(rows).groupby(refs.to_numpy()).transform("first").to_numpy()
             messages = "case_ref '" + refs[repeated] + "' is repeated: it is also on row " + pd.Series(first_row[repeated], index=refs.index[repeated]).astype(str) + "; each case appears once in a table"
@@ -562,6 +964,7 @@ def _validate(raw: _RawTable, table: str, label: str, register: _Register, categ
         messages = pd.Series(distinct_messages.to_numpy(dtype=object)[codes], dtype=object)
         bad = messages.notna().to_numpy()
         problems += _row_problems(label, rows[bad], date_column, messages[bad])
+        problems += _month_first_column(columns[date_column], messages, label, rows, date_column)
         out[date_column] = dates
 
     if "authority" in columns:
@@ -588,7 +991,7 @@ def _validate(raw: _RawTable, table: str, label: str, register: _Register, categ
         unknown = (~known).to_numpy()
         problems += _row_problems(
             label, rows[unknown], "remedy_by_authority",
-            "remedy_by_authority '" + columns["remedy_by_authority"][unknown].str.strip() + "' is not understood; write yes or no",
+            "remedy_by_authority " + columns["remedy_by_authority"][unknown].str.strip().map(shown) + " is not understood; write yes or no",
         )
         if "outcome" in out:
             empty_upheld = (words.eq("") & out["outcome"].eq(definitions.UPHELD)).to_numpy()
@@ -641,13 +1044,60 @@ def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     return found, problems
 
 
-def _load_one(path: Path, table: str, register: _Register, categories: tuple[str, ...]) -> tuple[pd.DataFrame | None, bool, list[Problem]]:
+def _load_one(
+    path: Path, table: str, register: _Register, categories: tuple[str, ...]
+) -> tuple[pd.DataFrame | None, np.ndarray, bool, list[Problem]]:
+    """(validated frame, each row's spreadsheet row number, is_sample, problems); frame None when unreadable."""
     problems: list[Problem] = []
     raw = _read_raw(path, path.name, problems)
+    no_rows = np.array([], dtype=np.int64)
     if raw is None:
-        return None, False, problems
+        return None, no_rows, False, problems
+    if (misplaced := _header_further_down(raw, table, path.name)) is not None:
+        return None, no_rows, raw.is_sample, problems + [misplaced]
     frame, found = _validate(raw, table, path.name, register, categories)
-    return frame, raw.is_sample, problems + found
+    return frame, raw.rows, raw.is_sample, problems + found
+
+
+#: (earlier table, later table, rule): a case's date in the later table cannot come before its date in the earlier one.
+_DATE_ORDER: tuple[tuple[str, str, str], ...] = (
+    ("received", "decided", "a decision cannot come before the complaint was received"),
+    ("decided", "compliance", "a compliance outcome cannot come before the decision"),
+)
+
+
+def _date_order_problems(
+    frames: dict[str, pd.DataFrame], rows: dict[str, np.ndarray], files: dict[str, Path]
+) -> list[Problem]:
+    """Cases whose later-stage date is before their earlier-stage date, naming both files and rows (vectorised)."""
+    problems: list[Problem] = []
+    for earlier, later, rule in _DATE_ORDER:
+        if earlier not in frames or later not in frames:
+            continue
+        early_column, late_column = DATE_COLUMN[earlier], DATE_COLUMN[later]
+        early_refs = pd.Index(frames[earlier]["case_ref"].to_numpy(dtype=object))
+        keep = ~early_refs.duplicated(keep="first")
+        early_refs = early_refs[keep]
+        early_dates = frames[earlier][early_column].to_numpy()[keep]
+        early_rows = rows[earlier][keep]
+        late_refs = frames[later]["case_ref"].to_numpy(dtype=object)
+        late_dates = frames[later][late_column].to_numpy()
+        match = early_refs.get_indexer(late_refs)
+        found = match >= 0
+        wrong = np.zeros(len(late_refs), dtype=bool)
+        wrong[found] = late_dates[found] < early_dates[match[found]]  # NaT compares False
+        early_file, late_file = files[earlier].name, files[later].name
+        for position in np.flatnonzero(wrong):
+            case_ref, late, late_row = late_refs[position], pd.Timestamp(late_dates[position]), rows[later][position]
+            early, early_row = pd.Timestamp(early_dates[match[position]]), early_rows[match[position]]
+            problems.append(
+                Problem(
+                    late_file, int(late_row), late_column,
+                    f"case_ref {shown(case_ref)} has {late_column} {late:%Y-%m-%d}, before its {early_column} "
+                    f"{early:%Y-%m-%d} in {early_file}, row {int(early_row)}; {rule}: check both dates",
+                )
+            )
+    return problems
 
 
 def _sort_problems(problems: list[Problem]) -> list[Problem]:
@@ -661,7 +1111,7 @@ def read_table(path: Path | str, table_name: str, categories: tuple[str, ...] = 
     path = Path(path)
     if path.suffix.lower() not in FILE_SUFFIXES:
         raise CaseDataError([Problem(path.name, None, None, "tables must be .csv or .xlsx files")], path.parent)
-    frame, _, problems = _load_one(path, table_name, _Register(), tuple(categories))
+    frame, _, _, problems = _load_one(path, table_name, _Register(), tuple(categories))
     if problems or frame is None:
         raise CaseDataError(_sort_problems(problems), path.parent)
     return frame
@@ -680,15 +1130,24 @@ def load_cases(data_dir: Path | str, categories: tuple[str, ...] = definitions.C
     files, problems = _find_table_files(data_dir)
     register = _Register()
     frames: dict[str, pd.DataFrame] = {}
+    row_numbers: dict[str, np.ndarray] = {}
     sample_flags: list[bool] = []
     for table in TABLES:
         if table not in files:
             continue
-        frame, is_sample, found = _load_one(files[table], table, register, tuple(categories))
+        frame, rows, is_sample, found = _load_one(files[table], table, register, tuple(categories))
         problems += _sort_problems(found)
         sample_flags.append(is_sample)
         if frame is not None:
             frames[table] = frame
+            row_numbers[table] = rows
+    # A table whose case references or dates have problems is not compared (its dates may be misread).
+    usable = {
+        table: frame for table, frame in frames.items()
+        if {"case_ref", DATE_COLUMN[table]} <= set(frame.columns)
+        and not any(p.file == files[table].name and p.column in ("case_ref", DATE_COLUMN[table]) for p in problems)
+    }
+    problems += _date_order_problems(usable, row_numbers, files)
     if problems:
         raise CaseDataError(problems, data_dir)
     dates = pd.concat([frames[t][DATE_COLUMN[t]] for t in TABLES], ignore_index=True)

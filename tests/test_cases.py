@@ -415,3 +415,38 @@ def test_xlsx_problems_use_excel_row_numbers(tmp_path: Path) -> None:
     frame.to_excel(folder / "received.xlsx", index=False, header=False)
     problem = only(problems_of(folder))
     assert (problem.file, problem.row, problem.column) == ("received.xlsx", 4, "authority")
+
+
+# ---------------------------------------------------------------- date limits, US order, case references
+
+
+def test_parse_dates_refuses_dates_before_2000_or_after_the_load_day() -> None:
+    values = pd.Series(["1999-12-31", "2000-01-01", "2021-06-30", "2021-07-01", "31/12/1899", "9999-01-01"])
+    dates, messages = parse_dates(values, latest=pd.Timestamp("2021-06-30").date())
+    assert dates[1:3].tolist() == [pd.Timestamp("2000-01-01"), pd.Timestamp("2021-06-30")]
+    assert messages[1:3].isna().all()
+    assert "before 2000-01-01" in messages[0] and "before 2000-01-01" in messages[4]
+    assert "in the future" in messages[3] and "2021-06-30" in messages[3] and "in the future" in messages[5]
+    assert dates[[0, 3, 4, 5]].isna().all()
+
+
+def test_parse_dates_explains_month_first_dates_and_reads_slashes_day_first() -> None:
+    dates, messages = parse_dates(pd.Series(["03/25/2020", "01/02/2020", "31/02/2020"]))
+    assert "(US) order" in messages[0] and "2020-03-25" in messages[0]
+    assert dates[1] == pd.Timestamp("2020-02-01") and pd.isna(messages[1])
+    assert "not a real calendar date" in messages[2] and "(US)" not in messages[2]  # 02/31 is no date either way
+
+
+@pytest.mark.parametrize(
+    "ref, accepted",
+    [("19 000 009", True), ("AB-12/34", True), ("x" * 40, True), ("x" * 41, False), (" -19", False),
+     ("19.000.001", False), ("19_000", False), ("<b>1</b>", False)],
+)
+def test_case_reference_form(tmp_path: Path, ref: str, accepted: bool) -> None:
+    text = RECEIVED.replace("19 000 002", ref)
+    folder = make_dir(tmp_path, received=text)
+    if accepted:
+        assert load_cases(folder).received["case_ref"].tolist()[1] == ref.strip()
+    else:
+        problem = only(problems_of(folder))
+        assert (problem.row, problem.column) == (3, "case_ref") and "not a case reference" in problem.message
