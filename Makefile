@@ -34,7 +34,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 bench: sample-data
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py --full
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

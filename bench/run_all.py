@@ -21,7 +21,9 @@ def main(argv: list[str]) -> int:
         if not script.exists():
             continue
         print(f"== {name}", flush=True)
-        result = subprocess.run([sys.executable, str(script), *argv], cwd=HERE.parent)
+        # Options (e.g. --full) are the batch benchmark's; the others take none.
+        extra = argv if name == "bench_batch.py" else []
+        result = subprocess.run([sys.executable, str(script), *extra], cwd=HERE.parent)
         failures += result.returncode != 0
     return 1 if failures else 0
 

@@ -245,6 +245,9 @@ def run_letter(task: dict[str, Any], kernel) -> dict[str, Any]:
                 warm_kernel=kernel,
                 letter_deadline=start + timeout,
                 kernel_cwd=str(task["kernel_cwd"]),
+                # One write at the end (or at the failure), not one per cell: the
+                # notebook holds two images and is rewritten in full each time.
+                request_save_on_cell_execute=False,
             )
             timings["execute"] = round(time.monotonic() - start, 3)
             html_path = tmp / LETTER_FILES["html"] if "html" in formats else None
@@ -318,13 +321,17 @@ def _worker_main(conn, parent_pid: int, lock_fd: int | None, kernel_log: str) ->
     kernel = WarmKernel(stderr_path=Path(kernel_log))
     try:
         _die_with_parent(parent_pid)
+        # Start the kernel before the first task arrives: it boots while the
+        # parent is still loading the data.
+        kernel.ensure_started()
         while True:
             task = conn.recv()
             if task is None:
                 break
             kernel.ensure_started()
             conn.send(("kernel", kernel.pid))
-            conn.send(("result", run_letter(task, kernel)))
+            run = run_report if task.get("kind") == NATIONAL_REVIEW else run_letter
+            conn.send(("result", run(task, kernel)))
     except (EOFError, OSError, SystemExit, KeyboardInterrupt):
         pass
     finally:
@@ -436,52 +443,46 @@ class _Pool:
             worker.conn.close()
 
 
-def _run_tasks(tasks: list[dict[str, Any]], workers: int, lock_fd: int, year_dir: Path, timeout: float, on_result) -> None:
-    """Feed ``tasks`` to ``workers`` processes; call ``on_result(task, result)`` for each letter."""
-    pool = _Pool(workers, lock_fd, year_dir / ".logs")
+def _run_tasks(tasks: list[dict[str, Any]], pool: "_Pool", year_dir: Path, timeout: float, on_result) -> None:
+    """Feed ``tasks`` to the pool's workers; call ``on_result(task, result)`` for each one."""
     pending = list(reversed(tasks))
-    graceful = False
-    try:
-        while True:
-            for worker in pool.workers:
-                if worker.task is None and pending:
-                    worker.task = pending.pop()
-                    worker.task_started = time.monotonic()
-                    worker.conn.send(worker.task)
-            busy = [w for w in pool.workers if w.task is not None]
-            if not busy:
-                break
-            ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=0.5)
-            for index, worker in enumerate(pool.workers):
-                if worker.task is None:
+    while True:
+        for worker in pool.workers:
+            if worker.task is None and pending:
+                worker.task = pending.pop()
+                worker.task_started = time.monotonic()
+                worker.conn.send(worker.task)
+        busy = [w for w in pool.workers if w.task is not None]
+        if not busy:
+            break
+        ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=0.5)
+        for index, worker in enumerate(pool.workers):
+            if worker.task is None:
+                continue
+            if worker.conn in ready:
+                try:
+                    kind, payload = worker.conn.recv()
+                except (EOFError, OSError):
+                    kind, payload = "died", None
+                if kind == "kernel":
+                    worker.kernel_pid = payload
                     continue
-                if worker.conn in ready:
-                    try:
-                        kind, payload = worker.conn.recv()
-                    except (EOFError, OSError):
-                        kind, payload = "died", None
-                    if kind == "kernel":
-                        worker.kernel_pid = payload
-                        continue
-                    if kind == "result":
-                        task, worker.task = worker.task, None
-                        on_result(task, payload)
-                        continue
-                else:
-                    overdue = time.monotonic() - worker.task_started > timeout + EXPORT_GRACE_SECONDS
-                    if worker.process.is_alive() and not overdue:
-                        continue
-                    kind = "overdue" if overdue else "died"
-                task, worker.task = worker.task, None
-                if kind == "overdue":
-                    message = f"timed out: the letter did not finish within {timeout:g} s (+{EXPORT_GRACE_SECONDS:g} s grace); its worker was stopped"
-                else:
-                    message = f"worker process died (exit code {worker.process.exitcode}) while writing this letter"
-                pool.replace(index)
-                on_result(task, _lost_letter_result(task, message))
-        graceful = True
-    finally:
-        pool.shutdown(graceful)
+                if kind == "result":
+                    task, worker.task = worker.task, None
+                    on_result(task, payload)
+                    continue
+            else:
+                overdue = time.monotonic() - worker.task_started > timeout + EXPORT_GRACE_SECONDS
+                if worker.process.is_alive() and not overdue:
+                    continue
+                kind = "overdue" if overdue else "died"
+            task, worker.task = worker.task, None
+            if kind == "overdue":
+                message = f"timed out: the letter did not finish within {timeout:g} s (+{EXPORT_GRACE_SECONDS:g} s grace); its worker was stopped"
+            else:
+                message = f"worker process died (exit code {worker.process.exitcode}) while writing this letter"
+            pool.replace(index)
+            on_result(task, _lost_letter_result(task, message))
 
 
 def _lost_letter_result(task: dict[str, Any], message: str) -> dict[str, Any]:
@@ -498,7 +499,7 @@ def _lost_letter_result(task: dict[str, Any], message: str) -> dict[str, Any]:
     relative = f"{FAILED_DIR}/{task['slug']}"
     now = _now_iso()
     return {
-        "authority_code": task["authority_code"],
+        "authority_code": task.get("authority_code"),
         "status": STATUS_FAILED,
         "error": message,
         "started_at": now,
@@ -512,23 +513,123 @@ def _lost_letter_result(task: dict[str, Any], message: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the batch
 
 
-def _statistics_cache(year_dir: Path, cases, data_fingerprint: dict[str, str]):
-    """Compute the statistics once per batch (or reuse the cache for identical inputs); return (path, stats)."""
+def _statistics_path(year_dir: Path, data_fingerprint: dict[str, str]) -> Path:
+    """Where this batch's statistics are cached: keyed on the data files and the package version."""
+    key = fingerprint_digest({"data": data_fingerprint, "package_version": __version__})
+    return year_dir / CACHE_DIR / f"statistics-{key}.pkl"
+
+
+def _statistics_cache(path: Path, data_path: Path):
+    """Compute the statistics once per batch, or reuse the cache for identical inputs (no reload of the data)."""
+    from .cases import load_cases
     from .stats import Statistics, compute_statistics
 
-    cache_dir = year_dir / CACHE_DIR
-    cache_dir.mkdir(exist_ok=True)
-    key = fingerprint_digest({"data": data_fingerprint, "package_version": __version__})
-    path = cache_dir / f"statistics-{key}.pkl"
+    path.parent.mkdir(exist_ok=True)
     if path.exists():
         with contextlib.suppress(Exception):
-            return path, Statistics.load(path)
-    statistics = compute_statistics(cases)
+            return Statistics.load(path)
+    statistics = compute_statistics(load_cases(data_path))
     statistics.save(path)
-    for stale in cache_dir.glob("statistics-*.pkl"):
+    for stale in path.parent.glob("statistics-*.pkl"):
         if stale != path:
             stale.unlink(missing_ok=True)
-    return path, statistics
+    return statistics
+
+
+def default_national_notebook() -> Path:
+    """The national review notebook, beside the letter notebook."""
+    return default_notebook().parent / "national_review.ipynb"
+
+
+#: The national review's files, written to the year folder beside the letters.
+REPORT_FILES = {"ipynb": "national_review.ipynb", "html": "national_review.html", "pdf": "national_review.pdf"}
+NATIONAL_REVIEW = "national_review"
+
+
+def run_report(task: dict[str, Any], kernel) -> dict[str, Any]:
+    """Execute and export the year's national review on ``kernel`` (a worker's warm kernel).
+
+    Runs as one more task of the pool, beside the letters, so it costs no extra
+    kernel start and overlaps with them. Never raises: failures are recorded.
+    """
+    import papermill
+
+    from . import exporters
+    from .kernel_pool import WARM_ENGINE_NAME
+
+    year_dir = Path(task["year_dir"])
+    tmp = year_dir / TMP_DIR / f"{NATIONAL_REVIEW}.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    formats = tuple(task["formats"])
+    start = time.monotonic()
+    started_at = _now_iso()
+    error = None
+    try:
+        nb = papermill.execute_notebook(
+            str(task["notebook"]), str(tmp / REPORT_FILES["ipynb"]), parameters=task["parameters"],
+            engine_name=WARM_ENGINE_NAME, kernel_name=kernel.kernel_name, progress_bar=False,
+            warm_kernel=kernel, letter_deadline=start + float(task["timeout"]), kernel_cwd=str(task["kernel_cwd"]),
+            request_save_on_cell_execute=False,
+        )
+        exporters.export_letter(
+            nb,
+            tmp / REPORT_FILES["html"] if "html" in formats else None,
+            tmp / REPORT_FILES["pdf"] if "pdf" in formats else None,
+            kind="report",
+        )
+    except Exception as exc:  # noqa: BLE001 - recorded in the manifest, the batch goes on
+        error = _describe_error(exc, float(task["timeout"]))
+        with contextlib.suppress(Exception):
+            kernel.restart()
+    written: dict[str, str] = {}
+    if error is None:
+        for fmt in FORMATS:
+            if fmt in formats and (tmp / REPORT_FILES[fmt]).is_file():
+                os.replace(tmp / REPORT_FILES[fmt], year_dir / REPORT_FILES[fmt])  # each file whole, or not there
+                written[fmt] = REPORT_FILES[fmt]
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "status": STATUS_FAILED if error else STATUS_DONE,
+        "error": error,
+        "started_at": started_at,
+        "finished_at": _now_iso(),
+        "timings": {"total": round(time.monotonic() - start, 3)},
+        "outputs": written,
+    }
+
+
+def _report_task(
+    year_dir: Path, year: int, data_path: Path, stats_path: Path, generated_at: str, manifest: Manifest,
+    base_fingerprint: dict[str, Any], force: bool, formats: tuple[str, ...], timeout: float,
+) -> dict[str, Any] | None:
+    """The national review's task, or None when it is up to date (same inputs, files present)."""
+    notebook = default_national_notebook()
+    if not notebook.is_file():
+        return None
+    fingerprint = {**base_fingerprint, "notebook": sha256_file(notebook), "council": None}
+    entry = manifest.reports.get(NATIONAL_REVIEW, {})
+    outputs = entry.get("outputs", {})
+    if (
+        not force
+        and entry.get("status") == STATUS_DONE
+        and entry.get("fingerprint") == fingerprint
+        and outputs
+        and all((year_dir / relative).is_file() for relative in outputs.values())
+    ):
+        return None
+    return {
+        "kind": NATIONAL_REVIEW,
+        "authority_name": "national review",
+        "year_dir": str(year_dir),
+        "notebook": str(notebook),
+        "kernel_cwd": str(notebook.parent),
+        "formats": list(formats),
+        "timeout": float(timeout),
+        "fingerprint": fingerprint,
+        "slug": NATIONAL_REVIEW,
+        "parameters": {"year": year, "data_dir": str(data_path), "stats_file": str(stats_path), "generated_at": generated_at},
+    }
 
 
 def run_batch(
@@ -543,19 +644,23 @@ def run_batch(
     progress: bool = True,
     notebook: Path | None = None,
     generated_at: str | None = None,
+    reports: bool = True,
 ) -> BatchResult:
     """Write every selected council's letter for ``year`` under ``out_dir/<year>/``.
 
-    Raises ``BatchError`` (bad council, data, format) and ``BatchLockedError``
-    (another batch is running) before any letter is touched. Letter failures do
-    not raise: they are counted and ``exit_code`` is 1. Ctrl-C stops the
-    workers, keeps every finished letter, and returns exit code 130.
-    ``notebook`` replaces the letter notebook (tests, other letter kinds);
-    ``generated_at`` fixes the generation time (default: now, one per batch).
+    Also writes the year's statistics pack and national review beside the
+    letters (``reports=False`` leaves them out). Raises ``BatchError`` (bad
+    council, data, format) and ``BatchLockedError`` (another batch is running)
+    before any letter is touched. Letter failures do not raise: they are counted
+    and ``exit_code`` is 1. Ctrl-C stops the workers, keeps every finished
+    letter, and returns exit code 130. ``notebook`` replaces the letter notebook
+    (tests, other letter kinds); ``generated_at`` fixes the generation time
+    (default: now, one per batch).
     """
-    from .cases import load_cases
+    from .cases import data_fingerprint as fingerprint_data
     from .definitions import parse_year
     from .index_page import write_index
+    from .statistics_pack import write_statistics_pack
     from .yearparams import default_parameters_file
 
     started = time.monotonic()
@@ -586,11 +691,9 @@ def run_batch(
 
         slugs = council_slugs(councils_for_year(year))
         data_path = _resolve_data_dir(data_dir)
-        cases = load_cases(data_path)
-        data_fingerprint = {f"{source.table}:{Path(source.path).name}": source.sha256 for source in cases.sources}
-        stats_path, statistics = _statistics_cache(year_dir, cases, data_fingerprint)
-        if year not in set(int(y) for y in statistics.councils["year"].unique()):
-            raise BatchError(f"the data in {data_path} has no cases for the year ending March {year}; check --data and --year")
+        # What is unchanged is decided from the files' hashes, before anything is loaded.
+        data_fingerprint = fingerprint_data(data_path)
+        stats_path = _statistics_path(year_dir, data_fingerprint)
         params_path = default_parameters_file(year)
         base_fingerprint = {
             "data": data_fingerprint,
@@ -603,6 +706,12 @@ def run_batch(
         manifest.package_version = __version__
         generated_at = generated_at or _now_iso()
         tasks: list[dict[str, Any]] = []
+        report = (
+            _report_task(year_dir, year, data_path, stats_path, generated_at, manifest, base_fingerprint, force, formats, timeout)
+            if reports else None
+        )
+        if report is not None:
+            tasks.append(report)  # first: the longest task, overlapped with the letters
         for row in selected.itertuples():
             code = str(row.authority_code)
             fingerprint = {**base_fingerprint, "council": code}
@@ -611,6 +720,7 @@ def run_batch(
                 continue
             tasks.append(
                 {
+                    "kind": "letter",
                     "authority_code": code,
                     "authority_name": str(row.authority_name),
                     "authority_type": str(row.authority_type),
@@ -636,6 +746,17 @@ def run_batch(
         bar.update(0, 0, result.skipped)
 
         def on_result(task: dict[str, Any], letter: dict[str, Any]) -> None:
+            if task.get("kind") == NATIONAL_REVIEW:
+                manifest.reports[NATIONAL_REVIEW] = {
+                    **{k: v for k, v in letter.items() if k not in ("authority_code", "worker_pid")},
+                    "fingerprint": task["fingerprint"],
+                    "generated_at": generated_at,
+                }
+                if letter["status"] != STATUS_DONE:
+                    result.failed += 1
+                    result.failures.append(("national review", str(letter["error"])))
+                manifest.save(year_dir)
+                return
             entry = {
                 **letter,
                 "authority_name": task["authority_name"],
@@ -657,26 +778,39 @@ def run_batch(
             bar.update(result.done, result.failed, result.skipped)
 
         previous_sigterm = None
-        if tasks:
-            pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-            try:
-                if _in_main_thread():
-                    previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-                _run_tasks(tasks, pool_size, lock_fd, year_dir, float(timeout), on_result)
-            except KeyboardInterrupt:
-                result.interrupted = True
-            finally:
-                if previous_sigterm is not None:
-                    signal.signal(signal.SIGTERM, previous_sigterm)
-        if not result.interrupted:
-            result.failed += _write_year_reports(
-                year_dir, year, statistics, stats_path, data_path, generated_at, manifest,
-                {**base_fingerprint, "notebook": None}, force, formats, timeout, result, stream, progress,
-            )
+        pool = None
+        statistics = None
+        graceful = False
+        try:
+            if _in_main_thread():
+                previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+            if tasks:
+                # Workers start their kernels now, while this process loads the data.
+                pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+                pool = _Pool(pool_size, lock_fd, year_dir / ".logs")
+            statistics = _statistics_cache(stats_path, data_path)
+            if year not in set(int(y) for y in statistics.councils["year"].unique()):
+                raise BatchError(f"the data in {data_path} has no cases for the year ending March {year}; check --data and --year")
+            if reports:
+                pack = write_statistics_pack(statistics, year, year_dir)
+                manifest.reports["statistics_pack"] = {
+                    "status": STATUS_DONE, "outputs": {path.suffix.lstrip("."): path.name for path in pack},
+                }
+            if pool is not None:
+                _run_tasks(tasks, pool, year_dir, float(timeout), on_result)
+            graceful = True
+        except KeyboardInterrupt:
+            result.interrupted = True
+        finally:
+            if pool is not None:
+                pool.shutdown(graceful)
+            if previous_sigterm is not None:
+                signal.signal(signal.SIGTERM, previous_sigterm)
         manifest.updated_at = manifest.updated_at or _now_iso()
         result.manifest_path = manifest.save(year_dir)
-        year_councils = statistics.councils[statistics.councils["year"] == year]
-        result.index_path = write_index(year_dir, year, year_councils, manifest)
+        if statistics is not None:
+            year_councils = statistics.councils[statistics.councils["year"] == year]
+            result.index_path = write_index(year_dir, year, year_councils, manifest)
         bar.update(result.done, result.failed, result.skipped, final=True)
         shutil.rmtree(year_dir / TMP_DIR, ignore_errors=True)
 
@@ -689,110 +823,6 @@ def run_batch(
         stream.write(summary(result) + "\n")
         stream.flush()
     return result
-
-
-def default_national_notebook() -> Path:
-    """The national review notebook, beside the letter notebook."""
-    return default_notebook().parent / "national_review.ipynb"
-
-
-def _write_year_reports(
-    year_dir: Path,
-    year: int,
-    statistics,
-    stats_path: Path,
-    data_path: Path,
-    generated_at: str,
-    manifest: Manifest,
-    base_fingerprint: dict[str, Any],
-    force: bool,
-    formats: tuple[str, ...],
-    timeout: float,
-    result: BatchResult,
-    stream: TextIO,
-    progress: bool,
-) -> int:
-    """The year's statistics pack and national review beside the letters; returns failures (0 or 1).
-
-    Done once per batch in this process, after the letters: the pack is cheap and
-    always rewritten from the statistics; the review is skipped when its inputs are
-    unchanged, like a letter, and a failure is recorded, never raised.
-    """
-    import papermill
-
-    from . import exporters
-    from .kernel_pool import WARM_ENGINE_NAME, WarmKernel
-    from .statistics_pack import write_statistics_pack
-
-    pack = write_statistics_pack(statistics, year, year_dir)
-    manifest.reports["statistics_pack"] = {
-        "status": STATUS_DONE,
-        "outputs": {path.suffix.lstrip("."): path.name for path in pack},
-    }
-    notebook = default_national_notebook()
-    if not notebook.is_file():
-        return 0
-    fingerprint = {**base_fingerprint, "notebook": sha256_file(notebook), "formats": list(formats)}
-    entry = manifest.reports.get("national_review", {})
-    outputs = entry.get("outputs", {})
-    if (
-        not force
-        and entry.get("status") == STATUS_DONE
-        and entry.get("fingerprint") == fingerprint
-        and outputs
-        and all((year_dir / relative).is_file() for relative in outputs.values())
-    ):
-        return 0
-    if progress:
-        stream.write("national review: running\n")
-        stream.flush()
-    tmp = year_dir / TMP_DIR / "national_review"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    names = {"ipynb": "national_review.ipynb", "html": "national_review.html", "pdf": "national_review.pdf"}
-    start = time.monotonic()
-    error = None
-    try:
-        # A kernel of its own whose start-up chatter goes to the logs, not the terminal.
-        kernel = WarmKernel(stderr_path=year_dir / ".logs" / "kernel-national-review.log")
-        try:
-            nb = papermill.execute_notebook(
-                str(notebook), str(tmp / names["ipynb"]),
-                parameters={"year": year, "data_dir": str(data_path), "stats_file": str(stats_path), "generated_at": generated_at},
-                engine_name=WARM_ENGINE_NAME, kernel_name=kernel.kernel_name, progress_bar=False,
-                warm_kernel=kernel, letter_deadline=start + timeout, kernel_cwd=str(notebook.parent),
-            )
-        finally:
-            kernel.shutdown()
-        exporters.export_letter(
-            nb,
-            tmp / names["html"] if "html" in formats else None,
-            tmp / names["pdf"] if "pdf" in formats else None,
-            kind="report",
-        )
-        if "ipynb" not in formats:
-            (tmp / names["ipynb"]).unlink()
-    except Exception as exc:  # noqa: BLE001 - recorded in the manifest, the batch still ends cleanly
-        error = _describe_error(exc, timeout)
-    written = {}
-    if error is None:
-        for fmt, name in names.items():
-            if (tmp / name).is_file():
-                os.replace(tmp / name, year_dir / name)  # one file at a time, each complete
-                written[fmt] = name
-    shutil.rmtree(tmp, ignore_errors=True)
-    manifest.reports["national_review"] = {
-        "status": STATUS_FAILED if error else STATUS_DONE,
-        "error": error,
-        "fingerprint": fingerprint,
-        "outputs": written,
-        "generated_at": generated_at,
-        "timings": {"total": round(time.monotonic() - start, 3)},
-    }
-    if error:
-        result.failures.append(("national review", error))
-        return 1
-    return 0
 
 
 def _in_main_thread() -> bool:
@@ -837,6 +867,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: ipynb,html,pdf (default: all)")
     parser.add_argument("--force", action="store_true", help="rewrite letters even when their inputs are unchanged")
     parser.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds allowed per letter (default: 300)")
+    parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")
     parser.add_argument("--notebook", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or summary on stderr")
 
@@ -860,6 +891,7 @@ def main(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             progress=not getattr(args, "no_progress", False),
             notebook=getattr(args, "notebook", None),
+            reports=not getattr(args, "no_reports", False),
         )
     except (BatchError, CaseDataError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1021,6 +1021,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def data_fingerprint(data_dir: Path | str) -> dict[str, str]:
+    """``{"<table>:<file name>": sha256}`` of the folder's three tables, without loading them.
+
+    Lets a batch decide what is unchanged before paying for a full load; raises
+    ``CaseDataError`` when a table is missing or given twice.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise CaseDataError([Problem(str(data_dir), None, None, "the data folder does not exist")], data_dir)
+    files, problems = _find_table_files(data_dir)
+    if problems:
+        raise CaseDataError(problems, data_dir)
+    return {f"{table}:{path.name}": _sha256(path) for table, path in files.items()}
+
+
 def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     """Pick each table's file (case-insensitive name); a missing, doubled or wrongly typed table is a problem."""
     problems: list[Problem] = []

@@ -11,6 +11,7 @@ failure or a timeout the kernel is restarted, never reused as it is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -34,6 +35,10 @@ _INIT_CODE = """
 import sys as _sys, types as _types
 import matplotlib as _mpl
 import matplotlib.pyplot as _plt
+try:  # warm the imports every letter needs, while the batch is still loading its data
+    import lgsco_report.letter, lgsco_report.national  # noqa: F401
+except ImportError:
+    pass
 _state = _types.ModuleType("_lgsco_warm_state")
 _state.rc = _mpl.rcParams.copy()
 _sys.modules["_lgsco_warm_state"] = _state
@@ -67,6 +72,7 @@ class WarmKernel:
         # The kernel's own stderr (start-up warnings, crashes) goes to a file, not the progress bar.
         self.stderr_path = stderr_path
         self.km: AsyncKernelManager | None = None
+        self._client = None
         self.letters_run = 0
 
     @property
@@ -81,7 +87,9 @@ class WarmKernel:
         if self.km is not None and run_sync(self.km.is_alive)():
             return
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        launch: dict[str, Any] = {"stdout": subprocess.DEVNULL}
+        # No input history: letters never read it, and each reset would otherwise
+        # open a new history session in SQLite.
+        launch: dict[str, Any] = {"stdout": subprocess.DEVNULL, "extra_arguments": ["--HistoryManager.enabled=False"]}
         if self.stderr_path is not None:
             self.stderr_path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.stderr_path, "ab") as stderr_file:
@@ -98,6 +106,10 @@ class WarmKernel:
 
     def shutdown(self) -> None:
         """Stop the kernel (immediately: nothing in it is worth keeping)."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.stop_channels()
+            self._client = None
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
@@ -110,17 +122,32 @@ class WarmKernel:
         self.ensure_started()
         self._run_silently(_RESET_TEMPLATE.format(cwd=str(cwd)))
 
+    @property
+    def client(self):
+        """One client for the kernel's whole life.
+
+        ``wait_for_ready`` flushes IOPub for 0.2 s every time it is called; a new
+        client per letter (and another per reset) paid that twice a letter. Replies
+        are matched to their request, so a client shared by letters run one after
+        another cannot mix their messages up.
+        """
+        if self._client is None:
+            assert self.km is not None
+            client = self.km.client()
+            client.start_channels()
+            try:
+                run_sync(client.wait_for_ready)(timeout=self.startup_timeout)
+            except BaseException:
+                client.stop_channels()
+                raise
+            self._client = client
+        return self._client
+
     def _run_silently(self, code: str) -> None:
         assert self.km is not None
-        client = self.km.client()
-        client.start_channels()
-        try:
-            run_sync(client.wait_for_ready)(timeout=self.startup_timeout)
-            reply = run_sync(client.execute_interactive)(
-                code, silent=True, store_history=False, timeout=self.startup_timeout, output_hook=lambda msg: None
-            )
-        finally:
-            client.stop_channels()
+        reply = run_sync(self.client.execute_interactive)(
+            code, silent=True, store_history=False, timeout=self.startup_timeout, output_hook=lambda msg: None
+        )
         content = reply.get("content", {})
         if content.get("status") != "ok":
             raise KernelResetError(
@@ -129,15 +156,13 @@ class WarmKernel:
 
 
 class _WarmNotebookClient(PapermillNotebookClient):
-    """papermill's client on a kernel it does not own: stops its own channels only."""
+    """papermill's client on a kernel and kernel client it does not own: leaves both running."""
 
     def execute(self, **kwargs: Any):  # type: ignore[override]
         try:
             return super().execute(**kwargs)
         finally:
-            if self.kc is not None:
-                self.kc.stop_channels()
-                self.kc = None
+            self.kc = None  # the warm kernel's client: not ours to stop
 
 
 class WarmKernelEngine(NBClientEngine):
@@ -179,6 +204,7 @@ class WarmKernelEngine(NBClientEngine):
         elif execution_timeout:
             final_kwargs["timeout"] = execution_timeout
         client = _WarmNotebookClient(nb_man, km=warm_kernel.km, **final_kwargs)
+        client.kc = warm_kernel.client
         warm_kernel.letters_run += 1
         return client.execute()
 

@@ -127,9 +127,11 @@ def test_index_after_a_batch_lists_councils_with_working_links(tmp_path):
     assert len(parser.rows) == 343
     names = [cells[0] for cells in parser.rows]
     assert names == sorted(names)
-    assert parser.links and len(parser.links) == 4
+    # The year's documents first, then each letter's HTML and PDF.
+    documents = ["national_review.html", "national_review.pdf", "statistics.xlsx", "statistics.csv", "manifest.csv"]
+    assert parser.links[:5] == documents and len(parser.links) == 5 + 4
     for href in parser.links:
         assert not href.startswith(("/", "..")) and (result.index_path.parent / href).is_file(), href
-    assert {href.rsplit("/", 1)[1] for href in parser.links} == {"letter.html", "letter.pdf"}
+    assert {href.rsplit("/", 1)[1] for href in parser.links[5:]} == {"letter.html", "letter.pdf"}
     done = [attrs for attrs in parser.row_attrs if attrs.get("data-status") == "done"]
     assert sorted(a["data-name"] for a in done) == ["Cannock Chase District Council E07000192", "Watford Borough Council E07000103"]
