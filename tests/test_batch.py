@@ -72,6 +72,25 @@ def test_slugs_are_safe_folder_names():
     assert len(slugify("x" * 500)) == 80
 
 
+@pytest.mark.parametrize("query", ["../../escape", "<script>alert(1)</script>", "a/../../b", "x\x00y", "{{ 7*7 }}", "C" * 5000])
+def test_hostile_council_is_refused_and_nothing_is_written_outside_out(tmp_path, query):
+    out = tmp_path / "outputs"
+    with pytest.raises(BatchError) as info:
+        run_batch(YEAR, councils=[query], out_dir=out, workers=1, progress=False)
+    assert "Unknown council" in str(info.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["outputs"]
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert all(out in p.parents for p in written)
+    assert not any(p.suffix in (".html", ".pdf", ".ipynb") for p in written)
+
+
+@pytest.mark.parametrize("year", ["../2020", "2020/..", "2020\x00"])
+def test_hostile_year_is_refused_before_any_folder_is_made(tmp_path, year):
+    with pytest.raises(BatchError):
+        run_batch(year, out_dir=tmp_path / "outputs", progress=False)
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").iterdir())
+
+
 def test_end_to_end_three_councils_real_notebook(tmp_path):
     """Three real letters: every file in place, manifest done, PDF names the council."""
     out = tmp_path / "outputs"

@@ -378,3 +378,27 @@ def test_pack_overwrites_atomically_and_rejects_missing_year(statistics, tmp_pat
     assert second[1].read_bytes() == first_csv
     with pytest.raises(ValueError, match="years available"):
         statistics_pack.write_statistics_pack(statistics, 2010, tmp_path / "other")
+
+
+def test_type_averages_in_the_review_equal_those_the_letters_print(executed, statistics, tmp_path):
+    """The "similar authorities" figures: one council's letter per type against the review's table."""
+    from lgsco_report.letter import prepare_letter
+
+    stats_file = statistics.save(tmp_path / "statistics.pkl")
+    figures = printed_type_figures("\n".join(html_outputs(executed)))
+    councils = statistics.councils[statistics.councils["year"] == YEAR]
+    context_keys = {
+        "type_avg_upheld_rate": "type_avg_uphold_pct",
+        "type_avg_satisfactory_remedy_rate": "type_avg_remedy_pct",
+        "type_avg_compliance_rate": "type_avg_compliance_pct",
+    }
+    for authority_type in AUTHORITY_TYPES:
+        code = councils[councils["authority_type"] == authority_type]["authority_code"].iloc[0]
+        letter = prepare_letter(code, YEAR, stats_file=stats_file)
+        markup = letter.section("key_statistics")
+        for column, key in context_keys.items():
+            _, printed = figures[(authority_type, column)]
+            assert letter.context[key] == printed, (authority_type, column)
+            assert f"was {printed}." in markup
+        _, per_100k = figures[(authority_type, "type_avg_upheld_per_100k")]
+        assert letter.context["type_avg_upheld_per_100k"] == per_100k

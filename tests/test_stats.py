@@ -590,3 +590,22 @@ def test_totals_reconcile_and_row_order_does_not_matter(tables, seed, method):
 def test_is_missing():
     assert all(stats.is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, np.float64("nan")))
     assert not any(stats.is_missing(v) for v in (0, 0.0, "", "text"))
+
+
+def test_cli_writes_the_published_table(tmp_path, sample_dir):
+    """`lgsco-report stats` end to end: one row per council of the year, columns in the published order."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "stats-2020.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "lgsco_report", "stats", "--year", "2019-20", "--data", str(sample_dir), "--out", str(out)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out, dtype={"authority_code": str})
+    assert list(table.columns) == stats.published_columns()
+    assert len(table) == 343 and set(table["year"]) == {2020}
+    no_investigations = table[table["detailed_investigations"] == 0]
+    assert no_investigations["upheld_rate"].isna().all()  # empty cells, not 0
+    assert (table["upheld_rate"].dropna().between(0, 1)).all()
