@@ -109,7 +109,7 @@ def _check_letter(nb, figures, sample_data: Path) -> None:
     else:
         assert percent_of(upheld, investigations) in text
     if investigations > 1 and 0 < upheld < investigations:
-        assert f"{upheld} of {investigations}" in text
+        assert f"based on {investigations:,} detailed investigations ({upheld:,} upheld)" in text
     for column in ("type_avg_upheld_rate", "type_avg_compliance_rate", "type_avg_satisfactory_remedy_rate"):
         assert f"similar authorities ({figures['authority_type']}s) was {percent(figures[column])}" in text.replace("Boroughs", "Borough" + "s")
     outcomes = int(figures["compliance_outcomes"])
