@@ -24,9 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,8 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from traitlets import default
+
+from .atomic import write_bytes as write_atomically
 
 __all__ = [
     "DEFAULT_SAMPLE_BANNER",
@@ -382,36 +382,6 @@ def _exporter(kind: str, fmt: str) -> LetterHTMLExporter:
     if key not in _EXPORTERS:
         _EXPORTERS[key] = _EXPORTER_CLASSES[key]()
     return _EXPORTERS[key]
-
-
-def _default_file_mode() -> int:
-    """0o666 less the process umask: the mode ``open(path, "w")`` would give."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``.
-
-    Why: a batch interrupted mid-write must never leave a half-written letter
-    that looks finished.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # NamedTemporaryFile is private (0600); a letter gets ordinary permissions.
-        os.chmod(handle.name, _default_file_mode())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def export_letter(

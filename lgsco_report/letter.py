@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -20,7 +20,6 @@ before April 2018, so it has somewhat fewer decisions than complaints received.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from lgsco_report import definitions as d
+from lgsco_report.atomic import write_bytes
 
 SAMPLE_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023, 2024)
 DEFAULT_SEED = 2020
@@ -383,17 +383,6 @@ def _tables(seed: int) -> dict[str, pd.DataFrame]:
     }
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(data)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-
-
 def write_sample_data(out_dir: Path | str, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write received.csv, decided.csv and compliance.csv into ``out_dir``; return their paths.
 
@@ -413,7 +402,7 @@ def write_sample_data(out_dir: Path | str, seed: int = DEFAULT_SEED) -> list[Pat
     header = marker_line(int(seed)) + "\n"
     for path, table in zip(paths, tables.values()):
         body = table.to_csv(index=False, lineterminator="\n")
-        _write_atomically(path, (header + body).encode("utf-8"))
+        write_bytes(path, (header + body).encode("utf-8"))
     return paths
 
 

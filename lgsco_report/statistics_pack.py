@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +30,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from .atomic import write_with
 from .definitions import parse_year, year_label
 from .stats import Statistics, published_table
 
@@ -149,19 +149,6 @@ def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame, categories
     sheet.auto_filter.ref = sheet.dimensions
 
 
-def _atomic(path: Path, write) -> Path:
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def pack_tables(statistics: Statistics, year: int | str) -> dict[str, pd.DataFrame]:
     """The three tables of the pack, keyed by sheet name (the same frames the files hold)."""
     year = parse_year(year)
@@ -192,8 +179,8 @@ def write_statistics_pack(statistics: Statistics, year: int | str, out_dir: str 
     workbook.properties.title = f"Complaint statistics for councils in England, {year_label(year)}"
     workbook.properties.created = pinned
 
-    xlsx_path = _atomic(folder / XLSX_NAME, lambda tmp: workbook.save(tmp))
-    csv_path = _atomic(
+    xlsx_path = write_with(folder / XLSX_NAME, lambda tmp: workbook.save(tmp))
+    csv_path = write_with(
         folder / CSV_NAME,
         lambda tmp: tables["Councils"].to_csv(tmp, index=False, na_rep="", encoding="utf-8", lineterminator="\n"),
     )

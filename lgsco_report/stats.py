@@ -68,7 +68,6 @@ from __future__ import annotations
 import math
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -80,6 +79,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import write_with
 from .definitions import (
     ADVICE_GIVEN,
     AUTHORITY_TYPES,
@@ -294,7 +294,7 @@ class Statistics:
         """
         path = Path(path)
         payload = {"format": _SAVE_FORMAT, "statistics": self}
-        _atomic_write(path, lambda tmp: tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+        write_with(path, lambda tmp: tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
         return path
 
     @classmethod
@@ -662,21 +662,8 @@ def write_published_table(statistics: Statistics, year: int | str, path: str | o
         else:
             table.to_excel(tmp, index=False, na_rep="", engine="openpyxl", sheet_name="councils")
 
-    _atomic_write(path, write)
+    write_with(path, write)
     return path
-
-
-def _atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
-    """Call ``write`` on a temporary file beside ``path``, then move it into place."""
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- display

@@ -638,7 +638,7 @@ def test_failed_write_leaves_no_temp_file(tmp_path, monkeypatch):
     def refuse(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(exporters.os, "replace", refuse)
+    monkeypatch.setattr("lgsco_report.atomic.os.replace", refuse)
     with pytest.raises(OSError, match="disk full"):
         exporters.write_atomically(tmp_path / "letter.html", b"data")
     assert list(tmp_path.iterdir()) == []
