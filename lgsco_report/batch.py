@@ -41,6 +41,7 @@ from .manifest import (
     STATUS_DONE,
     STATUS_FAILED,
     Manifest,
+    entry_is_up_to_date,
     fingerprint_digest,
     safe_child,
     sha256_file,
@@ -608,27 +609,27 @@ def _report_task(
     if not notebook.is_file():
         return None
     fingerprint = {**base_fingerprint, "notebook": sha256_file(notebook), "council": None}
-    entry = manifest.reports.get(NATIONAL_REVIEW, {})
-    outputs = entry.get("outputs", {})
-    if (
-        not force
-        and entry.get("status") == STATUS_DONE
-        and entry.get("fingerprint") == fingerprint
-        and outputs
-        and all((year_dir / relative).is_file() for relative in outputs.values())
-    ):
+    if not force and entry_is_up_to_date(manifest.reports.get(NATIONAL_REVIEW), fingerprint, year_dir):
         return None
+    return _task(
+        NATIONAL_REVIEW, notebook, year_dir, formats, timeout, fingerprint,
+        slug=NATIONAL_REVIEW, authority_name="national review",
+        parameters={"year": year, "data_dir": str(data_path), "stats_file": str(stats_path), "generated_at": generated_at},
+    )
+
+
+def _task(kind: str, notebook: Path, year_dir: Path, formats: tuple[str, ...], timeout: float,
+          fingerprint: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """One unit of work for a worker: a notebook to execute and export, and where."""
     return {
-        "kind": NATIONAL_REVIEW,
-        "authority_name": "national review",
+        "kind": kind,
         "year_dir": str(year_dir),
         "notebook": str(notebook),
         "kernel_cwd": str(notebook.parent),
         "formats": list(formats),
         "timeout": float(timeout),
         "fingerprint": fingerprint,
-        "slug": NATIONAL_REVIEW,
-        "parameters": {"year": year, "data_dir": str(data_path), "stats_file": str(stats_path), "generated_at": generated_at},
+        **fields,
     }
 
 
@@ -719,20 +720,14 @@ def run_batch(
                 result.skipped += 1
                 continue
             tasks.append(
-                {
-                    "kind": "letter",
-                    "authority_code": code,
-                    "authority_name": str(row.authority_name),
-                    "authority_type": str(row.authority_type),
-                    "slug": slugs[code],
-                    "year": year,
-                    "year_dir": str(year_dir),
-                    "notebook": str(notebook),
-                    "kernel_cwd": str(notebook.parent),
-                    "formats": list(formats),
-                    "timeout": float(timeout),
-                    "fingerprint": fingerprint,
-                    "parameters": {
+                _task(
+                    "letter", notebook, year_dir, formats, timeout, fingerprint,
+                    authority_code=code,
+                    authority_name=str(row.authority_name),
+                    authority_type=str(row.authority_type),
+                    slug=slugs[code],
+                    year=year,
+                    parameters={
                         "council": code,
                         "year": year,
                         "data_dir": str(data_path),
@@ -740,7 +735,7 @@ def run_batch(
                         "stats_file": str(stats_path),
                         "generated_at": generated_at,
                     },
-                }
+                )
             )
         bar = ProgressBar(len(selected), stream, enabled=progress, label=f"letters {year}")
         bar.update(0, 0, result.skipped)

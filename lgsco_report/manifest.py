@@ -174,13 +174,12 @@ class Manifest:
 
     def is_up_to_date(self, code: str, fingerprint: dict[str, Any], year_dir: Path) -> bool:
         """Whether ``code``'s letter is done with the same inputs and its files still exist."""
-        entry = self.letters.get(code)
-        if not entry or entry.get("status") != STATUS_DONE or entry.get("fingerprint") != fingerprint:
-            return False
-        outputs = entry.get("outputs", {})
-        if not outputs:
-            return False
-        for relative in outputs.values():
-            if not relative or not (year_dir / relative).is_file():
-                return False
-        return True
+        return entry_is_up_to_date(self.letters.get(code), fingerprint, year_dir)
+
+
+def entry_is_up_to_date(entry: dict[str, Any] | None, fingerprint: dict[str, Any], year_dir: Path) -> bool:
+    """A letter's or report's manifest entry: done, with these inputs, and every file it lists present."""
+    if not entry or entry.get("status") != STATUS_DONE or entry.get("fingerprint") != fingerprint:
+        return False
+    outputs = entry.get("outputs", {})
+    return bool(outputs) and all(relative and (year_dir / relative).is_file() for relative in outputs.values())
