@@ -356,10 +356,9 @@ def letter_context(
     year = int(figures["year"])
     authority_type = figures["authority_type"]
     count = lambda column: int(figures[column])  # noqa: E731 - a short local reader
-    investigations = count("detailed_investigations")
-    upheld = count("upheld")
-    compliance_outcomes = count("compliance_outcomes")
-    complied_total = count("complied") + count("complied_late")
+    upheld, investigations = stats.rate_basis(figures, "upheld_rate")
+    remedies, _ = stats.rate_basis(figures, "satisfactory_remedy_rate")
+    complied_total, compliance_outcomes = stats.rate_basis(figures, "compliance_rate")
     categories = list(getattr(statistics, "categories", CATEGORIES))
     name = str(figures["authority_name"])
     return {
@@ -385,8 +384,8 @@ def letter_context(
         "upheld": upheld,
         "uphold_pct": stats.percent_of(upheld, investigations),
         "type_avg_uphold_pct": stats.percent(figures["type_avg_upheld_rate"]),
-        "satisfactory_remedies": count("satisfactory_remedies"),
-        "remedy_pct": stats.percent_of(count("satisfactory_remedies"), upheld),
+        "satisfactory_remedies": remedies,
+        "remedy_pct": stats.percent_of(remedies, upheld),
         "type_avg_remedy_pct": stats.percent(figures["type_avg_satisfactory_remedy_rate"]),
         "compliance_outcomes": compliance_outcomes,
         "complied_total": complied_total,

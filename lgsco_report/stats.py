@@ -572,6 +572,19 @@ def _rate_parts(frame: Any) -> dict[str, tuple[Any, Any, int]]:
     }
 
 
+def rate_basis(figures: Any, rate: str) -> tuple[int, int]:
+    """The counts one council's rate is made of: ``(numerator, denominator)``.
+
+    For ``upheld_rate``, ``satisfactory_remedy_rate`` and ``compliance_rate``, from
+    a row of ``Statistics.councils``; the letter words its sentences ("all 11",
+    "13 of 21") from these, so its counts and rates share one definition.
+    """
+    if rate == "upheld_per_100k" or rate not in _rate_parts(figures):
+        raise ValueError(f"rate_basis() takes a count-based rate (upheld_rate, satisfactory_remedy_rate, compliance_rate), not {rate!r}")
+    numerator, denominator, _ = _rate_parts(figures)[rate]
+    return int(numerator), int(denominator)
+
+
 def _ratio(numerator: Any, denominator: Any, scale: int = 1) -> np.ndarray:
     """numerator / denominator * scale as float64; NaN where the denominator is 0 or missing."""
     numerator = np.asarray(numerator, dtype="float64")

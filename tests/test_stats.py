@@ -609,3 +609,13 @@ def test_cli_writes_the_published_table(tmp_path, sample_dir):
     no_investigations = table[table["detailed_investigations"] == 0]
     assert no_investigations["upheld_rate"].isna().all()  # empty cells, not 0
     assert (table["upheld_rate"].dropna().between(0, 1)).all()
+
+
+def test_rate_basis_gives_the_counts_behind_each_rate(pooled):
+    row = {"upheld": 3, "detailed_investigations": 4, "satisfactory_remedies": 1, "complied": 5,
+           "complied_late": 2, "compliance_outcomes": 8, "population": 1000.0}
+    assert stats.rate_basis(row, "upheld_rate") == (3, 4)
+    assert stats.rate_basis(row, "satisfactory_remedy_rate") == (1, 3)
+    assert stats.rate_basis(row, "compliance_rate") == (7, 8)  # late compliance counts as compliance
+    with pytest.raises(ValueError, match="count-based rate"):
+        stats.rate_basis(row, "upheld_per_100k")
