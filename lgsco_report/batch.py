@@ -805,7 +805,7 @@ def run_batch(
         result.manifest_path = manifest.save(year_dir)
         if statistics is not None:
             year_councils = statistics.councils[statistics.councils["year"] == year]
-            result.index_path = write_index(year_dir, year, year_councils, manifest)
+            result.index_path = write_index(year_dir, year, year_councils, manifest, statistics.is_sample)
         bar.update(result.done, result.failed, result.skipped, final=True)
         shutil.rmtree(year_dir / TMP_DIR, ignore_errors=True)
 

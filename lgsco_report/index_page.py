@@ -18,7 +18,7 @@ from urllib.parse import quote
 import jinja2
 import pandas as pd
 
-from .definitions import AUTHORITY_TYPES, year_label
+from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, year_label
 from .manifest import STATUS_DONE, Manifest, write_text_atomically
 from .stats import per_100k_text, percent
 
@@ -149,7 +149,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> str:
+def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir: Path, is_sample: bool = False) -> str:
     """The page's HTML text (deterministic for the same manifest, statistics and files)."""
     rows = index_rows(councils, manifest, year_dir)
     counts = {
@@ -173,11 +173,12 @@ def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir
         figure_labels=[label for label, *_ in KEY_FIGURES],
         updated_at=manifest.updated_at,
         documents=documents,
+        sample_banner=SAMPLE_BANNER if is_sample else None,
         uphold_points=round(UPHOLD_FLAG_POINTS * 100),
         min_investigations=UPHOLD_FLAG_MIN_INVESTIGATIONS,
     )
 
 
-def write_index(year_dir: Path, year: int, councils: pd.DataFrame, manifest: Manifest) -> Path:
+def write_index(year_dir: Path, year: int, councils: pd.DataFrame, manifest: Manifest, is_sample: bool = False) -> Path:
     """Write ``year_dir/index.html`` atomically; return its path."""
-    return write_text_atomically(Path(year_dir) / INDEX_FILE, render_index(year, councils, manifest, Path(year_dir)))
+    return write_text_atomically(Path(year_dir) / INDEX_FILE, render_index(year, councils, manifest, Path(year_dir), is_sample))

@@ -99,6 +99,8 @@ def test_every_value_is_escaped_and_missing_rates_are_words(tmp_path):
     )
     manifest = Manifest(year=2020, letters={"E07000002": {"status": "failed", "error": "<b>boom</b>", "outputs": {}}})
     page = render_index(2020, councils, manifest, tmp_path)
+    assert "SAMPLE DATA" not in page  # real data: no banner
+    assert "SAMPLE DATA - not real Ombudsman figures" in render_index(2020, councils, manifest, tmp_path, is_sample=True)
     assert "<script>alert" not in page and "<img src=x>" not in page and "<b>boom</b>" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in page
     parser = _PageParser()
@@ -123,6 +125,7 @@ def test_index_after_a_batch_lists_councils_with_working_links(tmp_path):
     parser = _PageParser()
     parser.feed(page)
     assert parser.external == []
+    assert "SAMPLE DATA - not real Ombudsman figures" in page  # the batch ran on the sample data
     # Every council of the year is listed (statistics cover the whole register), two with letters.
     assert len(parser.rows) == 343
     names = [cells[0] for cells in parser.rows]
