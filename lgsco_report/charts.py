@@ -35,7 +35,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .definitions import AUTHORITY_TYPES, year_label
-from .stats import percent  # the letters' rounding: whole percent, half up
+from .stats import is_missing, percent  # the letters' rounding: whole percent, half up
 
 #: Output resolution; with the figure sizes below a chart is ~ 800-1000 px wide.
 DPI = 120
@@ -101,16 +101,6 @@ class Chart:
 
 # ---------------------------------------------------------------------------
 # helpers
-
-
-def is_missing(value: object) -> bool:
-    """True for None, NaN and pandas NA: the rate has no denominator."""
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 def _percent_or_no_figure(rate: float | None) -> str:

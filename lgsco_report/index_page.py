@@ -20,7 +20,7 @@ import pandas as pd
 
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, year_label
 from .manifest import STATUS_DONE, Manifest, write_text_atomically
-from .stats import per_100k_text, percent
+from .stats import is_missing, per_100k_text, percent
 
 INDEX_FILE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
@@ -40,15 +40,6 @@ KEY_FIGURES: tuple[tuple[str, str, str, Any], ...] = (
 )
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
     """Why an auditor should look at this council (empty list: nothing stands out).
 
@@ -58,14 +49,14 @@ def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
     """
     flags: list[str] = []
     compliance = row.get("compliance_rate")
-    if not _missing(compliance) and float(compliance) < 1.0:
+    if not is_missing(compliance) and float(compliance) < 1.0:
         flags.append("Compliance below 100%")
     upheld, type_upheld = row.get("upheld_rate"), row.get("type_avg_upheld_rate")
     investigations = row.get("detailed_investigations")
     if (
-        not _missing(upheld)
-        and not _missing(type_upheld)
-        and not _missing(investigations)
+        not is_missing(upheld)
+        and not is_missing(type_upheld)
+        and not is_missing(investigations)
         and int(investigations) >= UPHOLD_FLAG_MIN_INVESTIGATIONS
         # Compare in whole hundredths so 0.75 vs 0.60 counts as exactly 15 points.
         and round((float(upheld) - float(type_upheld)) * 10000) >= round(UPHOLD_FLAG_POINTS * 10000)
@@ -97,7 +88,7 @@ def _link(year_dir: Path, relative: str | None) -> str | None:
 
 def _sort_value(value: Any) -> str:
     """Numeric sort key for the table's JS (missing values sort first)."""
-    return "" if _missing(value) or (isinstance(value, float) and math.isnan(value)) else repr(float(value))
+    return "" if is_missing(value) or (isinstance(value, float) and math.isnan(value)) else repr(float(value))
 
 
 def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> list[dict[str, Any]]:
@@ -114,8 +105,8 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> li
             figures.append(
                 {
                     "label": label,
-                    "text": formatter(None if _missing(value) else float(value)) or "n/a",
-                    "type_text": formatter(None if _missing(type_value) else float(type_value)) or "n/a",
+                    "text": formatter(None if is_missing(value) else float(value)) or "n/a",
+                    "type_text": formatter(None if is_missing(type_value) else float(type_value)) or "n/a",
                     "sort": _sort_value(value),
                 }
             )
@@ -126,7 +117,7 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> li
                 "name": str(record["authority_name"]),
                 "type": str(record["authority_type"]),
                 "figures": figures,
-                "investigations": "" if _missing(investigations) else int(investigations),
+                "investigations": "" if is_missing(investigations) else int(investigations),
                 "flags": council_flags(record),
                 "status": status,
                 "error": entry.get("error") or "",

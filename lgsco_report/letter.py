@@ -139,49 +139,12 @@ def _plural_type(authority_type: str) -> str:
     return authority_type[:-1] + "ies" if authority_type.endswith("y") else authority_type + "s"
 
 
-@functools.lru_cache(maxsize=4)
-def _statistics_for(data_dir: str, average_method: str, fingerprint: tuple) -> stats.Statistics:
-    # Keyed on the files' sizes and times, so an analyst who edits the data and
-    # reruns the notebook gets fresh figures, while a rerun without edits is instant.
-    from .cases import load_cases
-
-    return stats.compute_statistics(load_cases(Path(data_dir)), average_method=average_method)
-
-
-def _fingerprint(folder: Path) -> tuple:
-    entries = []
-    for path in sorted(folder.glob("*")):
-        if path.is_file():
-            info = path.stat()
-            entries.append((path.name, info.st_size, info.st_mtime_ns))
-    return tuple(entries)
-
-
 def load_statistics(data_dir: str | Path = "", stats_file: str | Path = "", average_method: str = "pooled") -> stats.Statistics:
-    """The statistics for the letters: from the batch's cache file, or computed from the data."""
-    if stats_file:
-        path = Path(stats_file)
-        if not path.is_file():
-            raise LetterInputError(f"statistics file {path} not found; leave stats_file empty to compute from the data")
-        result = stats.Statistics.load(path)
-        if result.average_method != average_method:
-            raise LetterInputError(
-                f"statistics file {path} was computed with average_method={result.average_method!r}, "
-                f"not {average_method!r}"
-            )
-        return result
-    if average_method not in AVERAGE_METHOD_TEXT:
-        raise LetterInputError(f"average_method must be 'pooled' or 'mean', not {average_method!r}")
-    if data_dir:
-        folder = Path(data_dir).expanduser()
-        if not folder.is_dir():
-            raise LetterInputError(f"data folder {folder} not found; leave data_dir empty to use the sample data")
-    else:
-        from .sample import ensure_sample_data
-
-        folder = ensure_sample_data()
-    folder = folder.resolve()
-    return _statistics_for(str(folder), average_method, _fingerprint(folder))
+    """``stats.load_statistics``, its problems as one ``LetterInputError`` line for the notebook."""
+    try:
+        return stats.load_statistics(data_dir, stats_file, average_method)
+    except (FileNotFoundError, ValueError) as exc:
+        raise LetterInputError(str(exc)) from None
 
 
 @dataclass

@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import charts
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, parse_year, year_label
-from .stats import Statistics, per_100k_text, percent
+from .stats import Statistics, load_statistics, per_100k_text, percent
 
 __all__ = [
     "DOCUMENT_MIMETYPE",
@@ -213,24 +213,11 @@ def prepare_review(
     batch) wins over ``data_dir``; an empty ``data_dir`` means the labelled
     sample data (``sample.ensure_sample_data()``).
     """
+    statistics = load_statistics(data_dir, stats_file, average_method)
     if stats_file:
-        path = Path(stats_file)
-        if not path.is_file():
-            raise FileNotFoundError(f"stats_file {path}: no such file; leave stats_file empty to compute from data_dir")
-        statistics = Statistics.load(path)
-        source = f"statistics cache {path.name}"
+        source = f"statistics cache {Path(stats_file).name}"
     else:
-        from .cases import load_cases
-        from .stats import compute_statistics
-
-        if data_dir:
-            folder = Path(data_dir)
-        else:
-            from .sample import ensure_sample_data
-
-            folder = Path(ensure_sample_data())
-        statistics = compute_statistics(load_cases(folder), average_method=average_method)
-        source = f"case tables in {folder.name}"
+        source = f"case tables in {Path(data_dir).name if data_dir else 'the sample data'}"
     checked_year = _check_year(statistics, year)
     return NationalReview(
         statistics=statistics,

@@ -65,6 +65,7 @@ The rates are unrounded fractions (0-1) in every table; ``percent`` /
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import pickle
@@ -641,6 +642,50 @@ def _plain_sources(sources: Any) -> tuple[dict[str, str], ...]:
 
 
 # --------------------------------------------------------------------------- published table
+
+
+@functools.lru_cache(maxsize=4)
+def _computed(data_dir: str, average_method: str, fingerprint: tuple) -> Statistics:
+    # Keyed on the files' sizes and times: an analyst who edits the data and reruns
+    # a notebook gets fresh figures; a rerun without edits costs nothing.
+    from .cases import load_cases
+
+    return compute_statistics(load_cases(Path(data_dir)), average_method=average_method)
+
+
+def load_statistics(
+    data_dir: str | os.PathLike[str] = "", stats_file: str | os.PathLike[str] = "", average_method: str = "pooled"
+) -> Statistics:
+    """The statistics a notebook works from: a batch's cache file if given, else computed from the data.
+
+    An empty ``data_dir`` means the labelled sample data. Raises ``FileNotFoundError``
+    for a missing file or folder and ``ValueError`` for a cache of another method.
+    """
+    if average_method not in AVERAGE_METHODS:
+        raise ValueError(f"average_method must be one of {', '.join(AVERAGE_METHODS)}, not {average_method!r}")
+    if stats_file:
+        path = Path(stats_file)
+        if not path.is_file():
+            raise FileNotFoundError(f"stats_file {path}: no such file; leave stats_file empty to compute from data_dir")
+        result = Statistics.load(path)
+        if result.average_method != average_method:
+            raise ValueError(
+                f"stats_file {path} was computed with average_method={result.average_method!r}, not {average_method!r}"
+            )
+        return result
+    if data_dir:
+        folder = Path(data_dir).expanduser()
+        if not folder.is_dir():
+            raise FileNotFoundError(f"data folder {folder} not found; leave data_dir empty to use the sample data")
+    else:
+        from .sample import ensure_sample_data
+
+        folder = Path(ensure_sample_data())
+    folder = folder.resolve()
+    fingerprint = tuple(
+        (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns) for entry in sorted(folder.iterdir()) if entry.is_file()
+    )
+    return _computed(str(folder), average_method, fingerprint)
 
 
 def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
