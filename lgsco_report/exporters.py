@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,26 @@ _DEFAULT_TITLE = {"letter": "Annual review letter", "report": "Annual review rep
 _LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _BASE64_PATTERN = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 _CSS_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.-")
+
+
+#: Timestamp stamped into embedded font subsets (2000-01-01T00:00:00Z). Without
+#: Debian's libharfbuzz-subset0, WeasyPrint subsets fonts with fontTools, which
+#: writes the current time into each subset's ``head`` table unless
+#: ``SOURCE_DATE_EPOCH`` is set: the PDF would differ on every run.
+FONT_TIMESTAMP = "946684800"
+
+
+@contextlib.contextmanager
+def _fixed_font_timestamp() -> Iterator[None]:
+    """Set ``SOURCE_DATE_EPOCH`` for the duration of one PDF write (a caller's own value wins)."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = FONT_TIMESTAMP
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 class DocumentMetadataError(ValueError):
@@ -320,13 +343,14 @@ class LetterPDFExporter(LetterHTMLExporter):
             self._font_config = FontConfiguration()
             self._url_fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
         document = weasyprint.HTML(string=html, url_fetcher=self._url_fetcher, media_type="print")
-        return document.write_pdf(
-            font_config=self._font_config,
-            pdf_variant="pdf/ua-1",
-            pdf_tags=True,
-            # A fixed identifier keeps the bytes identical for identical input.
-            pdf_identifier=b"lgsco-report",
-        )
+        with _fixed_font_timestamp():
+            return document.write_pdf(
+                font_config=self._font_config,
+                pdf_variant="pdf/ua-1",
+                pdf_tags=True,
+                # A fixed identifier keeps the bytes identical for identical input.
+                pdf_identifier=b"lgsco-report",
+            )
 
     def render_html(
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any

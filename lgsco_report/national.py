@@ -17,6 +17,8 @@ and the tests can check the printed percentage against the data.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import datetime as _dt
 import os
 from dataclasses import dataclass
@@ -480,7 +482,7 @@ def _points(rate: float, average: float) -> str:
     Taken from the rounded figures so the row reads consistently (90% against
     49% is "+41 points"); the unrounded gap stays in ``data-value``.
     """
-    gap = int((percent(float(rate)) or "0").rstrip("%")) - int((percent(float(average)) or "0").rstrip("%"))
+    gap = Decimal((percent(float(rate)) or "0").rstrip("%")) - Decimal((percent(float(average)) or "0").rstrip("%"))
     unit = "point" if abs(gap) == 1 else "points"
     if gap == 0:
         return "0 points"

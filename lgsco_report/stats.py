@@ -740,9 +740,32 @@ def is_missing(value: object) -> bool:
 _is_missing = is_missing  # older private name, kept for callers that used it
 
 
-def percent(rate: float | None) -> str | None:
-    """A rate (0-1) as a whole percentage, half rounded up: 0.605 -> ``"61%"``; None if missing.
+def _percent_text(exact: Fraction) -> str:
+    """``exact`` (a rate, 0-1) as a percentage that never reads 0% or 100% unless it is exactly that.
 
+    Whole percentages, halves rounded up; where that would print 0% or 100%
+    for a rate that is not exactly 0 or 1 (0.996 -> "100%"), one more decimal
+    place is used, and another, until it no longer does (99.6%, 99.96%).
+    """
+    hundred = exact * 100
+    places = 0
+    while True:
+        scale = 10 ** places
+        rounded = Fraction(math.floor(hundred * scale + Fraction(1, 2)), scale)
+        misleading = (rounded == 100 and exact != 1) or (rounded == 0 and exact != 0)
+        if not misleading or places >= 12:
+            break
+        places += 1
+    if places == 0:
+        return f"{int(rounded)}%"
+    return f"{Decimal(rounded.numerator) / Decimal(rounded.denominator):.{places}f}%"
+
+
+def percent(rate: float | None) -> str | None:
+    """A rate (0-1) as a percentage, half rounded up: 0.605 -> ``"61%"``; None if missing.
+
+    Whole percentages, except that a rate is never printed as 100% or 0% unless
+    it is exactly that: 0.996 -> ``"99.6%"``, 0.0004 -> ``"0.04%"``.
     The float's shortest decimal form is rounded (``Decimal(repr(x))``), so 0.605
     gives 61% although the binary float is a hair below 0.605. When the counts
     are at hand, ``percent_of(numerator, denominator)`` is exact.
@@ -754,22 +777,21 @@ def percent(rate: float | None) -> str | None:
     value = float(rate)
     if not math.isfinite(value):
         raise ValueError(f"percent() needs a finite rate, got {value!r}")
-    whole = (Decimal(repr(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return f"{int(whole)}%"
+    return _percent_text(Fraction(Decimal(repr(value))))
 
 
 def percent_of(numerator: int, denominator: int) -> str | None:
-    """``numerator / denominator`` as a whole percentage, exactly, half up (1/8 -> ``"13%"``).
+    """``numerator / denominator`` as a percentage, exactly, half up (1/8 -> ``"13%"``).
 
-    None when the denominator is 0 (no rate to show).
+    Never 100% or 0% unless exact (199/200 -> ``"99.5%"``). None when the
+    denominator is 0 (no rate to show).
     """
     for name, value in (("numerator", numerator), ("denominator", denominator)):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
             raise ValueError(f"percent_of() {name} must be a whole number of cases (0 or more), got {value!r}")
     if denominator == 0:
         return None
-    hundredths = Fraction(int(numerator) * 100, int(denominator))
-    return f"{math.floor(hundredths + Fraction(1, 2))}%"
+    return _percent_text(Fraction(int(numerator), int(denominator)))
 
 
 def per_100k_text(value: float | None) -> str | None:

@@ -22,7 +22,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.image as mpimg  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
@@ -32,6 +31,7 @@ from nbformat.v4 import (  # noqa: E402
     new_notebook,
     new_output,
 )
+from pdf_render import render_page  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
 from lgsco_report import exporters  # noqa: E402
@@ -525,12 +525,7 @@ def test_pdf_metadata_language_and_tags(exported):
 
 
 def test_pdf_page_one_is_not_blank(exported, tmp_path):
-    pdftoppm = shutil.which("pdftoppm")
-    assert pdftoppm, "poppler-utils (pdftoppm) is required"
-    subprocess.run([pdftoppm, "-png", "-r", "50", "-f", "1", "-l", "1", str(exported["pdf"]), str(tmp_path / "page")],
-                   check=True)
-    (png,) = tmp_path.glob("page*.png")
-    pixels = mpimg.imread(png)
+    pixels = render_page(exported["pdf"], 0, dpi=50, png_path=tmp_path / "page-1.png")
     assert pixels.shape[0] > pixels.shape[1]  # portrait
     non_white = (pixels[..., :3].min(axis=2) < 0.9).mean()
     assert 0.03 < non_white < 0.6, f"{non_white:.1%} of page 1 is ink"

@@ -473,7 +473,9 @@ def test_load_rejects_a_foreign_pickle(tmp_path):
 @pytest.mark.parametrize(
     "rate, text",
     [(0.605, "61%"), (0.125, "13%"), (0.0, "0%"), (1.0, "100%"), (0.6049, "60%"), (2 / 3, "67%"),
-     (np.float64(0.605), "61%"), (0.005, "1%"), (0.004999, "0%")],
+     (np.float64(0.605), "61%"), (0.005, "1%"), (0.004999, "0.5%"),
+     # never 100% or 0% unless exact: more decimal places until it is not
+     (0.995, "99.5%"), (0.9995, "99.95%"), (0.99949, "99.9%"), (0.0004, "0.04%")],
 )
 def test_percent_rounds_half_up(rate, text):
     assert stats.percent(rate) == text
@@ -494,6 +496,14 @@ def test_percent_of_missing_values():
 )
 def test_percent_of_is_exact(num, den, text):
     assert stats.percent_of(num, den) == text
+
+
+@pytest.mark.parametrize("num, den", [(n, d) for d in (1, 2, 3, 7, 199, 200, 1001, 20000) for n in range(0, d + 1, max(1, d // 97))])
+def test_percent_of_reads_100_or_0_only_when_exact(num, den):
+    text = stats.percent_of(num, den)
+    assert (text == "100%") == (num == den)
+    assert (text == "0%") == (num == 0)
+    assert stats.percent(num / den) == text
 
 
 def test_percent_of_zero_denominator_and_bad_input():
