@@ -1,11 +1,24 @@
 # lgsco-report: the two quick-start commands are `make letters` and `make test`.
 PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
 YEAR ?= 2020
-STAMP := $(VENV)/.installed
 
-.PHONY: help setup letters sample-data test bench lab clean
+# Inside an activated conda environment made from environment.yml (not "base"),
+# use that environment; otherwise build a private virtualenv in .venv.
+ifneq ($(and $(CONDA_PREFIX),$(filter-out base,$(CONDA_DEFAULT_ENV))),)
+ENV_DIR := $(CONDA_PREFIX)
+BIN := $(CONDA_PREFIX)/bin
+MAKE_ENV := @true
+# conda-forge's weasyprint brings Pango into the environment: check Python only.
+CHECK_SYSTEM := $(BIN)/python .ci/check_system.py --python-only
+else
+ENV_DIR := .venv
+BIN := $(ENV_DIR)/bin
+MAKE_ENV := $(PYTHON) -m venv $(ENV_DIR)
+CHECK_SYSTEM := $(PYTHON) .ci/check_system.py
+endif
+STAMP := $(ENV_DIR)/.lgsco-report-installed
+
+.PHONY: help setup check-system letters sample-data test bench lab clean
 
 help:
 	@echo "make letters  set up, make the sample data, write every council's $(YEAR) letter under outputs/"
@@ -13,10 +26,15 @@ help:
 	@echo "make bench    speed and memory benchmarks"
 	@echo "make lab      open JupyterLab on notebooks/"
 
-# The venv is rebuilt only when the package's dependencies change.
+# Python 3.11+ and WeasyPrint's system library (Pango) are all the machine must
+# have; check them first so a missing one is one clear line, not a traceback.
+check-system:
+	@$(CHECK_SYSTEM)
+
+# The environment is rebuilt only when the package's dependencies change.
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
-	$(PYTHON) -m venv $(VENV)
+	@$(CHECK_SYSTEM)
+	$(MAKE_ENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lgsco-report)" >/dev/null
@@ -32,6 +50,7 @@ letters: sample-data
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+	@$(BIN)/python tests/browser.py
 
 bench: sample-data
 	$(BIN)/python bench/run_all.py --full
@@ -40,4 +59,4 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 clean:
-	rm -rf $(VENV) data/sample outputs/*/
+	rm -rf .venv data/sample outputs/*/

@@ -66,6 +66,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .workbook import init_workbook
+
+    written = init_workbook(Path(args.directory))
+    for path in written:
+        print(path)
+    print(f"workbook written to {args.directory}: edit its notebooks and parameters, then run "
+          f"lgsco-report from inside it (or set LGSCO_REPORT_WORKBOOK={args.directory})", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lgsco-report",
@@ -92,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--average-method", choices=("pooled", "mean"), default="pooled",
                        help="average for similar councils: pooled rate (default) or mean of council rates")
     stats.set_defaults(func=cmd_stats)
+
+    init = sub.add_parser("init", help="write an editable copy of the notebooks and parameters to a folder")
+    init.add_argument("directory", help="folder to create (must not already hold notebooks/ or parameters/)")
+    init.set_defaults(func=cmd_init)
 
     try:
         from . import batch

@@ -111,11 +111,13 @@ def marker_line(seed: int) -> str:
 
 
 def default_data_dir() -> Path:
-    """``$LGSCO_REPORT_DATA`` if set, else ``<repo>/data/sample`` (repo = parent of the package folder)."""
+    """``$LGSCO_REPORT_DATA`` if set, else ``<workbook>/data/sample`` (see ``workbook.sample_data_dir``)."""
+    from lgsco_report.workbook import sample_data_dir
+
     configured = os.environ.get("LGSCO_REPORT_DATA")
     if configured:
         return Path(configured).expanduser()
-    return Path(__file__).resolve().parent.parent / "data" / "sample"
+    return sample_data_dir()
 
 
 def is_sample_file(path: Path) -> bool:

@@ -54,8 +54,10 @@ class YearParameters:
 
 
 def project_root() -> Path:
-    """The checkout the package runs from (the notebooks and parameters live there)."""
-    return Path(__file__).resolve().parent.parent
+    """The workbook in use: the folder holding ``notebooks/`` and ``parameters/`` (see ``workbook.py``)."""
+    from .workbook import workbook_root
+
+    return workbook_root()
 
 
 def default_parameters_file(year: int) -> Path:
