@@ -192,10 +192,9 @@ def council_districts(councils: pd.DataFrame, districts: Iterable[str]) -> dict[
     result: dict[str, list[str]] = {code: [] for code in councils["authority_code"]}
     for district in sorted(districts):
         council = owner(district)
-        if council is None:
-            continue
-        result[council].append(district)
-        county = counties.get(council) or counties.get(district)
+        if council is not None:
+            result[council].append(district)
+        county = counties.get(council or "") or counties.get(district)
         if county in result and county != council:
             result[county].append(district)
     return result
