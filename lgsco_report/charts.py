@@ -394,6 +394,15 @@ def _distribution_groups(councils, rate_column, basis_column, small_base):
     return types, groups, without
 
 
+def _axis_floor(groups, type_averages, national) -> int:
+    """0, unless every value is above 50%: then a multiple of 10 below the lowest (compliance is near 100%)."""
+    values = [v for group in groups for v, _ in group]
+    values += [float(a) for a in (type_averages or {}).values() if not is_missing(a)]
+    values += [] if is_missing(national) else [float(national)]
+    lowest = min(values, default=0.0) * 100
+    return 0 if lowest <= 50 else int(max(0, (lowest - 5) // 10 * 10))
+
+
 def _draw_distribution(axes, types, groups, type_averages, national):
     positions = list(range(1, len(types) + 1))
     plotted = [(p, [v * 100 for v, _ in g], [small for _, small in g]) for p, g in zip(positions, groups) if g]
@@ -481,9 +490,12 @@ def rate_distribution_chart(
             tick_labels.append(label)
         axes.set_xticks(positions, tick_labels, fontsize=8.5)
         axes.set_xlim(0.4, len(types) + 0.75)
-        axes.set_ylim(-2, 102)
-        axes.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        axes.set_ylabel(rate_label)
+        floor = _axis_floor(groups, type_averages, national)
+        axes.set_ylim(floor - 2 * (100 - floor) / 100, 100 + 2 * (100 - floor) / 100)
+        ticks = list(range(floor, 101, 25 if floor == 0 else 10 if floor <= 60 else 5))
+        axes.set_yticks(ticks, [f"{t}%" for t in ticks])
+        # A cut axis is said in the label, so a short bar of dots is not read as a low rate.
+        axes.set_ylabel(rate_label if floor == 0 else f"{rate_label} (axis from {floor}%)")
         axes.grid(axis="y", color="#d9d9d9", linewidth=0.6)
         axes.set_axisbelow(True)
         _style_axes(axes)
@@ -621,9 +633,9 @@ def uphold_map(
     colormap = matplotlib.colormaps[MAP_COLORMAP]
 
     with matplotlib.rc_context(_RC):
-        figure = _new_figure(7.4, 5.0)
+        figure = _new_figure(7.4, 6.2)
         left, right = figure.subplots(1, 2)
-        figure.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.17, wspace=0.02)
+        figure.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.13, wspace=0.02)
         _map_panel(left, "Single-tier councils and districts", lower, rates, (rings, arcs, district_arcs), colormap, 53.0)
         _map_panel(right, "County councils", upper, rates, (rings, arcs, district_arcs), colormap, 53.0, background=lower)
         for panel, county in ((left, False), (right, True)):
@@ -633,7 +645,7 @@ def uphold_map(
                               linewidths=0.6, c=[_rate_colour(r, colormap) for r in points["upheld_rate"]])
             panel.autoscale_view()
         scale = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 100), cmap=colormap)
-        colourbar = figure.colorbar(scale, cax=figure.add_axes((0.3, 0.1, 0.4, 0.03)), orientation="horizontal")
+        colourbar = figure.colorbar(scale, cax=figure.add_axes((0.3, 0.075, 0.4, 0.025)), orientation="horizontal")
         colourbar.set_label("Uphold rate")
         colourbar.set_ticks([0, 25, 50, 75, 100], labels=["0%", "25%", "50%", "75%", "100%"])
         handles = [Patch(facecolor=NO_FIGURE_COLOUR, hatch="////", edgecolor="white", label=f"No uphold rate ({NO_FIGURE})"),

@@ -42,6 +42,7 @@ __all__ = [
     "distribution_note_html",
     "document_metadata",
     "map_chart",
+    "map_html",
     "national_totals",
     "national_totals_html",
     "non_compliance",
@@ -482,9 +483,9 @@ def categories_html(statistics: Statistics, year: int | str) -> str:
     columns = [
         Column("category", "Service category"), Column("received", "Received"),
         Column("received_share", "Share of received"), Column("received_change", f"Change on {previous_label}"),
-        Column("detailed_investigations", "Detailed investigations"), Column("upheld", "Upheld"),
-        Column("upheld_rate", "Uphold rate"), Column("previous_upheld_rate", f"Uphold rate {previous_label}"),
-        Column("upheld_rate_change", "Change"),
+        # A soft hyphen lets the long word wrap, so nine columns fit an A4 page.
+        Column("detailed_investigations", "Detailed investi\u00adgations"), Column("upheld", "Upheld"),
+        Column("upheld_rate", "Uphold rate"), Column("upheld_rate_change", f"Change on {previous_label}"),
     ]
     rows = []
     for _, record in frame.iterrows():
@@ -493,7 +494,7 @@ def categories_html(statistics: Statistics, year: int | str) -> str:
             _text_cell(record["category"]), _count_cell(record["received"]), _rate_cell(record["received_share"]),
             _change_cell("count", record["received"], previous_received),
             _count_cell(record["detailed_investigations"]), _count_cell(record["upheld"]),
-            _rate_cell(record["upheld_rate"]), _rate_cell(record["previous_upheld_rate"]),
+            _rate_cell(record["upheld_rate"]),
             _change_cell("rate", record["upheld_rate"], record["previous_upheld_rate"]),
         ], (("category", str(record["category"])),)))
     return _render_table(
@@ -626,6 +627,13 @@ def map_chart(statistics: Statistics, year: int | str) -> charts.Chart:
     """Every council's uphold rate as an area of the map (boundaries carried with the package)."""
     year = _check_year(statistics, year)
     return charts.uphold_map(statistics.councils[statistics.councils["year"] == year])
+
+
+def map_html(statistics: Statistics, year: int | str) -> str:
+    """The map under its own heading (the chart's HTML is escaped by ``Chart.to_html``)."""
+    chart = map_chart(statistics, year)
+    heading = _ENV.from_string('<h2>Uphold rates across England, {{ label }}</h2>').render(label=year_label(_check_year(statistics, year)))
+    return f'<section class="lgsco-section lgsco-map">\n{heading}\n{chart.to_html()}\n</section>'
 
 
 # ---------------------------------------------------------------------------
