@@ -530,7 +530,11 @@ def rate_distribution_chart(
     return Chart(
         png=png,
         alt=alt,
-        caption=caption or f"{rate_label} of councils{when}, by council type; each point is one council.",
+        caption=caption or (
+            f"{rate_label} of councils{when}, by council type; each point is one council"
+            + (f", hollow when fewer than {small_base} cases are behind the rate" if basis_column else "")
+            + "; diamond: average for the type" + ("" if is_missing(national) else "; dotted line: England") + "."
+        ),
     )
 
 

@@ -423,7 +423,7 @@ def _printed_number(kind: str, value: object) -> Decimal | None:
     return Decimal(text.rstrip("%")) if text else None
 
 
-def _change_cell(kind: str, current: object, previous: object) -> Cell:
+def _change_cell(kind: str, current: object, previous: object, unit: bool = True) -> Cell:
     """Change from the printed previous figure to the printed current one (so the row reads consistently)."""
     now, before = _printed_number(kind, current), _printed_number(kind, previous)
     if now is None or before is None:
@@ -431,8 +431,8 @@ def _change_cell(kind: str, current: object, previous: object) -> Cell:
     gap = now - before
     sign = "+" if gap > 0 else "\u2212" if gap < 0 else ""
     if kind == "rate":
-        unit = " point" if abs(gap) == 1 else " points"
-        text = f"{sign}{abs(gap)}{unit}"
+        suffix = ("" if not unit else " point" if abs(gap) == 1 else " points")
+        text = f"{sign}{abs(gap)}{suffix}"
     elif kind == "count":
         text = f"{sign}{abs(int(gap)):,}"
     else:
@@ -484,8 +484,8 @@ def categories_html(statistics: Statistics, year: int | str) -> str:
         Column("category", "Service category"), Column("received", "Received"),
         Column("received_share", "Share of received"), Column("received_change", f"Change on {previous_label}"),
         # A soft hyphen lets the long word wrap, so nine columns fit an A4 page.
-        Column("detailed_investigations", "Detailed investi\u00adgations"), Column("upheld", "Upheld"),
-        Column("upheld_rate", "Uphold rate"), Column("upheld_rate_change", f"Change on {previous_label}"),
+        Column("detailed_investigations", "Investi\u00adgations"), Column("upheld", "Upheld"),
+        Column("upheld_rate", "Uphold rate"), Column("upheld_rate_change", f"Points on {previous_label}"),
     ]
     rows = []
     for _, record in frame.iterrows():
@@ -495,7 +495,7 @@ def categories_html(statistics: Statistics, year: int | str) -> str:
             _change_cell("count", record["received"], previous_received),
             _count_cell(record["detailed_investigations"]), _count_cell(record["upheld"]),
             _rate_cell(record["upheld_rate"]),
-            _change_cell("rate", record["upheld_rate"], record["previous_upheld_rate"]),
+            _change_cell("rate", record["upheld_rate"], record["previous_upheld_rate"], unit=False),
         ], (("category", str(record["category"])),)))
     return _render_table(
         heading="Complaints by service category",
@@ -503,8 +503,9 @@ def categories_html(statistics: Statistics, year: int | str) -> str:
         columns=columns, rows=rows, css_class="lgsco-categories",
         intro=(
             "Complaints received are counted in the year they arrived; decisions in the year they were made, under "
-            "the category of the decision. The share is of all complaints and enquiries received in the year; "
-            "changes are on the year before, in cases and in percentage points.",
+            "the category of the decision. The share is of all complaints and enquiries received in the year. "
+            "Investigations are detailed investigations (upheld and not upheld decisions). Changes are on the year "
+            "before: in cases for complaints received, in percentage points for the uphold rate.",
         ),
     )
 
