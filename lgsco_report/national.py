@@ -334,14 +334,15 @@ def title_html(review: NationalReview) -> str:
 # national totals
 
 
+#: Soft hyphens (\u00ad) let the long words wrap so eight columns fit an A4 page.
 _TOTAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("received_total", "Complaints and enquiries received", "count"),
     ("decisions_total", "Decisions made", "count"),
-    ("detailed_investigations", "Detailed investigations", "count"),
+    ("detailed_investigations", "Detailed investi\u00adgations", "count"),
     ("upheld", "Upheld", "count"),
     ("upheld_rate", "Uphold rate", "rate"),
-    ("satisfactory_remedy_rate", "Satisfactory remedy rate", "rate"),
-    ("compliance_rate", "Compliance rate", "rate"),
+    ("satisfactory_remedy_rate", "Satis\u00adfactory remedy rate", "rate"),
+    ("compliance_rate", "Compli\u00adance rate", "rate"),
 )
 
 
