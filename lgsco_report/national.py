@@ -805,11 +805,11 @@ def non_compliance_html(statistics: Statistics, year: int | str) -> str:
     columns = [
         Column("authority_name", "Council"),
         Column("authority_type", "Council type"),
-        Column("compliance_outcomes", "Compliance outcomes"),
+        Column("compliance_outcomes", "Compli\u00adance outcomes"),
         Column("complied", "Complied on time"),
         Column("complied_late", "Complied late"),
         Column("not_complied", "Not complied"),
-        Column("compliance_rate", "Compliance rate"),
+        Column("compliance_rate", "Compli\u00adance rate"),
     ]
     rows = [
         Row(
