@@ -468,7 +468,10 @@ def summary_html(statistics: Statistics, year: int | str) -> str:
         "Changes in rates are in percentage points, between the whole percentages shown.",
         f"Upheld decisions per 100,000 residents counts each resident once: {int(national['population']):,} residents "
         "of the single-tier and district councils (county councils' residents live in their districts and are "
-        "not counted again).",
+        "not counted again)."
+        + (f" The {int(national['councils_without_population'])} councils without a population figure in the register "
+           "are left out of this figure, residents and upheld decisions alike."
+           if int(national["councils_without_population"]) else ""),
     )
     return _render_table(
         heading=f"{year_label(year)} at a glance", caption=f"England's key figures, {year_label(year - 1)} and {year_label(year)}",
