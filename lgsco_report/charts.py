@@ -29,8 +29,11 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.patches import Patch
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -354,76 +357,132 @@ def uphold_distribution_chart(
     councils: pd.DataFrame,
     *,
     type_averages: Mapping[str, float | None] | None = None,
+    national: float | None = None,
     caption: str | None = None,
 ) -> Chart:
     """Uphold rates of one year's councils, by council type (box plot + points).
 
     ``councils`` needs ``authority_type`` and ``upheld_rate`` (one year only).
-    Councils without detailed investigations have no rate: they are left out
-    of the plot and counted in the axis label and the alt text.
-    ``type_averages`` (optional, from ``Statistics.types``) adds a diamond for
-    each type's average for similar councils.
+    See :func:`rate_distribution_chart`.
     """
-    for column in ("authority_type", "upheld_rate"):
-        if column not in councils.columns:
-            raise ValueError(f"uphold_distribution_chart: councils frame lacks column {column!r}")
-    year = _single_year(councils, "uphold_distribution_chart")
+    return rate_distribution_chart(
+        councils, "upheld_rate", "Uphold rate", basis_column="detailed_investigations",
+        type_averages=type_averages, national=national, caption=caption,
+        missing_reason="without detailed investigations",
+    )
+
+
+#: Marker of a type's average (dark orange, 5.9:1 against white) and England's line.
+AVERAGE_COLOUR = "#b35900"
+NATIONAL_COLOUR = "#7a0019"
+
+
+def _distribution_groups(councils, rate_column, basis_column, small_base):
+    """Per type: [(rate, small?)] of councils with a rate, and the count without one."""
     types = _types_in_order(councils)
-    if not types:
-        raise ValueError("uphold_distribution_chart: no councils to plot")
-    groups: list[list[float]] = []
-    without: list[int] = []
+    groups, without = [], []
     for authority_type in types:
-        rates = councils.loc[councils["authority_type"] == authority_type, "upheld_rate"]
-        present = [float(r) for r in rates if not is_missing(r)]
+        rows = councils[councils["authority_type"] == authority_type]
+        present = []
+        for _, row in rows.iterrows():
+            if is_missing(row[rate_column]):
+                continue
+            basis = int(row[basis_column]) if basis_column and basis_column in rows.columns else small_base
+            present.append((float(row[rate_column]), basis < small_base))
         groups.append(present)
-        without.append(len(rates) - len(present))
+        without.append(len(rows) - len(present))
+    return types, groups, without
+
+
+def _axis_floor(groups, type_averages, national) -> int:
+    """0, unless every value is above 50%: then a multiple of 10 below the lowest (compliance is near 100%)."""
+    values = [v for group in groups for v, _ in group]
+    values += [float(a) for a in (type_averages or {}).values() if not is_missing(a)]
+    values += [] if is_missing(national) else [float(national)]
+    lowest = min(values, default=0.0) * 100
+    return 0 if lowest <= 50 else int(max(0, (lowest - 5) // 10 * 10))
+
+
+def _draw_distribution(axes, types, groups, type_averages, national):
+    positions = list(range(1, len(types) + 1))
+    plotted = [(p, [v * 100 for v, _ in g], [small for _, small in g]) for p, g in zip(positions, groups) if g]
+    if plotted:
+        axes.boxplot(
+            [values for _, values, _ in plotted], positions=[p for p, _, _ in plotted], widths=0.5, showfliers=False,
+            medianprops={"color": TEXT_COLOUR, "linewidth": 2}, boxprops={"color": COMPARISON_COLOUR},
+            whiskerprops={"color": COMPARISON_COLOUR}, capprops={"color": COMPARISON_COLOUR},
+        )
+    legend_done = {"full": False, "small": False}
+    for position, values, small in plotted:
+        # Deterministic jitter: spread points evenly across a narrow band.
+        offsets = [((i % 9) - 4) * 0.035 for i in range(len(values))]
+        for hollow in (False, True):
+            xs = [position + o for o, s in zip(offsets, small) if s == hollow]
+            ys = [v for v, s in zip(values, small) if s == hollow]
+            if not xs:
+                continue
+            key = "small" if hollow else "full"
+            label = None if legend_done[key] else ("Council, small base" if hollow else "Council")
+            legend_done[key] = True
+            axes.scatter(
+                xs, ys, s=16 if hollow else 14, zorder=3, label=label,
+                facecolors="white" if hollow else COUNCIL_COLOUR, edgecolors=COUNCIL_COLOUR,
+                linewidths=0.8 if hollow else 0, alpha=1 if hollow else 0.75,
+            )
+    if type_averages:
+        shown = False
+        for position, authority_type in zip(positions, types):
+            average = type_averages.get(authority_type)
+            if is_missing(average):
+                continue
+            axes.scatter(
+                [position + 0.34], [float(average) * 100], marker="D", s=46, color=AVERAGE_COLOUR,
+                edgecolors=TEXT_COLOUR, zorder=4, label=None if shown else "Average for the type",
+            )
+            axes.annotate(
+                percent(average), (position + 0.34, float(average) * 100), textcoords="offset points",
+                xytext=(6, 0), va="center", fontsize=8.5, color="#8a4500", fontweight="bold",
+            )
+            shown = True
+    if not is_missing(national):
+        axes.axhline(float(national) * 100, color=NATIONAL_COLOUR, linestyle=":", linewidth=1.6, zorder=2,
+                     label=f"England {percent(national)}")
+    return positions, plotted
+
+
+def rate_distribution_chart(
+    councils: pd.DataFrame,
+    rate_column: str,
+    rate_label: str,
+    *,
+    basis_column: str | None = None,
+    type_averages: Mapping[str, float | None] | None = None,
+    national: float | None = None,
+    small_base: int = 10,
+    missing_reason: str = "without a figure",
+    caption: str | None = None,
+) -> Chart:
+    """One rate of one year's councils, each council type side by side (box plot + points).
+
+    A box per type (middle half of the councils, line at the median), every
+    council as a point (hollow when its rate rests on fewer than ``small_base``
+    cases in ``basis_column``), each type's average as a diamond
+    (``type_averages``) and England's rate as a dotted line (``national``).
+    Councils without the rate are left out of the plot and counted in the axis
+    labels and the alt text.
+    """
+    for column in ("authority_type", rate_column):
+        if column not in councils.columns:
+            raise ValueError(f"rate_distribution_chart: councils frame lacks column {column!r}")
+    year = _single_year(councils, "rate_distribution_chart")
+    types, groups, without = _distribution_groups(councils, rate_column, basis_column, small_base)
+    if not types:
+        raise ValueError("rate_distribution_chart: no councils to plot")
 
     with matplotlib.rc_context(_RC):
-        figure = _new_figure(8.0, 4.8)
+        figure = _new_figure(8.0, 4.6)
         axes = figure.add_subplot(1, 1, 1)
-        positions = list(range(1, len(types) + 1))
-        plotted = [(p, [v * 100 for v in g]) for p, g in zip(positions, groups) if g]
-        if plotted:
-            axes.boxplot(
-                [values for _, values in plotted],
-                positions=[p for p, _ in plotted],
-                widths=0.5,
-                showfliers=False,
-                medianprops={"color": TEXT_COLOUR, "linewidth": 2},
-                boxprops={"color": COMPARISON_COLOUR},
-                whiskerprops={"color": COMPARISON_COLOUR},
-                capprops={"color": COMPARISON_COLOUR},
-            )
-        for position, values in plotted:
-            # Deterministic jitter: spread points evenly across a narrow band.
-            count = len(values)
-            offsets = [((i % 9) - 4) * 0.035 for i in range(count)]
-            axes.scatter(
-                [position + o for o in offsets],
-                values,
-                s=14,
-                color=COUNCIL_COLOUR,
-                alpha=0.75,
-                edgecolors="none",
-                zorder=3,
-                label="Council" if position == plotted[0][0] else None,
-            )
-        if type_averages:
-            shown = False
-            for position, authority_type in zip(positions, types):
-                average = type_averages.get(authority_type)
-                if is_missing(average):
-                    continue
-                axes.scatter(
-                    [position + 0.34], [float(average) * 100], marker="D", s=46, color="#b35900",
-                    edgecolors=TEXT_COLOUR, zorder=4, label=None if shown else "Average for the type",
-                )
-                axes.annotate(
-                    percent(average), (position + 0.34, float(average) * 100), textcoords="offset points",
-                    xytext=(6, 0), va="center", fontsize=8.5, color="#8a4500", fontweight="bold",
-                )
-                shown = True
+        positions, plotted = _draw_distribution(axes, types, groups, type_averages, national)
         tick_labels = []
         for authority_type, group, missing_count in zip(types, groups, without):
             label = authority_type.replace(" ", "\n", 1) + f"\n{len(group)} with a rate"
@@ -431,103 +490,210 @@ def uphold_distribution_chart(
             tick_labels.append(label)
         axes.set_xticks(positions, tick_labels, fontsize=8.5)
         axes.set_xlim(0.4, len(types) + 0.75)
-        axes.set_ylim(-2, 102)
-        axes.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        axes.set_ylabel("Uphold rate")
+        floor = _axis_floor(groups, type_averages, national)
+        axes.set_ylim(floor - 2 * (100 - floor) / 100, 100 + 2 * (100 - floor) / 100)
+        ticks = list(range(floor, 101, 25 if floor == 0 else 10 if floor <= 60 else 5))
+        axes.set_yticks(ticks, [f"{t}%" for t in ticks])
+        # A cut axis is said in the label, so a short bar of dots is not read as a low rate.
+        axes.set_ylabel(rate_label if floor == 0 else f"{rate_label} (axis from {floor}%)")
         axes.grid(axis="y", color="#d9d9d9", linewidth=0.6)
         axes.set_axisbelow(True)
         _style_axes(axes)
         if plotted:
-            axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+            axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8.5)
         figure.tight_layout()
         png = _render(figure)
 
     parts = []
     for authority_type, group, missing_count in zip(types, groups, without):
-        if group:
+        values = [v for v, _ in group]
+        if values:
             text = (
-                f"{authority_type}: {_councils(len(group))} with a rate, median {percent(_median(group))}, "
-                f"lowest {percent(min(group))}, highest {percent(max(group))}"
+                f"{authority_type}: {_councils(len(values))} with a rate, median {percent(_median(values))}, "
+                f"lowest {percent(min(values))}, highest {percent(max(values))}"
             )
         else:
             text = f"{authority_type}: no council with a rate"
         if type_averages and not is_missing(type_averages.get(authority_type)):
             text += f", average for the type {percent(type_averages[authority_type])}"
         if missing_count:
-            text += f", {missing_count} without detailed investigations ({NO_FIGURE})"
+            text += f", {missing_count} {missing_reason} ({NO_FIGURE})"
         parts.append(text)
     when = f" in {year_label(year)}" if year else ""
-    alt = f"Box plot of council uphold rates{when} by council type. " + "; ".join(parts) + "."
+    lower = _lower_first(rate_label)
+    alt = f"Box plot of council {lower}s{when} by council type. " + "; ".join(parts) + "."
+    if not is_missing(national):
+        alt += f" England as a whole: {percent(national)} (dotted line)."
+    small = sum(1 for group in groups for _, is_small in group if is_small)
+    if small and basis_column:
+        alt += f" {_upper_first(_councils(small))} with fewer than {small_base} cases behind the rate drawn hollow."
     return Chart(
         png=png,
         alt=alt,
-        caption=caption or f"Uphold rates of councils{when}, by council type; each point is one council.",
+        caption=caption or (
+            f"{rate_label} of councils{when}, by council type; each point is one council"
+            + (f", hollow when fewer than {small_base} cases are behind the rate" if basis_column else "")
+            + "; diamond: average for the type" + ("" if is_missing(national) else "; dotted line: England") + "."
+        ),
     )
 
 
-def uphold_map(councils: pd.DataFrame, *, caption: str | None = None) -> Chart:
-    """Each council at its latitude/longitude, coloured by uphold rate.
+# ---------------------------------------------------------------------------
+# map
 
-    No map tiles and no network: a plain scatter on an aspect ratio corrected
-    for England's latitude (1 / cos 53 degrees), with a colourbar. Councils
-    without a rate are drawn as grey hollow-looking markers and listed by count
-    in the alt text; councils without coordinates are counted, not drawn.
+
+def _ring_area(ring) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return abs(float((x * np.roll(y, -1) - np.roll(x, -1) * y).sum())) / 2
+
+
+def _rate_colour(rate, colormap):
+    return NO_FIGURE_COLOUR if is_missing(rate) else colormap(float(rate))
+
+
+def _draw_areas(axes, areas, rings, colours, hatched):
+    """Fill every ring of every area, largest first, so areas enclosed by another stay on top."""
+    pieces = []
+    for code, districts in areas.items():
+        for district in districts:
+            for ring in rings.get(district, []):
+                pieces.append((-_ring_area(ring), code, ring))
+    pieces.sort(key=lambda piece: (piece[0], piece[1]))
+    for filled_hatch in (False, True):
+        selected = [(code, ring) for _, code, ring in pieces if (code in hatched) == filled_hatch]
+        if not selected:
+            continue
+        axes.add_collection(PolyCollection(
+            [ring for _, ring in selected], facecolors=[colours[code] for code, _ in selected],
+            edgecolors="none", linewidths=0, hatch="////" if filled_hatch else None, zorder=1 + filled_hatch,
+        ))
+
+
+def _draw_borders(axes, areas, arcs, district_arcs):
+    """Borders between different areas (white) and England's outline (dark), each arc drawn once.
+
+    ``areas`` maps an area to its districts; a district in several areas
+    belongs to the last one given (the county in the county panel).
     """
-    for column in ("authority_name", "lat", "long", "upheld_rate"):
+    owner = {district: code for code, districts in areas.items() for district in districts}
+    owners: dict[int, set] = {}
+    uses: dict[int, int] = {}
+    for district, district_set in district_arcs.items():
+        for arc in district_set:
+            uses[arc] = uses.get(arc, 0) + 1
+            owners.setdefault(arc, set()).add(owner.get(district))
+    inner = [arcs[i] for i in sorted(owners) if len(owners[i]) > 1]
+    outline = [arcs[i] for i in sorted(uses) if uses[i] == 1]
+    axes.add_collection(LineCollection(inner, colors="white", linewidths=0.35, zorder=3))
+    axes.add_collection(LineCollection(outline, colors=TEXT_COLOUR, linewidths=0.6, zorder=4))
+
+
+def _map_panel(axes, title, areas, rates, geography, colormap, mean_lat, background=None):
+    rings, arcs, district_arcs = geography
+    colours = {code: _rate_colour(rates.get(code), colormap) for code in areas}
+    hatched = {code for code in areas if is_missing(rates.get(code))}
+    if background:
+        _draw_areas(axes, background, rings, {code: "#f2f2f2" for code in background}, set())
+    _draw_areas(axes, areas, rings, colours, hatched)
+    _draw_borders(axes, {**(background or {}), **areas}, arcs, district_arcs)
+    axes.set_title(title, fontsize=9.5)
+    axes.set_aspect(1 / math.cos(math.radians(mean_lat)))
+    axes.set_axis_off()
+
+
+def uphold_map(
+    councils: pd.DataFrame, *, geography=None, attribution: str | None = None, caption: str | None = None
+) -> Chart:
+    """Every council as an area coloured by its uphold rate, with England's outline (two panels).
+
+    Left: single-tier councils and districts (they tile England); right: county
+    councils (each the union of its districts), so neither tier hides the other.
+    ``geography`` is ``(district rings, arcs, district arcs, council -> districts)``;
+    by default the carried 2013 district boundaries (``boundaries.py``). A
+    council the boundaries do not cover is drawn as a point at its latitude and
+    longitude; one with neither is named in the caption as not shown.
+    """
+    from . import boundaries
+
+    for column in ("authority_code", "authority_name", "authority_type", "lat", "long", "upheld_rate"):
         if column not in councils.columns:
             raise ValueError(f"uphold_map: councils frame lacks column {column!r}")
     year = _single_year(councils, "uphold_map")
-    located = councils[councils["lat"].notna() & councils["long"].notna()]
-    unlocated = len(councils) - len(located)
-    with_rate = located[located["upheld_rate"].notna()].sort_values("authority_name", kind="stable")
-    without_rate = located[located["upheld_rate"].isna()]
+    if geography is None:
+        topology = boundaries.load_topology()
+        rings = boundaries.district_rings()
+        geography = (rings, boundaries.arc_lines(topology), boundaries.geometry_arcs(topology),
+                     boundaries.council_districts(councils, rings))
+        attribution = attribution or boundaries.ATTRIBUTION
+    rings, arcs, district_arcs, districts_of = geography
+    rates = dict(zip(councils["authority_code"], councils["upheld_rate"]))
+    is_county = dict(zip(councils["authority_code"], councils["authority_type"] == "County Council"))
+    covered = {code: districts_of.get(code, []) for code in councils["authority_code"] if districts_of.get(code)}
+    lower = {code: d for code, d in covered.items() if not is_county[code]}
+    upper = {code: d for code, d in covered.items() if is_county[code]}
+    uncovered = councils[~councils["authority_code"].isin(list(covered))]
+    as_points = uncovered[uncovered["lat"].notna() & uncovered["long"].notna()]
+    not_shown = uncovered[uncovered["lat"].isna() | uncovered["long"].isna()]
+    colormap = matplotlib.colormaps[MAP_COLORMAP]
 
     with matplotlib.rc_context(_RC):
-        figure = _new_figure(6.4, 7.2)
-        axes = figure.add_subplot(1, 1, 1)
-        if not without_rate.empty:
-            axes.scatter(
-                without_rate["long"], without_rate["lat"], s=22, color=NO_FIGURE_COLOUR, marker="s",
-                edgecolors=TEXT_COLOUR, linewidths=0.5, label=f"No uphold rate ({NO_FIGURE})", zorder=2,
-            )
-        if not with_rate.empty:
-            points = axes.scatter(
-                with_rate["long"], with_rate["lat"], c=with_rate["upheld_rate"] * 100, cmap=MAP_COLORMAP,
-                vmin=0, vmax=100, s=26, edgecolors=TEXT_COLOUR, linewidths=0.5, zorder=3,
-            )
-            colourbar = figure.colorbar(points, ax=axes, shrink=0.7, pad=0.02)
-            colourbar.set_label("Uphold rate")
-            colourbar.set_ticks([0, 25, 50, 75, 100], labels=["0%", "25%", "50%", "75%", "100%"])
-        if not without_rate.empty:
-            axes.legend(loc="upper left", frameon=False, fontsize=8.5)
-        mean_lat = float(located["lat"].mean()) if not located.empty else 53.0
-        axes.set_aspect(1 / math.cos(math.radians(mean_lat)))
-        axes.set_xlabel("Longitude")
-        axes.set_ylabel("Latitude")
-        _style_axes(axes)
-        figure.tight_layout()
+        figure = _new_figure(7.4, 6.2)
+        left, right = figure.subplots(1, 2)
+        figure.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.13, wspace=0.02)
+        _map_panel(left, "Single-tier councils and districts", lower, rates, (rings, arcs, district_arcs), colormap, 53.0)
+        _map_panel(right, "County councils", upper, rates, (rings, arcs, district_arcs), colormap, 53.0, background=lower)
+        for panel, county in ((left, False), (right, True)):
+            points = as_points[(as_points["authority_type"] == "County Council") == county].sort_values("authority_code")
+            if not points.empty:
+                panel.scatter(points["long"], points["lat"], s=30, marker="o", zorder=5, edgecolors=TEXT_COLOUR,
+                              linewidths=0.6, c=[_rate_colour(r, colormap) for r in points["upheld_rate"]])
+            panel.autoscale_view()
+        scale = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 100), cmap=colormap)
+        colourbar = figure.colorbar(scale, cax=figure.add_axes((0.3, 0.075, 0.4, 0.025)), orientation="horizontal")
+        colourbar.set_label("Uphold rate")
+        colourbar.set_ticks([0, 25, 50, 75, 100], labels=["0%", "25%", "50%", "75%", "100%"])
+        handles = [Patch(facecolor=NO_FIGURE_COLOUR, hatch="////", edgecolor="white", label=f"No uphold rate ({NO_FIGURE})"),
+                   Patch(facecolor="#f2f2f2", edgecolor=TEXT_COLOUR, linewidth=0.5, label="Not in a county (right panel)")]
+        figure.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.995), ncol=2, frameon=False, fontsize=8.5)
         png = _render(figure)
 
+    return Chart(png=png, alt=_map_alt(councils, year, covered, as_points, not_shown),
+                 caption=caption or _map_caption(year, as_points, not_shown, attribution))
+
+
+def _map_alt(councils, year, covered, as_points, not_shown) -> str:
     when = f" in {year_label(year)}" if year else ""
+    with_rate = councils[councils["upheld_rate"].notna()].sort_values("authority_name", kind="stable")
     if with_rate.empty:
         summary = "no council has an uphold rate"
     else:
         rates = with_rate["upheld_rate"].astype(float)
-        lowest = with_rate.loc[rates.idxmin()]
-        highest = with_rate.loc[rates.idxmax()]
+        lowest, highest = with_rate.loc[rates.idxmin()], with_rate.loc[rates.idxmax()]
         summary = (
             f"{_councils(len(with_rate))} with an uphold rate, from {percent(lowest['upheld_rate'])} "
             f"({lowest['authority_name']}) to {percent(highest['upheld_rate'])} ({highest['authority_name']}), "
             f"median {percent(_median(list(rates)))}"
         )
-    alt = f"Map of councils in England{when}, each placed by latitude and longitude and coloured by uphold rate: {summary}"
-    if not without_rate.empty:
-        alt += f"; {_councils(len(without_rate))} without detailed investigations shown as grey squares ({NO_FIGURE})"
-    if unlocated:
-        alt += f"; {_councils(unlocated)} without a location not shown"
-    alt += "."
-    return Chart(
-        png=png,
-        alt=alt,
-        caption=caption or f"Uphold rate by council location{when}. Darker purple is lower, yellow is higher.",
-    )
+    alt = (f"Map of England{when} in two panels, single-tier councils and districts on the left and county councils "
+           f"on the right, each council's area coloured by its uphold rate: {summary}")
+    without = int(councils["upheld_rate"].isna().sum())
+    if without:
+        alt += f"; {_councils(without)} without detailed investigations hatched grey ({NO_FIGURE})"
+    if not as_points.empty:
+        alt += f"; {_councils(len(as_points))} without a boundary drawn as a point at its location"
+    if not not_shown.empty:
+        alt += f"; {_councils(len(not_shown))} without a boundary or a location not shown"
+    return alt + "."
+
+
+def _map_caption(year, as_points, not_shown, attribution) -> str:
+    when = f", {year_label(year)}" if year else ""
+    text = (f"Uphold rate by council{when}: single-tier councils and districts (left) and county councils (right), "
+            "whose areas contain their districts. Hatched grey: no detailed investigations, so no rate.")
+    if not as_points.empty:
+        text += f" Drawn as points (no boundary in the map data): {', '.join(sorted(as_points['authority_name']))}."
+    if not not_shown.empty:
+        text += f" Not shown (no boundary and no location): {', '.join(sorted(not_shown['authority_name']))}."
+    if attribution:
+        text += f" {attribution}"
+    return text

@@ -61,7 +61,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
     data_dir = Path(args.data) if args.data else ensure_sample_data()
     cases = load_cases(data_dir)
     statistics = compute_statistics(cases, average_method=args.average_method)
-    write_published_table(statistics, args.year, Path(args.out))
+    out = Path(args.out)
+    if out.suffix.lower() == ".xlsx":  # the same annotated workbook as the batch's statistics.xlsx
+        from .statistics_pack import write_workbook
+
+        if not out.parent.is_dir():
+            raise FileNotFoundError(f"{out}: folder {out.parent} does not exist; create it first")
+        write_workbook(statistics, args.year, out)
+    else:
+        write_published_table(statistics, args.year, out)
     print(args.out)
     return 0
 
@@ -96,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=2020, help="random seed (default 2020); same seed, same files")
     sample.set_defaults(func=cmd_sample_data)
 
-    stats = sub.add_parser("stats", help="write every council's figures for a year (.csv or .xlsx)")
+    stats = sub.add_parser("stats", help="write every council's figures for a year (.csv, or .xlsx: the annotated statistics workbook)")
     stats.add_argument("--year", type=_year, required=True)
     stats.add_argument("--data", help="folder with received, decided and compliance tables (default: sample data)")
     stats.add_argument("--out", required=True, help="output file ending .csv or .xlsx")

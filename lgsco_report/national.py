@@ -28,17 +28,21 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from . import charts
+from . import __version__, charts
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, parse_year, year_label
-from .stats import Statistics, load_statistics, per_100k_text, percent
+from .stats import SMALL_BASE, Statistics, category_table, load_statistics, per_100k_text, percent
 
 __all__ = [
     "DOCUMENT_MIMETYPE",
     "KEY_RATES",
     "NationalReview",
+    "categories_html",
     "distribution_chart",
+    "distribution_charts",
+    "distribution_note_html",
     "document_metadata",
     "map_chart",
+    "map_html",
     "national_totals",
     "national_totals_html",
     "non_compliance",
@@ -48,6 +52,8 @@ __all__ = [
     "outliers_html",
     "prepare_review",
     "sample_banner_html",
+    "summary",
+    "summary_html",
     "title_html",
     "type_averages",
     "type_averages_html",
@@ -114,12 +120,12 @@ _TABLE_TEMPLATE = _ENV.from_string(
 {% for paragraph in intro %}<p>{{ paragraph }}</p>
 {% endfor %}
 {% if rows %}
-<table class="lgsco-table {{ css_class }}-table">
+<table class="lgsco-table {{ css_class }}-table {{ table_class }}">
 <caption>{{ caption }}</caption>
 <thead><tr>{% for column in columns %}<th scope="col">{{ column.title }}</th>{% endfor %}</tr></thead>
 <tbody>
 {% for row in rows %}
-<tr{% for name, value in row.attributes %} data-{{ name }}="{{ value }}"{% endfor %}>
+<tr{% if row.css_class %} class="{{ row.css_class }}"{% endif %}{% for name, value in row.attributes %} data-{{ name }}="{{ value }}"{% endfor %}>
 {%- for cell in row.cells -%}
 {%- set column = columns[loop.index0] -%}
 {%- if loop.first -%}<th scope="row">{{ cell.text }}</th>
@@ -133,8 +139,15 @@ _TABLE_TEMPLATE = _ENV.from_string(
 {% else %}
 <p class="lgsco-empty">{{ empty }}</p>
 {% endif %}
+{% for paragraph in outro %}<p class="lgsco-table-note">{{ paragraph }}</p>
+{% endfor %}
 </section>"""
 )
+
+#: Table classes the report stylesheet styles: a small table is kept on one page;
+#: a long one may break between rows and repeats its header row on each page.
+KEEP_TOGETHER = "lgsco-keep"
+LONG_TABLE = "lgsco-long"
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,7 @@ class Column:
 class Row:
     cells: list[Cell]
     attributes: tuple[tuple[str, str], ...] = ()
+    css_class: str = ""
 
 
 def _render_table(
@@ -158,14 +172,26 @@ def _render_table(
     css_class: str,
     intro: tuple[str, ...] = (),
     empty: str = "",
+    table_class: str = KEEP_TOGETHER,
+    outro: tuple[str, ...] = (),
 ) -> str:
     return _TABLE_TEMPLATE.render(
-        heading=heading, caption=caption, columns=columns, rows=rows, css_class=css_class, intro=intro, empty=empty
+        heading=heading, caption=caption, columns=columns, rows=rows, css_class=css_class, intro=intro, empty=empty,
+        table_class=table_class, outro=outro,
     )
 
 
 # ---------------------------------------------------------------------------
 # loading
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One input table the figures were computed from: table, file name (no folders), SHA-256."""
+
+    table: str
+    name: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -176,7 +202,15 @@ class NationalReview:
     year: int
     is_sample: bool
     generated_at: _dt.datetime
-    data_source: str
+    data_files: tuple[DataFile, ...] = ()
+
+
+def data_files(statistics: Statistics) -> tuple[DataFile, ...]:
+    """The case tables behind ``statistics``, named by file (never by folder or cache file)."""
+    return tuple(
+        DataFile(str(source.get("table", "")), Path(str(source.get("path", ""))).name, str(source.get("sha256", "")))
+        for source in statistics.sources
+    )
 
 
 def _check_year(statistics: Statistics, year: int | str) -> int:
@@ -216,17 +250,13 @@ def prepare_review(
     sample data (``sample.ensure_sample_data()``).
     """
     statistics = load_statistics(data_dir, stats_file, average_method)
-    if stats_file:
-        source = f"statistics cache {Path(stats_file).name}"
-    else:
-        source = f"case tables in {Path(data_dir).name if data_dir else 'the sample data'}"
     checked_year = _check_year(statistics, year)
     return NationalReview(
         statistics=statistics,
         year=checked_year,
         is_sample=bool(statistics.is_sample),
         generated_at=_parse_generated_at(generated_at),
-        data_source=source,
+        data_files=data_files(statistics),
     )
 
 
@@ -248,6 +278,11 @@ def document_metadata(review: NationalReview) -> dict[str, dict[str, Any]]:
             "council": None,
             "is_sample": bool(review.is_sample),
             "kind": "report",
+            "provenance": {
+                "data_files": [{"table": f.table, "name": f.name, "sha256": f.sha256} for f in review.data_files],
+                "package_version": __version__,
+                "generated_at": review.generated_at.isoformat(),
+            },
         }
     }
 
@@ -267,22 +302,30 @@ def _long_date(moment: _dt.datetime | _dt.date) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
 
+def period_text(year: int) -> str:
+    """The period a year's figures cover: "1 April 2019 to 31 March 2020"."""
+    return f"1 April {year - 1} to 31 March {year}"
+
+
 def title_html(review: NationalReview) -> str:
-    """Title page: banner (if sample), title, period covered, generation date."""
+    """Title page: banner (if sample), title, the period covered and the date of production, each labelled."""
     template = _ENV.from_string(
         """{{ banner | safe }}<section class="lgsco-title-page">
 <h1 class="lgsco-report-title">{{ title }}</h1>
-<p>Complaints and enquiries about councils in England made to the {{ author }}, and the decisions made on them, from 1 April {{ year - 1 }} to 31 March {{ year }}.</p>
+<p>Complaints and enquiries about councils in England made to the {{ author }}, and the decisions made on them.</p>
 <p>Figures for each council are compared with the average for councils of the same type ("similar councils"), the comparison every annual review letter for {{ label }} makes.</p>
-<p class="lgsco-generated">Produced {{ produced }}.</p>
+<dl class="lgsco-dates">
+<dt>Period covered</dt><dd class="lgsco-period">{{ period }} (the year {{ label }})</dd>
+<dt>Produced</dt><dd class="lgsco-generated">{{ produced }}</dd>
+</dl>
 </section>"""
     )
     return template.render(
         banner=sample_banner_html(review.is_sample),
         title=report_title(review.year),
         author=AUTHOR,
-        year=review.year,
         label=year_label(review.year),
+        period=period_text(review.year),
         produced=_long_date(review.generated_at),
     )
 
@@ -291,14 +334,15 @@ def title_html(review: NationalReview) -> str:
 # national totals
 
 
+#: Soft hyphens (\u00ad) let the long words wrap so eight columns fit an A4 page.
 _TOTAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("received_total", "Complaints and enquiries received", "count"),
     ("decisions_total", "Decisions made", "count"),
-    ("detailed_investigations", "Detailed investigations", "count"),
+    ("detailed_investigations", "Detailed investi\u00adgations", "count"),
     ("upheld", "Upheld", "count"),
     ("upheld_rate", "Uphold rate", "rate"),
-    ("satisfactory_remedy_rate", "Satisfactory remedy rate", "rate"),
-    ("compliance_rate", "Compliance rate", "rate"),
+    ("satisfactory_remedy_rate", "Satis\u00adfactory remedy rate", "rate"),
+    ("compliance_rate", "Compli\u00adance rate", "rate"),
 )
 
 
@@ -340,6 +384,133 @@ def national_totals_html(statistics: Statistics, year: int | str, n_years: int =
         rows=rows,
         css_class="lgsco-national-totals",
         intro=tuple(intro),
+    )
+
+
+#: The summary at the top of the review: (column, label, kind), in reading order.
+SUMMARY_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("received_total", "Complaints and enquiries received", "count"),
+    ("decisions_total", "Decisions made", "count"),
+    ("detailed_investigations", "Detailed investigations", "count"),
+    ("upheld_rate", "Uphold rate", "rate"),
+    ("satisfactory_remedy_rate", "Satisfactory remedy rate", "rate"),
+    ("compliance_rate", "Compliance rate", "rate"),
+    ("upheld_per_100k", "Upheld decisions per 100,000 residents", "per100k"),
+)
+
+
+def summary(statistics: Statistics, year: int | str) -> pd.DataFrame:
+    """England's key figures for ``year`` and the year before: measure, label, kind, current, previous.
+
+    ``previous`` is NaN when the year before is not in the data. Values come
+    from ``Statistics.national`` unchanged.
+    """
+    year = _check_year(statistics, year)
+    national = statistics.national.set_index("year")
+    current = national.loc[year]
+    previous = national.loc[year - 1] if (year - 1) in national.index else None
+    rows = [
+        {"measure": column, "label": label, "kind": kind, "current": current[column],
+         "previous": float("nan") if previous is None else previous[column]}
+        for column, label, kind in SUMMARY_MEASURES
+    ]
+    return pd.DataFrame(rows)
+
+
+def _printed_number(kind: str, value: object) -> Decimal | None:
+    if charts.is_missing(value):
+        return None
+    text = percent(float(value)) if kind == "rate" else per_100k_text(float(value)) if kind == "per100k" else f"{int(value)}"
+    return Decimal(text.rstrip("%")) if text else None
+
+
+def _change_cell(kind: str, current: object, previous: object, unit: bool = True) -> Cell:
+    """Change from the printed previous figure to the printed current one (so the row reads consistently)."""
+    now, before = _printed_number(kind, current), _printed_number(kind, previous)
+    if now is None or before is None:
+        return Cell(NO_FIGURE, "")
+    gap = now - before
+    sign = "+" if gap > 0 else "\u2212" if gap < 0 else ""
+    if kind == "rate":
+        suffix = ("" if not unit else " point" if abs(gap) == 1 else " points")
+        text = f"{sign}{abs(gap)}{suffix}"
+    elif kind == "count":
+        text = f"{sign}{abs(int(gap)):,}"
+    else:
+        text = f"{sign}{abs(gap)}"
+    return Cell(text, repr(float(current) - float(previous)))
+
+
+def _value_cell(kind: str, value: object) -> Cell:
+    if kind == "rate":
+        return _rate_cell(value)
+    if kind == "per100k":
+        return _per_100k_cell(value)
+    return Cell(NO_FIGURE, "") if charts.is_missing(value) else _count_cell(value)
+
+
+def summary_html(statistics: Statistics, year: int | str) -> str:
+    """The year at a glance: each key figure for England, the year before, and the change."""
+    year = _check_year(statistics, year)
+    frame = summary(statistics, year)
+    columns = [Column("measure", "Measure"), Column("previous", year_label(year - 1)),
+               Column("current", year_label(year)), Column("change", "Change")]
+    rows = [
+        Row([_text_cell(record["label"]), _value_cell(record["kind"], record["previous"]),
+             _value_cell(record["kind"], record["current"]),
+             _change_cell(record["kind"], record["current"], record["previous"])],
+            (("measure", str(record["measure"])),))
+        for _, record in frame.iterrows()
+    ]
+    national = statistics.national.set_index("year").loc[year]
+    intro = (
+        f"England's figures for {year_label(year)} ({period_text(year)}) beside those for {year_label(year - 1)}. "
+        "Changes in rates are in percentage points, between the whole percentages shown.",
+        f"Upheld decisions per 100,000 residents counts each resident once: {int(national['population']):,} residents "
+        "of the single-tier and district councils (county councils' residents live in their districts and are "
+        "not counted again)."
+        + (f" The {int(national['councils_without_population'])} councils without a population figure in the register "
+           "are left out of this figure, residents and upheld decisions alike."
+           if int(national["councils_without_population"]) else ""),
+    )
+    return _render_table(
+        heading=f"{year_label(year)} at a glance", caption=f"England's key figures, {year_label(year - 1)} and {year_label(year)}",
+        columns=columns, rows=rows, css_class="lgsco-summary", intro=intro,
+    )
+
+
+def categories_html(statistics: Statistics, year: int | str) -> str:
+    """Complaints received and upheld by service category, each with its share, uphold rate and change."""
+    year = _check_year(statistics, year)
+    frame = category_table(statistics, year)
+    previous_label = year_label(year - 1)
+    columns = [
+        Column("category", "Service category"), Column("received", "Received"),
+        Column("received_share", "Share of received"), Column("received_change", f"Change on {previous_label}"),
+        # A soft hyphen lets the long word wrap, so nine columns fit an A4 page.
+        Column("detailed_investigations", "Investi\u00adgations"), Column("upheld", "Upheld"),
+        Column("upheld_rate", "Uphold rate"), Column("upheld_rate_change", f"Points on {previous_label}"),
+    ]
+    rows = []
+    for _, record in frame.iterrows():
+        previous_received = record["previous_received"]
+        rows.append(Row([
+            _text_cell(record["category"]), _count_cell(record["received"]), _rate_cell(record["received_share"]),
+            _change_cell("count", record["received"], previous_received),
+            _count_cell(record["detailed_investigations"]), _count_cell(record["upheld"]),
+            _rate_cell(record["upheld_rate"]),
+            _change_cell("rate", record["upheld_rate"], record["previous_upheld_rate"], unit=False),
+        ], (("category", str(record["category"])),)))
+    return _render_table(
+        heading="Complaints by service category",
+        caption=f"Complaints received and upheld by service category, {year_label(year)}",
+        columns=columns, rows=rows, css_class="lgsco-categories",
+        intro=(
+            "Complaints received are counted in the year they arrived; decisions in the year they were made, under "
+            "the category of the decision. The share is of all complaints and enquiries received in the year. "
+            "Investigations are detailed investigations (upheld and not upheld decisions). Changes are on the year "
+            "before: in cases for complaints received, in percentage points for the uphold rate.",
+        ),
     )
 
 
@@ -424,18 +595,50 @@ def type_averages_html(statistics: Statistics, year: int | str) -> str:
     )
 
 
-def distribution_chart(statistics: Statistics, year: int | str) -> charts.Chart:
-    """Spread of council uphold rates within each type, with the type average marked."""
+def distribution_chart(statistics: Statistics, year: int | str, rate: str = "upheld_rate") -> charts.Chart:
+    """Spread of councils' ``rate`` within each type, beside the type's average and England's rate."""
+    year = _check_year(statistics, year)
+    key = _key_rate(rate)
+    councils = statistics.councils[statistics.councils["year"] == year]
+    types = type_averages(statistics, year)
+    averages = dict(zip(types["authority_type"], types[f"type_avg_{key.column}"]))
+    national = statistics.national.set_index("year").loc[year, key.column]
+    return charts.rate_distribution_chart(
+        councils, key.column, key.label, basis_column=key.basis_column, type_averages=averages, national=national,
+        small_base=SMALL_BASE, missing_reason=f"with no {key.basis_label.lower()}",
+    )
+
+
+def distribution_charts(statistics: Statistics, year: int | str) -> list[charts.Chart]:
+    """One distribution chart per key rate, in letter order."""
+    return [distribution_chart(statistics, year, key.column) for key in KEY_RATES]
+
+
+def distribution_note_html(statistics: Statistics, year: int | str) -> str:
+    """How to read the distribution charts, and why small numbers need care."""
     year = _check_year(statistics, year)
     councils = statistics.councils[statistics.councils["year"] == year]
-    averages = dict(zip(type_averages(statistics, year)["authority_type"], type_averages(statistics, year)["type_avg_upheld_rate"]))
-    return charts.uphold_distribution_chart(councils, type_averages=averages)
+    small = int(((councils["detailed_investigations"] > 0) & (councils["detailed_investigations"] < SMALL_BASE)).sum())
+    return _ENV.from_string(
+        """<section class="lgsco-section lgsco-distribution-note">
+<h2>How councils compare within their type</h2>
+<p>How to read these charts: each column is one council type. Every dot is one council; the box holds the middle half of the councils of that type, with a line at the middle council. The diamond is the average for similar councils that the letters quote, and the dotted line is the rate for England as a whole.</p>
+<p>Small numbers: a council's rate is hollow when it rests on fewer than {{ small_base }} cases. With few cases one decision moves the rate a long way (one upheld decision out of four is 25 points), so a hollow dot at 0% or 100% says little about the council. In {{ label }}, {{ small }} of {{ total }} councils had fewer than {{ small_base }} detailed investigations.</p>
+</section>"""
+    ).render(small_base=SMALL_BASE, label=year_label(year), small=small, total=len(councils))
 
 
 def map_chart(statistics: Statistics, year: int | str) -> charts.Chart:
-    """Every council's uphold rate by location."""
+    """Every council's uphold rate as an area of the map (boundaries carried with the package)."""
     year = _check_year(statistics, year)
     return charts.uphold_map(statistics.councils[statistics.councils["year"] == year])
+
+
+def map_html(statistics: Statistics, year: int | str) -> str:
+    """The map under its own heading (the chart's HTML is escaped by ``Chart.to_html``)."""
+    chart = map_chart(statistics, year)
+    heading = _ENV.from_string('<h2>Uphold rates across England, {{ label }}</h2>').render(label=year_label(_check_year(statistics, year)))
+    return f'<section class="lgsco-section lgsco-map">\n{heading}\n{chart.to_html()}\n</section>'
 
 
 # ---------------------------------------------------------------------------
@@ -450,15 +653,17 @@ def _key_rate(column: str) -> KeyRate:
 
 
 def outliers(
-    statistics: Statistics, year: int | str, rate: str, n: int = 5, min_basis: int = 5
+    statistics: Statistics, year: int | str, rate: str, n: int = 5, min_basis: int = SMALL_BASE
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``n`` councils furthest above and below their type's average on ``rate``.
+    """The councils furthest above and below their type's average on ``rate``, ties kept together.
 
     Only councils whose basis count (the rate's denominator) is at least
-    ``min_basis`` take part, so a rate built on two or three cases is not
-    over-read. Returns ``(above, below)``, each with ``difference`` (council
-    rate minus type average, as a fraction) and sorted furthest first, ties by
-    council name.
+    ``min_basis`` (default ``stats.SMALL_BASE``) take part, so a rate resting on
+    a few cases is not ranked. Returns ``(above, below)``, each sorted furthest
+    first with ``difference`` (council rate minus type average, a fraction),
+    ``rank`` (1 = furthest; tied councils share a rank) and ``tied`` (how many
+    councils share that exact difference). Every council whose rank is at most
+    ``n`` is returned, so a tie at the cut-off is never split alphabetically.
     """
     year = _check_year(statistics, year)
     key = _key_rate(rate)
@@ -470,14 +675,20 @@ def outliers(
         (councils[key.basis_column] >= min_basis) & councils[key.column].notna() & councils[average_column].notna()
     ].copy()
     eligible["difference"] = eligible[key.column] - eligible[average_column]
-    columns = ["authority_code", "authority_name", "authority_type", key.basis_column, key.column, average_column, "difference"]
-    above = eligible[eligible["difference"] > 0].sort_values(["difference", "authority_name"], ascending=[False, True])
-    below = eligible[eligible["difference"] < 0].sort_values(["difference", "authority_name"], ascending=[True, True])
-    return above.head(n)[columns].reset_index(drop=True), below.head(n)[columns].reset_index(drop=True)
+    columns = ["authority_code", "authority_name", "authority_type", key.basis_column, key.column, average_column,
+               "difference", "rank", "tied"]
+
+    def ranked(frame: pd.DataFrame, furthest_first: bool) -> pd.DataFrame:
+        frame = frame.sort_values(["difference", "authority_name"], ascending=[not furthest_first, True]).copy()
+        frame["rank"] = frame["difference"].rank(method="min", ascending=not furthest_first).astype("int64")
+        frame["tied"] = frame.groupby("difference")["difference"].transform("size").astype("int64")
+        return frame[frame["rank"] <= n][columns].reset_index(drop=True)
+
+    return ranked(eligible[eligible["difference"] > 0], True), ranked(eligible[eligible["difference"] < 0], False)
 
 
 def _points(rate: float, average: float) -> str:
-    """Gap between the two printed whole percentages, in points, signed.
+    """Gap between the two printed percentages, in points, signed.
 
     Taken from the rounded figures so the row reads consistently (90% against
     49% is "+41 points"); the unrounded gap stays in ``data-value``.
@@ -489,14 +700,60 @@ def _points(rate: float, average: float) -> str:
     return f"+{gap} {unit}" if gap > 0 else f"\u2212{-gap} {unit}"
 
 
-def outliers_html(statistics: Statistics, year: int | str, n: int = 5, min_basis: int = 5) -> str:
+#: A tie of more councils than this is shown as one row ("A, B, C and N others at the same figure").
+MAX_TIED_ROWS = 3
+
+
+def _outlier_rows(frame: pd.DataFrame, key: KeyRate) -> list[Row]:
+    """One row per council; a large tie as one row naming the first few and counting the rest."""
+    rows = []
+    for _, group in frame.groupby("rank", sort=True):
+        record = group.iloc[0]
+        average = record[f"type_avg_{key.column}"]
+        shared = [
+            _rate_cell(record[key.column]), _rate_cell(average),
+            Cell(_points(record[key.column], average), repr(float(record["difference"]))),
+        ]
+        rank_text = f"={int(record['rank'])}" if len(group) > 1 else str(int(record["rank"]))
+        if len(group) > MAX_TIED_ROWS and group["authority_type"].nunique() == 1 and group[key.column].nunique() == 1:
+            names = list(group["authority_name"])
+            shown = ", ".join(names[:MAX_TIED_ROWS])
+            low, high = int(group[key.basis_column].min()), int(group[key.basis_column].max())
+            rows.append(Row(
+                [_text_cell(rank_text), _text_cell(f"{shown} and {len(names) - MAX_TIED_ROWS} others at the same figure"),
+                 _text_cell(record["authority_type"]), Cell(f"{low:,} to {high:,}" if low != high else f"{low:,}"), *shared],
+                (("tied", str(len(group))), ("authority-codes", " ".join(group["authority_code"]))), "lgsco-tie",
+            ))
+            continue
+        for _, council in group.iterrows():
+            rows.append(Row(
+                [_text_cell(rank_text), _text_cell(council["authority_name"]), _text_cell(council["authority_type"]),
+                 _count_cell(council[key.basis_column]), _rate_cell(council[key.column]),
+                 _rate_cell(council[f"type_avg_{key.column}"]),
+                 Cell(_points(council[key.column], council[f"type_avg_{key.column}"]), repr(float(council["difference"])))],
+                (("authority-code", str(council["authority_code"])), ("tied", str(int(council["tied"])))),
+                "lgsco-tie" if len(group) > 1 else "",
+            ))
+    return rows
+
+
+def _tie_notes(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The full list of councils in a tie shown as one row (every name is printed somewhere)."""
+    notes = []
+    for _, group in frame.groupby("rank", sort=True):
+        if len(group) > MAX_TIED_ROWS and group["authority_type"].nunique() == 1:
+            notes.append(f"Tied at ={int(group['rank'].iloc[0])}: {', '.join(group['authority_name'])}.")
+    return tuple(notes)
+
+
+def outliers_html(statistics: Statistics, year: int | str, n: int = 5, min_basis: int = SMALL_BASE) -> str:
     """For each key rate, the councils furthest above and below similar councils, with their counts."""
     year = _check_year(statistics, year)
     sections = [
         _ENV.from_string(
             """<section class="lgsco-section lgsco-outliers-intro">
 <h2>Councils furthest from similar councils</h2>
-<p>For each key rate, the {{ n }} councils furthest above and the {{ n }} furthest below the average for their type. Only councils with at least {{ min_basis }} cases behind the rate are included, and the number of cases is shown beside each rate: a rate based on few cases can move a long way with one decision.</p>
+<p>For each key rate, the {{ n }} councils furthest above and the {{ n }} furthest below the average for their type. Councils with the same difference share a place ("=1"), and all of them are listed, so a table can hold more than {{ n }} councils. Only councils with at least {{ min_basis }} cases behind the rate are ranked, and the number of cases is shown beside each rate: a rate based on few cases can move a long way with one decision.</p>
 </section>"""
         ).render(n=n, min_basis=min_basis)
     ]
@@ -504,6 +761,7 @@ def outliers_html(statistics: Statistics, year: int | str, n: int = 5, min_basis
         above, below = outliers(statistics, year, key.column, n=n, min_basis=min_basis)
         for direction, frame in (("above", above), ("below", below)):
             columns = [
+                Column("rank", "Place"),
                 Column("authority_name", "Council"),
                 Column("authority_type", "Council type"),
                 Column(key.basis_column, key.basis_label),
@@ -511,23 +769,7 @@ def outliers_html(statistics: Statistics, year: int | str, n: int = 5, min_basis
                 Column(f"type_avg_{key.column}", "Similar councils"),
                 Column("difference", "Difference"),
             ]
-            rows = [
-                Row(
-                    [
-                        _text_cell(record["authority_name"]),
-                        _text_cell(record["authority_type"]),
-                        _count_cell(record[key.basis_column]),
-                        _rate_cell(record[key.column]),
-                        _rate_cell(record[f"type_avg_{key.column}"]),
-                        Cell(
-                            _points(record[key.column], record[f"type_avg_{key.column}"]),
-                            repr(float(record["difference"])),
-                        ),
-                    ],
-                    (("authority-code", str(record["authority_code"])),),
-                )
-                for _, record in frame.iterrows()
-            ]
+            rows = _outlier_rows(frame, key)
             sections.append(
                 _render_table(
                     heading=None,
@@ -537,6 +779,7 @@ def outliers_html(statistics: Statistics, year: int | str, n: int = 5, min_basis
                     css_class=f"lgsco-outliers lgsco-outliers-{direction}",
                     intro=(f"{key.label}, furthest {direction} similar councils:",) if not rows else (),
                     empty=f"No council with at least {min_basis} {key.basis_label.lower()} is {direction} the average for its type.",
+                    outro=_tie_notes(frame),
                 )
             )
     return "\n".join(sections)
@@ -565,11 +808,11 @@ def non_compliance_html(statistics: Statistics, year: int | str) -> str:
     columns = [
         Column("authority_name", "Council"),
         Column("authority_type", "Council type"),
-        Column("compliance_outcomes", "Compliance outcomes"),
+        Column("compliance_outcomes", "Compli\u00adance outcomes"),
         Column("complied", "Complied on time"),
         Column("complied_late", "Complied late"),
         Column("not_complied", "Not complied"),
-        Column("compliance_rate", "Compliance rate"),
+        Column("compliance_rate", "Compli\u00adance rate"),
     ]
     rows = [
         Row(
@@ -592,6 +835,7 @@ def non_compliance_html(statistics: Statistics, year: int | str) -> str:
         columns=columns,
         rows=rows,
         css_class="lgsco-non-compliance",
+        table_class=LONG_TABLE if len(rows) > 12 else KEEP_TOGETHER,
         intro=(
             "Late compliance counts as compliance in the rate; the late count is shown beside it.",
         ),
@@ -604,7 +848,7 @@ def non_compliance_html(statistics: Statistics, year: int | str) -> str:
 
 
 def notes_html(review: NationalReview) -> str:
-    """How the figures were made: definitions, averaging method, source, generation time."""
+    """How the figures were made: definitions, averaging method, the data files and their SHA-256, dates."""
     template = _ENV.from_string(
         """<section class="lgsco-section lgsco-notes">
 <h2>Notes</h2>
@@ -612,15 +856,18 @@ def notes_html(review: NationalReview) -> str:
 <li>Uphold rate: upheld decisions as a share of detailed investigations (upheld and not upheld decisions).</li>
 <li>Satisfactory remedy rate: the share of upheld cases in which the council had already offered a remedy the Ombudsman found suitable.</li>
 <li>Compliance rate: recommendations the council carried out, on time or late, as a share of compliance outcomes recorded in the year.</li>
+<li>Upheld decisions per 100,000 residents: for England, every upheld decision about a council with a known population, over the residents of the single-tier and district councils; county councils' residents are already counted in their districts.</li>
 <li>{{ method }}</li>
-<li>A council with no cases behind a rate has no figure for it; it is never shown as 0%. Percentages are whole numbers, with halves rounded up.</li>
-<li>Figures computed from the {{ source }}{% if is_sample %}, which are sample data and not real Ombudsman figures{% endif %}, on {{ generated }}.</li>
+<li>A council with no cases behind a rate has no figure for it; it is never shown as 0%. Percentages are whole numbers, with halves rounded up, and a rate is shown as 0% or 100% only when it is exactly that (otherwise with a decimal place).</li>
+<li>Period covered: {{ period }}. Produced: {{ produced }}.</li>
 </ul>
+<p class="lgsco-provenance">Figures computed from {% if is_sample %}sample data, not real Ombudsman figures: {% endif %}{% for file in files %}{{ file.table }} table <span class="lgsco-file">{{ file.name }}</span> (SHA-256 <span class="lgsco-sha256">{{ file.sha256 }}</span>){% if not loop.last %}; {% endif %}{% else %}no recorded data files{% endfor %}.</p>
 </section>"""
     )
     return template.render(
         method=_method_sentence(review.statistics),
-        source=review.data_source,
+        period=period_text(review.year),
         is_sample=review.is_sample,
-        generated=review.generated_at.isoformat(timespec="minutes"),
+        files=review.data_files,
+        produced=review.generated_at.isoformat(timespec="minutes"),
     )

@@ -1,19 +1,34 @@
-"""The statistics pack published beside the letters: ``statistics.xlsx`` and ``statistics.csv``.
+"""The statistics pack published beside the letters: ``statistics.xlsx``, ``statistics.csv`` and ``statistics-about.txt``.
 
-Why a separate writer: the batch and the national notebook both publish the
-same figures, and a reader checking a letter against the spreadsheet must find
-the same numbers. The workbook holds three sheets, each a table straight from
-``Statistics`` (no recomputation):
+Why a separate writer: the batch, the national notebook and ``lgsco-report
+stats --out FILE.xlsx`` all publish the same figures, and a reader checking a
+letter against the spreadsheet must find the same numbers. The workbook holds
+an ``About`` sheet first (the sample-data mark when made from sample data, the
+year and period, the data files and their SHA-256, the averaging method, what
+an empty cell means, and the definition of every column), then one table per
+sheet straight from ``Statistics`` (no recomputation):
 
 * ``Councils``: ``stats.published_table`` for the year (one row per council);
 * ``Types``: ``Statistics.types`` for the year (the "similar councils" averages);
-* ``National``: ``Statistics.national`` for every year up to the year.
+  with pooled averages the ``type_avg_*`` columns equal the type's own rates,
+  so they are left out rather than repeated;
+* ``National``: ``Statistics.national`` for every year up to the year;
+* ``Categories``: ``stats.category_table`` (received and upheld by service category).
 
-Rates are stored unrounded with a whole-percent number format, so Excel shows
-what the letters print while the cell keeps the value (to the 16 significant
-digits openpyxl writes; the CSV keeps every digit). The CSV is the
-councils table with machine column names (the published table), unrounded.
-Both files are written atomically (temporary file beside the target, then
+Each table sheet has frozen panes (header row and the name column), an
+autofilter and rates stored unrounded. A rate cell's number format is chosen
+from its own value so Excel shows what the letters print: ``0%``, or ``0.0%``
+(``0.00%``, ...) where a whole percent would read 100% or 0% without being
+exactly that (the letters' rule, ``stats.percent``). A static per-cell format
+was preferred to conditional formatting because every spreadsheet program
+honours it; a value typed over later keeps the format of the old one.
+
+The CSV is the councils table with machine column names, unrounded, header in
+the first row so a spreadsheet or ``pandas.read_csv`` opens it without
+surprise. Its About text (the same as the sheet, sample-data mark first) is
+the companion file ``statistics-about.txt`` beside it, rather than comment lines
+inside the CSV, which would push the header down and break readers.
+All files are written atomically (temporary file beside the target, then
 ``os.replace``). The workbook's "created" property is pinned to the year's end;
 openpyxl stamps "modified" with the save time, which serves as the recorded
 generation time.
@@ -31,14 +46,21 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .atomic import write_with
-from .definitions import parse_year, year_label
-from .stats import Statistics, published_table
+from .definitions import SAMPLE_BANNER, parse_year, snake_case, year_label
+from .stats import SMALL_BASE, Statistics, category_table, percent, published_table
 
-__all__ = ["CSV_NAME", "SHEET_NAMES", "XLSX_NAME", "column_title", "write_statistics_pack"]
+__all__ = [
+    "ABOUT_NAME", "CSV_NAME", "SHEET_NAMES", "XLSX_NAME", "about_lines", "column_title", "write_statistics_pack",
+    "write_workbook",
+]
 
 XLSX_NAME = "statistics.xlsx"
 CSV_NAME = "statistics.csv"
-SHEET_NAMES: tuple[str, ...] = ("Councils", "Types", "National")
+ABOUT_NAME = "statistics-about.txt"
+ABOUT_SHEET = "About"
+SHEET_NAMES: tuple[str, ...] = ("Councils", "Types", "National", "Categories")
+#: Per sheet, how many leading columns stay in view (frozen) beside the header row.
+FROZEN_COLUMNS = {"Councils": 2, "Types": 1, "National": 1, "Categories": 1}
 
 PERCENT_FORMAT = "0%"
 PER_100K_FORMAT = "0.0"
@@ -78,6 +100,60 @@ _TITLES: dict[str, str] = {
     "unassigned_received": "Received cases outside the register",
     "unassigned_decided": "Decided cases outside the register",
     "unassigned_compliance": "Compliance outcomes outside the register",
+    "category": "Service category",
+    "received": "Received",
+    "decisions": "Decisions made",
+    "received_share": "Share of complaints received",
+    "previous_received": "Received, previous year",
+    "previous_upheld": "Upheld, previous year",
+    "previous_upheld_rate": "Uphold rate, previous year",
+    "received_change": "Change in received on the previous year",
+    "upheld_rate_change": "Change in uphold rate on the previous year (fraction)",
+}
+
+#: What each column means (the About sheet); received_<category> columns are described generically.
+_DEFINITIONS: dict[str, str] = {
+    "authority_code": "GSS code of the council (the register's code for the year).",
+    "authority_name": "Official name of the council.",
+    "authority_type": "Comparison group: County Council, District Council, Metropolitan Borough, Unitary Council or London Borough.",
+    "year": "Year ending 31 March (2020 = 1 April 2019 to 31 March 2020).",
+    "received_total": "Complaints and enquiries received in the year (by date received).",
+    "decisions_total": "Decisions made in the year, every outcome (by decision date).",
+    "upheld": "Decisions upheld: fault found, including when the council had already remedied it.",
+    "not_upheld": "Decisions not upheld after a detailed investigation.",
+    "detailed_investigations": "Upheld + not upheld: the decisions made after a detailed investigation.",
+    "advice_given": "Decisions: advice given.",
+    "closed_after_initial_enquiries": "Decisions: closed after initial enquiries.",
+    "incomplete_invalid": "Decisions: incomplete or invalid.",
+    "referred_back": "Decisions: referred back to the council for local resolution.",
+    "upheld_rate": "Upheld / detailed investigations.",
+    "type_avg_upheld_rate": "Uphold rate of similar councils (same type, same year), as the letters print it.",
+    "satisfactory_remedies": "Upheld decisions where the council had already offered a remedy the Ombudsman found suitable.",
+    "satisfactory_remedy_rate": "Satisfactory remedies / upheld decisions.",
+    "type_avg_satisfactory_remedy_rate": "Satisfactory remedy rate of similar councils, as the letters print it.",
+    "compliance_outcomes": "Compliance outcomes recorded in the year (by compliance date).",
+    "complied": "Recommendations complied with on time.",
+    "complied_late": "Recommendations complied with late (counted as compliance in the rate).",
+    "not_complied": "Recommendations not complied with.",
+    "compliance_rate": "(Complied + complied late) / compliance outcomes.",
+    "type_avg_compliance_rate": "Compliance rate of similar councils, as the letters print it.",
+    "population": "Residents (register's 2020 figure). National: single-tier and district councils only, so county residents are counted once.",
+    "upheld_per_100k": "Upheld decisions per 100,000 residents: upheld / population x 100,000.",
+    "type_avg_upheld_per_100k": "Upheld per 100,000 residents for similar councils, as the letters print it.",
+    "councils": "Number of councils in the group.",
+    "councils_without_population": "Councils with no population in the register (left out of per-100,000 figures).",
+    "unassigned_received": "Received cases naming an authority not in the year's register (left out of every figure).",
+    "unassigned_decided": "Decided cases naming an authority not in the year's register (left out of every figure).",
+    "unassigned_compliance": "Compliance outcomes naming an authority not in the year's register (left out of every figure).",
+    "category": "Service category of the complaint (received) or of the decision (decided).",
+    "received": "Complaints and enquiries received in the category.",
+    "decisions": "Decisions made in the category.",
+    "received_share": "The category's share of all complaints and enquiries received in the year.",
+    "previous_received": "Received in the category in the year before (empty if that year is not in the data).",
+    "previous_upheld": "Upheld in the category in the year before.",
+    "previous_upheld_rate": "Uphold rate of the category in the year before.",
+    "received_change": "Received this year minus received the year before.",
+    "upheld_rate_change": "Uphold rate this year minus the year before (a fraction: 0.05 = 5 percentage points).",
 }
 
 _RATE_SUFFIXES = ("_rate",)
@@ -96,8 +172,16 @@ def column_title(column: str, categories: tuple[str, ...] = ()) -> str:
     return column.replace("_", " ").capitalize()
 
 
+def rate_format(value: object) -> str:
+    """The percentage format showing ``value`` as ``stats.percent`` prints it (0%, or 99.6% / 99.96% near 0 and 1)."""
+    text = percent(value) if isinstance(value, (int, float)) and value == value else None
+    if not text or "." not in text:
+        return PERCENT_FORMAT
+    return "0." + "0" * len(text.rstrip("%").split(".")[1]) + "%"
+
+
 def _number_format(column: str) -> str | None:
-    if column.endswith(_RATE_SUFFIXES):
+    if column.endswith(_RATE_SUFFIXES) or column == "received_share":
         return PERCENT_FORMAT
     if column.endswith("per_100k"):
         return PER_100K_FORMAT
@@ -135,53 +219,149 @@ def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame, categories
         number_format = _number_format(column)
         if number_format is None and pd.api.types.is_integer_dtype(frame[column]) and column != "year":
             number_format = COUNT_FORMAT
+        if column.endswith("_change") and column != "received_change":
+            number_format = "0.0000"
         if number_format:
+            is_rate = number_format == PERCENT_FORMAT
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = number_format
+                cell.number_format = rate_format(cell.value) if is_rate else number_format
         if not pd.api.types.is_numeric_dtype(frame[column]):
             longest = max([len(str(v)) for v in frame[column].dropna()] + [0])
             width = min(max(longest + 2, 12), 48)
         else:
             width = 14
         sheet.column_dimensions[letter].width = width
-    sheet.row_dimensions[1].height = 45
-    sheet.freeze_panes = "A2"
+    sheet.row_dimensions[1].height = 60
+    sheet.freeze_panes = f"{get_column_letter(FROZEN_COLUMNS.get(title, 0) + 1)}2"
     sheet.auto_filter.ref = sheet.dimensions
 
 
+def _types_table(statistics: Statistics, year: int) -> pd.DataFrame:
+    """The year's types, type first; ``type_avg_*`` columns only where they differ from the type's rates."""
+    types = statistics.types[statistics.types["year"] == year].reset_index(drop=True)
+    keep = []
+    for column in types.columns:
+        if column.startswith("type_avg_"):
+            own = types[column.removeprefix("type_avg_")]
+            if own.equals(types[column]):  # pooled averages: exactly the type's own rate, not repeated
+                continue
+        keep.append(column)
+    ordered = ["authority_type"] + [c for c in keep if c != "authority_type"]
+    return types.loc[:, ordered]
+
+
 def pack_tables(statistics: Statistics, year: int | str) -> dict[str, pd.DataFrame]:
-    """The three tables of the pack, keyed by sheet name (the same frames the files hold)."""
+    """The tables of the pack, keyed by sheet name (the same frames the files hold)."""
     year = parse_year(year)
     councils = published_table(statistics, year)  # raises naming the available years
-    types = statistics.types[statistics.types["year"] == year].reset_index(drop=True)
     national = statistics.national[statistics.national["year"] <= year].reset_index(drop=True)
-    return dict(zip(SHEET_NAMES, (councils, types, national)))
+    categories = category_table(statistics, year)
+    return dict(zip(SHEET_NAMES, (councils, _types_table(statistics, year), national, categories)))
+
+
+def _describe(column: str, categories: tuple[str, ...]) -> str:
+    if column in _DEFINITIONS:
+        return _DEFINITIONS[column]
+    for category in categories:
+        if column == f"received_{snake_case(category)}":
+            return f"Complaints and enquiries received in the year about {category}."
+    return ""
+
+
+def about_lines(statistics: Statistics, year: int | str, tables: dict[str, pd.DataFrame] | None = None) -> list[tuple[str, str]]:
+    """The About sheet (and ``statistics-about.txt``) as (label, text) pairs, in order."""
+    year = parse_year(year)
+    tables = tables or pack_tables(statistics, year)
+    categories = tuple(statistics.categories)
+    lines: list[tuple[str, str]] = []
+    if statistics.is_sample:
+        lines.append((SAMPLE_BANNER, "Made from the project's generated sample data. Do not quote these figures."))
+    lines += [
+        ("Title", f"Complaint statistics for councils in England, {year_label(year)}"),
+        ("Period covered", f"1 April {year - 1} to 31 March {year} (year ending 31 March {year})"),
+    ]
+    for source in statistics.sources:
+        lines.append((f"Data file ({source.get('table', '')})",
+                      f"{Path(str(source.get('path', ''))).name}  SHA-256 {source.get('sha256', '')}"))
+    if not statistics.sources:
+        lines.append(("Data files", "not recorded"))
+    method = (
+        "pooled: for each type, the sum of the numerators over the sum of the denominators of its councils "
+        "(the rate of the type's totals); on the Types sheet that is the type's own rate, so no separate average column"
+        if statistics.average_method == "pooled"
+        else "mean: for each type, the mean of its councils' rates, leaving out councils without that rate"
+    )
+    lines += [
+        ("Average for similar councils", method),
+        ("Empty cell", "No figure: the rate has nothing to base it on (no cases in its denominator, or no population). "
+                       "It is never 0."),
+        ("Percentages", "Rates are stored unrounded (fractions, 0 to 1) and shown as whole percentages, with one more "
+                        "decimal place (or more) only where a whole percentage would read 100% or 0% without being exactly "
+                        "that, as the letters print them. Change the cell format to see more digits."),
+        ("Small base", f"A council's rate resting on fewer than {SMALL_BASE} cases can move a long way with one decision."),
+        ("CSV", f"{CSV_NAME} holds the Councils table with machine column names; this text is {ABOUT_NAME} beside it."),
+    ]
+    for sheet, frame in tables.items():
+        lines.append(("", ""))
+        lines.append((f"Sheet {sheet}", "column: meaning (CSV name in brackets)"))
+        for column in frame.columns:
+            lines.append((column_title(column, categories), f"{_describe(column, categories)} [{column}]"))
+    return lines
+
+
+def _write_about(workbook: Workbook, lines: list[tuple[str, str]], is_sample: bool) -> None:
+    sheet = workbook.create_sheet(ABOUT_SHEET, 0)
+    for label, text in lines:
+        sheet.append([label, text])
+    for (cell,) in sheet.iter_rows(min_col=1, max_col=1):
+        cell.font = Font(bold=True)
+    if is_sample:
+        sheet["A1"].font = Font(bold=True, color="9C0006", size=14)
+    for (cell,) in sheet.iter_rows(min_col=2, max_col=2):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.column_dimensions["A"].width = 44
+    sheet.column_dimensions["B"].width = 110
+
+
+def write_workbook(statistics: Statistics, year: int | str, path: str | os.PathLike[str]) -> Path:
+    """Write the annotated workbook (About sheet first, then the tables) to ``path``, atomically."""
+    year = parse_year(year)
+    tables = pack_tables(statistics, year)
+    categories = tuple(statistics.categories)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, frame in tables.items():
+        _write_sheet(workbook, title, frame, categories)
+    _write_about(workbook, about_lines(statistics, year, tables), bool(statistics.is_sample))
+    workbook.active = 0
+    pinned = _dt.datetime(year, 3, 31, 0, 0, 0)
+    workbook.properties.creator = "lgsco-report"
+    workbook.properties.title = f"Complaint statistics for councils in England, {year_label(year)}"
+    if statistics.is_sample:
+        workbook.properties.subject = SAMPLE_BANNER
+    workbook.properties.created = pinned
+    return write_with(Path(path), lambda tmp: workbook.save(tmp))
+
+
+def _about_text(lines: list[tuple[str, str]]) -> str:
+    return "".join(f"{label}: {text}\n" if label and text else f"{label or text}\n" for label, text in lines)
 
 
 def write_statistics_pack(statistics: Statistics, year: int | str, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write ``statistics.xlsx`` and ``statistics.csv`` for ``year`` into ``out_dir``; return both paths.
+    """Write ``statistics.xlsx``, ``statistics.csv`` and ``statistics-about.txt`` for ``year`` into ``out_dir``.
 
     ``out_dir`` is created if missing. Existing files are replaced atomically,
-    so a reader never sees a half-written pack.
+    so a reader never sees a half-written pack. Returns the three paths.
     """
     year = parse_year(year)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     tables = pack_tables(statistics, year)
-    categories = tuple(statistics.categories)
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, frame in tables.items():
-        _write_sheet(workbook, title, frame, categories)
-    pinned = _dt.datetime(year, 3, 31, 0, 0, 0)
-    workbook.properties.creator = "lgsco-report"
-    workbook.properties.title = f"Complaint statistics for councils in England, {year_label(year)}"
-    workbook.properties.created = pinned
-
-    xlsx_path = write_with(folder / XLSX_NAME, lambda tmp: workbook.save(tmp))
+    xlsx_path = write_workbook(statistics, year, folder / XLSX_NAME)
     csv_path = write_with(
         folder / CSV_NAME,
         lambda tmp: tables["Councils"].to_csv(tmp, index=False, na_rep="", encoding="utf-8", lineterminator="\n"),
     )
-    return [xlsx_path, csv_path]
+    about = _about_text(about_lines(statistics, year, tables))
+    about_path = write_with(folder / ABOUT_NAME, lambda tmp: tmp.write_text(about, encoding="utf-8"))
+    return [xlsx_path, csv_path, about_path]

@@ -34,7 +34,13 @@ Compliance rate
     compliance only; the late count is kept in ``complied_late``.
 Upheld per 100,000 residents
     ``upheld / population * 100000``; missing when the register has no
-    population for the council.
+    population for the council. Nationally each resident is counted once:
+    county councils overlap the districts inside them, so England's
+    population is the sum over single-tier and lower-tier councils
+    (``OVERLAPPING_TYPES`` are left out of the population total), while the
+    upheld decisions of every council with a known population, counties
+    included, are in the numerator. Within one type nothing overlaps, so a
+    type's population is the plain sum over its councils.
 Missing rates
     A rate whose denominator is zero (or an unknown population) is NaN, never 0
     and never an error. The letters say so in words (``percent`` returns None).
@@ -58,6 +64,13 @@ National and type totals
     reconcile with the published table; their rates are the pooled rates of those
     totals. ``Statistics.types`` also carries the ``type_avg_*`` columns the
     letters print, so there is one source for the comparison figures.
+Service categories (``Statistics.by_category``)
+    One row per (year, category) for the councils in that year's register:
+    ``received`` (by ``received_date``), and the decisions of the year by the
+    decision's own category: ``decisions``, ``upheld``, ``not_upheld``,
+    ``detailed_investigations``. Column sums equal the national totals.
+    ``category_table`` adds each category's share of complaints received, its
+    uphold rate and the change on the previous year.
 
 The rates are unrounded fractions (0-1) in every table; ``percent`` /
 ``percent_of`` / ``per_100k_text`` round for display (half up, exactly).
@@ -104,8 +117,10 @@ __all__ = [
     "AVERAGE_METHODS",
     "RATE_COLUMNS",
     "Statistics",
+    "category_table",
     "compute_statistics",
     "is_missing",
+    "is_small_base",
     "per_100k_text",
     "percent",
     "percent_of",
@@ -144,6 +159,13 @@ RATE_COLUMNS: tuple[str, ...] = (
 
 PER_100K = 100_000
 
+#: Council types whose area is also covered by councils of another type (a county
+#: council's residents all live in its districts): left out of national population totals.
+OVERLAPPING_TYPES: tuple[str, ...] = ("County Council",)
+
+#: Columns of ``Statistics.by_category`` after ``year`` and ``category``.
+CATEGORY_COUNT_COLUMNS: tuple[str, ...] = ("received", "decisions", "upheld", "not_upheld", "detailed_investigations")
+
 #: Extra columns of ``Statistics.councils`` beyond the published table.
 COUNCIL_EXTRA_COLUMNS: tuple[str, ...] = ("short_name", "region", "lat", "long")
 
@@ -155,7 +177,7 @@ _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "compliance": ("authority_code", "compliance_date", "outcome"),
 }
 _DATE_COLUMN = {"received": "received_date", "decided": "decision_date", "compliance": "compliance_date"}
-_SAVE_FORMAT = 1
+_SAVE_FORMAT = 2  # 2: Statistics.by_category; national population counts each resident once
 
 
 # --------------------------------------------------------------------------- columns
@@ -249,6 +271,7 @@ class Statistics:
     categories: tuple[str, ...] = CATEGORIES
     is_sample: bool = False
     sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    by_category: pd.DataFrame = field(default_factory=lambda: _empty_category_frame())
 
     @property
     def years(self) -> list[int]:
@@ -410,7 +433,7 @@ def compute_statistics(
 
     unassigned = pd.concat(unassigned_parts, ignore_index=True)
     unassigned = unassigned.sort_values(["year", "table", "authority_code"], kind="stable").reset_index(drop=True)
-    national = _summarise(councils, ["year"], categories)
+    national = _summarise(councils, ["year"], categories, overlapping_types=OVERLAPPING_TYPES)
     national = national.set_index("year").reindex(years_sorted).rename_axis("year").reset_index()
     # A year whose register is empty still gets a national row, of zeros.
     zero_columns = ["councils", *count_columns(categories), "councils_without_population"]
@@ -419,6 +442,7 @@ def compute_statistics(
     for table in _TABLES:
         counts = unassigned.loc[unassigned["table"] == table].groupby("year")["count"].sum()
         national[f"unassigned_{table}"] = national["year"].map(counts).fillna(0).astype("int64")
+    by_category = _category_counts(tables, case_years, keys, categories, years_sorted)
 
     return Statistics(
         councils=councils,
@@ -429,7 +453,86 @@ def compute_statistics(
         categories=categories,
         is_sample=bool(getattr(cases, "is_sample", False)),
         sources=_plain_sources(getattr(cases, "sources", None)),
+        by_category=by_category,
     )
+
+
+def _empty_category_frame() -> pd.DataFrame:
+    columns = {"year": pd.Series([], dtype="int64"), "category": pd.Series([], dtype=object)}
+    columns.update({column: pd.Series([], dtype="int64") for column in CATEGORY_COUNT_COLUMNS})
+    return pd.DataFrame(columns)
+
+
+def _category_counts(
+    tables: dict[str, pd.DataFrame], case_years: dict[str, np.ndarray], keys: pd.MultiIndex,
+    categories: Sequence[str], years: Sequence[int],
+) -> pd.DataFrame:
+    """Received and decided cases per (year, category), for councils in that year's register only.
+
+    Cases outside the register are left out here as in every other total, so each
+    column adds up to the national figure. A decided table without a ``category``
+    column (possible only for hand-built tables) gives missing decision counts.
+    """
+    index = pd.MultiIndex.from_product([list(years), list(categories)], names=["year", "category"])
+    result = pd.DataFrame(index=index)
+
+    def counts(name: str, mask: np.ndarray | None = None) -> np.ndarray:
+        frame, frame_years = tables[name], case_years[name]
+        if mask is not None:
+            frame, frame_years = frame[mask], frame_years[mask]
+        in_register = keys.get_indexer(pd.MultiIndex.from_arrays([frame_years, _codes(frame)])) >= 0
+        grouped = pd.Series(1, index=pd.MultiIndex.from_arrays(
+            [frame_years[in_register], frame["category"].to_numpy(dtype=object)[in_register]])).groupby(level=[0, 1]).sum()
+        return grouped.reindex(index, fill_value=0).to_numpy(dtype="int64")
+
+    result["received"] = counts("received")
+    decided = tables["decided"]
+    if "category" in decided.columns:
+        _check_labels(decided["category"], categories, "decided", "category",
+                      "pass the data's categories to compute_statistics(categories=...)")
+        outcome = decided["outcome"].to_numpy(dtype=object)
+        result["decisions"] = counts("decided")
+        result["upheld"] = counts("decided", outcome == UPHELD)
+        result["not_upheld"] = counts("decided", outcome == NOT_UPHELD)
+        result["detailed_investigations"] = result["upheld"] + result["not_upheld"]
+    else:
+        for column in CATEGORY_COUNT_COLUMNS[1:]:
+            result[column] = pd.array([pd.NA] * len(result), dtype="Int64")
+    return result.reset_index()
+
+
+def category_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
+    """Complaints received and upheld by service category for ``year``, with shares, rates and changes.
+
+    One row per category (the data's category order) with the counts of
+    ``Statistics.by_category``, ``received_share`` (of all complaints received
+    in the year), ``upheld_rate`` (upheld / detailed investigations, NaN without
+    any) and, for the previous year (NaN/NA when it is not in the data):
+    ``previous_received``, ``previous_upheld``, ``previous_upheld_rate``,
+    ``received_change`` (count) and ``upheld_rate_change`` (fraction).
+    """
+    year = parse_year(year)
+    if year not in statistics.years:
+        raise ValueError(
+            f"no statistics for the year ending 31 March {year}; "
+            f"years available: {', '.join(map(str, statistics.years)) or 'none'}"
+        )
+    table = statistics.by_category
+    current = table[table["year"] == year].set_index("category").reindex(list(statistics.categories)).copy()
+    total = current["received"].sum()
+    current["received_share"] = _ratio(current["received"], np.full(len(current), total))
+    current["upheld_rate"] = _ratio(current["upheld"].astype("float64"), current["detailed_investigations"].astype("float64"))
+    previous = table[table["year"] == year - 1].set_index("category").reindex(list(statistics.categories))
+    has_previous = (year - 1) in statistics.years
+    current["previous_received"] = previous["received"] if has_previous else pd.NA
+    current["previous_upheld"] = previous["upheld"] if has_previous else pd.NA
+    current["previous_upheld_rate"] = (
+        _ratio(previous["upheld"].astype("float64"), previous["detailed_investigations"].astype("float64"))
+        if has_previous else np.nan
+    )
+    current["received_change"] = (current["received"] - previous["received"]) if has_previous else pd.NA
+    current["upheld_rate_change"] = current["upheld_rate"] - current["previous_upheld_rate"]
+    return current.reset_index().drop(columns="year")
 
 
 def _case_table(cases: Any, name: str) -> pd.DataFrame:
@@ -597,13 +700,18 @@ def _ratio(numerator: Any, denominator: Any, scale: int = 1) -> np.ndarray:
     return result
 
 
-def _summarise(councils: pd.DataFrame, keys: list[str], categories: Sequence[str]) -> pd.DataFrame:
+def _summarise(
+    councils: pd.DataFrame, keys: list[str], categories: Sequence[str], overlapping_types: Sequence[str] = ()
+) -> pd.DataFrame:
     """Totals (sums of council rows) and pooled rates per group of ``keys``, in one group-by.
 
     A pooled rate is sum of numerators / sum of denominators over the group's
     councils whose own rate exists: a zero denominator adds nothing to either
     sum, and for the per 100,000 figure a council with unknown population is
     left out of both (its upheld cases are still in the ``upheld`` total).
+    Councils of ``overlapping_types`` add their upheld cases but not their
+    residents (already counted in the councils beneath them), so the group's
+    population counts each resident once.
     """
     counts = count_columns(categories)
     population = councils["population"].to_numpy(dtype="float64")
@@ -620,6 +728,9 @@ def _summarise(councils: pd.DataFrame, keys: list[str], categories: Sequence[str
         work[f"_num_{rate}"] = np.where(usable, np.asarray(numerator, dtype="float64"), 0.0)
         work[f"_den_{rate}"] = np.where(usable, denominator, 0.0)
         scales[rate] = scale
+    overlapping = councils["authority_type"].isin(list(overlapping_types)).to_numpy()
+    work["population"] = np.where(overlapping, 0.0, work["population"])
+    work["_den_upheld_per_100k"] = np.where(overlapping, 0.0, work["_den_upheld_per_100k"])
     sums = pd.DataFrame(work).groupby(keys, sort=True).sum()
     for rate, scale in scales.items():
         sums[rate] = _ratio(sums[f"_num_{rate}"], sums[f"_den_{rate}"], scale)
@@ -805,3 +916,11 @@ def per_100k_text(value: float | None) -> str | None:
         raise ValueError(f"per_100k_text() needs a finite value, got {number!r}")
     rounded = Decimal(repr(number)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{rounded:f}"
+
+
+#: A council's rate resting on fewer cases than this in its denominator is "a small base".
+SMALL_BASE = 10
+
+
+def is_small_base(denominator: int) -> bool:
+    return 0 < denominator < SMALL_BASE

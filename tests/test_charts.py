@@ -215,9 +215,10 @@ def test_uphold_map():
     frame = national_frame()
     chart = charts.uphold_map(frame)
     assert_not_blank(chart.png)
-    assert "10 councils with an uphold rate, from 30% (East Staffordshire Borough Council) to 90% (Lichfield District Council)" in chart.alt
-    assert "1 council without detailed investigations shown as grey squares (no figure)" in chart.alt
-    assert "1 council without a location not shown" in chart.alt
+    # Every council is drawn from its boundary, Tamworth (no coordinates) included: 11 with a rate.
+    assert "11 councils with an uphold rate, from 30% (East Staffordshire Borough Council) to 90% (Lichfield District Council)" in chart.alt
+    assert "1 council without detailed investigations hatched grey (no figure)" in chart.alt
+    assert "not shown" not in chart.alt  # Tamworth has no coordinates but has a boundary: drawn as an area
     assert charts.uphold_map(frame).png == chart.png
     grey_with_missing = colour_pixel_count(chart.png, charts.NO_FIGURE_COLOUR)
     all_rated = frame.assign(upheld_rate=frame["upheld_rate"].fillna(0.5))

@@ -187,7 +187,11 @@ def test_notebook_matches_statistics_xlsx(executed, statistics, pack):
     for row in sheet.iter_rows(min_row=2, values_only=True):
         authority_type = row[type_col]
         for column in TYPE_RATE_COLUMNS:
-            value = row[header.index(statistics_pack.column_title(column))]
+            # Pooled averages are the type's own rates: the sheet holds them once, under the rate's own title.
+            title = statistics_pack.column_title(column)
+            if title not in header:
+                title = statistics_pack.column_title(column.removeprefix("type_avg_"))
+            value = row[header.index(title)]
             value_text, printed = figures[(authority_type, column)]
             # openpyxl writes numbers as "%.16g": the cell keeps 16 significant digits.
             assert value == pytest.approx(float(value_text), rel=1e-15, abs=0)
@@ -213,8 +217,9 @@ def test_notebook_banner_metadata_and_sections(executed):
     for heading in ("England: totals and rates", "Averages for similar councils", "Councils furthest from similar councils",
                     "Councils that did not comply with every recommendation", "Notes"):
         assert heading in page
-    assert page.count('<img src="data:image/png;base64,') == 2
-    assert "Produced 29 July 2020." in page
+    assert page.count('<img src="data:image/png;base64,') == 4  # three distributions and the map
+    assert "<dt>Produced</dt><dd class=\"lgsco-generated\">29 July 2020</dd>" in page
+    assert "<dt>Period covered</dt><dd class=\"lgsco-period\">1 April 2019 to 31 March 2020" in page
     # No stream or error output: every cell displayed cleanly.
     for cell in executed.cells:
         for output in cell.get("outputs", []):
@@ -245,7 +250,9 @@ def test_outliers_respect_min_basis_and_order(statistics):
     councils = statistics.councils[statistics.councils["year"] == YEAR]
     eligible = councils[(councils["detailed_investigations"] >= 5) & councils["upheld_rate"].notna()]
     gaps = eligible["upheld_rate"] - eligible["type_avg_upheld_rate"]
-    assert len(above) == 4 and len(below) == 4
+    # Every council whose place is 1-4 (ties at the cut-off included), and no other.
+    assert len(above) == int((gaps.rank(method="min", ascending=False) <= 4).sum()) >= 4
+    assert len(below) == int((gaps.rank(method="min", ascending=True) <= 4).sum()) >= 4
     assert (above["detailed_investigations"] >= 5).all() and (below["detailed_investigations"] >= 5).all()
     assert above["difference"].iloc[0] == gaps.max()
     assert below["difference"].iloc[0] == gaps.min()
@@ -332,12 +339,13 @@ def test_sample_banner_only_for_sample_data():
 
 
 def test_pack_sheets_headers_frozen_panes_and_formats(pack, statistics):
-    xlsx_path, csv_path = pack
-    assert (xlsx_path.name, csv_path.name) == ("statistics.xlsx", "statistics.csv")
+    xlsx_path, csv_path, about_path = pack
+    assert (xlsx_path.name, csv_path.name, about_path.name) == ("statistics.xlsx", "statistics.csv", "statistics-about.txt")
     workbook = openpyxl.load_workbook(xlsx_path)
-    assert workbook.sheetnames == ["Councils", "Types", "National"]
-    for sheet in workbook.worksheets:
-        assert sheet.freeze_panes == "A2"
+    assert workbook.sheetnames == ["About", "Councils", "Types", "National", "Categories"]
+    for sheet in workbook.worksheets[1:]:
+        # Header row and the name column stay in view (Councils: code and name).
+        assert sheet.freeze_panes == ("C2" if sheet.title == "Councils" else "B2")
         assert sheet["A1"].font.bold
     councils_sheet = workbook["Councils"]
     header = [cell.value for cell in councils_sheet[1]]
@@ -355,7 +363,7 @@ def test_pack_sheets_headers_frozen_panes_and_formats(pack, statistics):
 
 
 def test_pack_values_equal_published_table(pack, statistics):
-    xlsx_path, csv_path = pack
+    xlsx_path, csv_path, _ = pack
     table = published_table(statistics, YEAR)
     from_csv = pd.read_csv(csv_path)
     assert list(from_csv.columns) == list(table.columns)
@@ -374,7 +382,7 @@ def test_pack_overwrites_atomically_and_rejects_missing_year(statistics, tmp_pat
     second = statistics_pack.write_statistics_pack(statistics, YEAR, tmp_path / "out")
     assert first == second
     # Replaced in place, no temporary files left behind, same figures give the same CSV bytes.
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["statistics.csv", "statistics.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["statistics-about.txt", "statistics.csv", "statistics.xlsx"]
     assert second[1].read_bytes() == first_csv
     with pytest.raises(ValueError, match="years available"):
         statistics_pack.write_statistics_pack(statistics, 2010, tmp_path / "other")
@@ -402,3 +410,229 @@ def test_type_averages_in_the_review_equal_those_the_letters_print(executed, sta
             assert f"was {printed}." in markup
         _, per_100k = figures[(authority_type, "type_avg_upheld_per_100k")]
         assert letter.context["type_avg_upheld_per_100k"] == per_100k
+
+
+# ---------------------------------------------------------------------------
+# the auditor's points: population, ties, provenance, dates, summary, categories, map
+
+
+@pytest.fixture(scope="module")
+def exported(executed, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export")
+    return export_letter(executed, folder / "review.html", folder / "review.pdf", kind="report")
+
+
+def pdf_pages(pdf_path) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in PdfReader(pdf_path).pages]
+
+
+def test_summary_table_gives_this_year_previous_year_and_change(statistics):
+    page = national.summary_html(statistics, YEAR)
+    assert 'class="lgsco-table lgsco-summary-table lgsco-keep"' in page
+    rows = statistics.national.set_index("year")
+    collector = CellCollector()
+    collector.feed(page)
+    cells = {(row["data-measure"], cell["data-column"]): (cell.get("data-value"), text) for row, cell, text in collector.cells}
+    for measure, _, kind in national.SUMMARY_MEASURES:
+        for column, year in (("current", YEAR), ("previous", YEAR - 1)):
+            value, text = cells[(measure, column)]
+            expected = rows.loc[year, measure]
+            if kind == "rate":
+                assert float(value) == expected and text == percent(expected)
+            elif kind == "per100k":
+                assert float(value) == expected and text == per_100k_text(expected)
+            else:
+                assert text == f"{int(expected):,}"
+    # England's upheld per 100,000 counts each resident once (about 4.6 on the sample, not 3.4).
+    councils = statistics.councils[statistics.councils["year"] == YEAR]
+    upheld_with_population = councils.loc[councils["population"].notna(), "upheld"].sum()
+    assert float(cells[("upheld_per_100k", "current")][0]) == pytest.approx(
+        upheld_with_population / rows.loc[YEAR, "population"] * 100_000)
+    assert rows.loc[YEAR, "population"] < 60_000_000
+    change = cells[("upheld_rate", "change")][1]
+    gap = int(percent(rows.loc[YEAR, "upheld_rate"])[:-1]) - int(percent(rows.loc[YEAR - 1, "upheld_rate"])[:-1])
+    assert change == (f"+{gap} points" if gap > 1 else f"\u2212{-gap} points" if gap < -1 else change)
+
+
+def test_categories_table_matches_category_table(statistics):
+    from lgsco_report.stats import category_table
+
+    page = national.categories_html(statistics, YEAR)
+    frame = category_table(statistics, YEAR).set_index("category")
+    collector = CellCollector()
+    collector.feed(page)
+    cells = {(row["data-category"], cell["data-column"]): text for row, cell, text in collector.cells}
+    assert {category for category, _ in cells} == set(statistics.categories)
+    for category, record in frame.iterrows():
+        assert cells[(category, "received")] == f"{int(record['received']):,}"
+        assert cells[(category, "upheld")] == f"{int(record['upheld']):,}"
+        assert cells[(category, "received_share")] == percent(record["received_share"])
+        assert cells[(category, "upheld_rate")] == percent(record["upheld_rate"])
+        change = int(record["received"]) - int(record["previous_received"])
+        assert cells[(category, "received_change")] == (f"+{change:,}" if change > 0 else f"\u2212{-change:,}" if change else "0")
+    # The shares add up to all complaints received: every complaint is in one category.
+    assert frame["received"].sum() == statistics.national.set_index("year").loc[YEAR, "received_total"]
+
+
+def test_ties_are_shown_as_ties_never_cut_alphabetically(statistics):
+    above, _ = national.outliers(statistics, YEAR, "compliance_rate", n=5)
+    councils = statistics.councils[statistics.councils["year"] == YEAR]
+    eligible = councils[(councils["compliance_outcomes"] >= national.SMALL_BASE) & councils["compliance_rate"].notna()]
+    gaps = eligible["compliance_rate"] - eligible["type_avg_compliance_rate"]
+    top = gaps.max()
+    tied = eligible[gaps == top]
+    assert len(tied) > 5  # the sample has a large tie at the top: the case in point
+    assert set(above["authority_code"]) >= set(tied["authority_code"])
+    assert (above.loc[above["difference"] == top, "rank"] == 1).all()
+    assert (above["tied"][above["difference"] == top] == len(tied)).all()
+    page = national.outliers_html(statistics, YEAR, n=5)
+    assert f"and {len(tied) - national.MAX_TIED_ROWS} others at the same figure" in page
+    assert f'data-tied="{len(tied)}"' in page
+    for name in tied["authority_name"]:
+        assert str(markupsafe.escape(name)) in page  # every tied council is named (in the row or the note)
+
+
+def test_small_bases_are_not_ranked(statistics):
+    for key in national.KEY_RATES:
+        above, below = national.outliers(statistics, YEAR, key.column)
+        for frame in (above, below):
+            assert (frame[key.basis_column] >= national.SMALL_BASE).all(), key.column
+    councils = statistics.councils[statistics.councils["year"] == YEAR]
+    small = councils[councils["detailed_investigations"].between(1, national.SMALL_BASE - 1)]
+    above, below = national.outliers(statistics, YEAR, "upheld_rate", n=400)
+    assert not set(small["authority_code"]) & (set(above["authority_code"]) | set(below["authority_code"]))
+    assert f"at least {national.SMALL_BASE} cases" in national.outliers_html(statistics, YEAR)
+
+
+def test_title_and_notes_cite_data_files_and_label_the_dates(statistics, tmp_path):
+    cache = statistics.save(tmp_path / "statistics-f45db627e7091972.pkl")
+    review = national.prepare_review(YEAR, stats_file=cache, generated_at="2026-11-27T10:00:00+00:00")
+    title, notes = national.title_html(review), national.notes_html(review)
+    assert "<dt>Period covered</dt><dd class=\"lgsco-period\">1 April 2019 to 31 March 2020" in title
+    assert "<dt>Produced</dt><dd class=\"lgsco-generated\">27 November 2026</dd>" in title
+    for page in (title, notes):
+        assert ".pkl" not in page and "f45db627" not in page and "cache" not in page
+    for source in statistics.sources:
+        assert source["sha256"] in notes
+        assert f'<span class="lgsco-file">{source["path"].rsplit("/", 1)[-1]}</span>' in notes
+    assert "Period covered: 1 April 2019 to 31 March 2020. Produced: 2026-11-27T10:00+00:00." in notes
+    provenance = national.document_metadata(review)[DOCUMENT_MIMETYPE]["provenance"]
+    assert [f["sha256"] for f in provenance["data_files"]] == [s["sha256"] for s in statistics.sources]
+
+
+def test_distribution_charts_show_types_beside_england(statistics):
+    made = national.distribution_charts(statistics, YEAR)
+    assert len(made) == len(national.KEY_RATES)
+    national_row = statistics.national.set_index("year").loc[YEAR]
+    for chart, key in zip(made, national.KEY_RATES):
+        assert f"England as a whole: {percent(national_row[key.column])}" in chart.alt
+        for authority_type in AUTHORITY_TYPES:
+            assert f"{authority_type}: " in chart.alt
+    councils = statistics.councils[statistics.councils["year"] == YEAR]
+    small = int(councils["detailed_investigations"].between(1, national.SMALL_BASE - 1).sum())
+    assert f"{small} councils with fewer than {national.SMALL_BASE} cases behind the rate drawn hollow" in made[0].alt
+    note = national.distribution_note_html(statistics, YEAR)
+    assert "How to read these charts" in note and f"{small} of {len(councils)} councils" in note
+
+
+def test_map_draws_every_council_as_an_area_with_attribution(statistics):
+    from lgsco_report import boundaries
+
+    chart = national.map_chart(statistics, YEAR)
+    assert "without a boundary" not in chart.alt and "not shown" not in chart.caption
+    assert boundaries.ATTRIBUTION in chart.caption and "Crown copyright" in chart.caption
+    assert national.map_chart(statistics, YEAR).png == chart.png  # deterministic bytes
+    # The councils whose register entry has no coordinates are drawn from their boundaries.
+    councils = statistics.councils[statistics.councils["year"] == YEAR]
+    assert councils["lat"].isna().sum() == 13
+    districts = boundaries.council_districts(councils, boundaries.district_rings())
+    assert all(districts[code] for code in councils["authority_code"])
+
+
+def test_map_falls_back_to_points_and_names_councils_not_shown(statistics):
+    councils = statistics.councils[statistics.councils["year"] == YEAR].copy()
+    extra = councils.iloc[[0, 1]].copy()
+    extra["authority_code"] = ["E07999998", "E07999999"]
+    extra["authority_name"] = ["Pointshire District Council", "Nowhere District Council"]
+    extra["lat"] = [52.5, float("nan")]
+    extra["long"] = [-1.5, float("nan")]
+    from lgsco_report import charts
+
+    chart = charts.uphold_map(pd.concat([councils, extra], ignore_index=True))
+    assert "Drawn as points (no boundary in the map data): Pointshire District Council." in chart.caption
+    assert "Not shown (no boundary and no location): Nowhere District Council." in chart.caption
+    assert "1 council without a boundary drawn as a point" in chart.alt
+    assert "1 council without a boundary or a location not shown" in chart.alt
+
+
+def test_topojson_decoding_by_hand():
+    from lgsco_report import boundaries
+
+    # Two unit squares sharing the arc x=1 (grid units, scale 0.5, translate (10, 50)).
+    topology = {
+        "type": "Topology",
+        "transform": {"scale": [0.5, 0.5], "translate": [10, 50]},
+        "arcs": [
+            [[1, 0], [0, 1]],                    # shared edge: (1,0) -> (1,1)
+            [[1, 1], [-1, 0], [0, -1], [1, 0]],  # left square's other edges: (1,1) -> (0,1) -> (0,0) -> (1,0)
+            [[1, 0], [1, 0], [0, 1], [-1, 0]],   # right square's other edges: (1,0) -> (2,0) -> (2,1) -> (1,1)
+        ],
+        "objects": {"lad": {"type": "GeometryCollection", "geometries": [
+            {"type": "Polygon", "arcs": [[0, 1]], "properties": {"LAD13CD": "L"}},
+            {"type": "MultiPolygon", "arcs": [[[2, -1]]], "properties": {"LAD13CD": "R"}},
+        ]}},
+    }
+    areas = boundaries.decode_topology(topology)
+    assert areas["L"][0].tolist() == [[10.5, 50.0], [10.5, 50.5], [10.0, 50.5], [10.0, 50.0], [10.5, 50.0]]
+    # ~0 (= -1) is arc 0 reversed; the joining point is kept once.
+    assert areas["R"][0].tolist() == [[10.5, 50.0], [11.0, 50.0], [11.0, 50.5], [10.5, 50.5], [10.5, 50.0]]
+    assert boundaries.geometry_arcs(topology) == {"L": {0, 1}, "R": {0, 2}}
+    # Simplifying keeps arc ends, so the squares still share their edge exactly.
+    simplified = boundaries.decode_topology(boundaries.simplify_topology(topology, tolerance=0.5))
+    assert simplified["L"][0].tolist() == areas["L"][0].tolist()
+
+
+def test_carried_boundaries_and_their_licence():
+    from importlib import resources
+
+    from lgsco_report import boundaries
+    from lgsco_report.register import councils_for_year
+
+    data = resources.files("lgsco_report.data")
+    licence = data.joinpath("england_lad_2013.LICENSE").read_text(encoding="utf-8")
+    assert "Creative Commons Attribution 4.0" in licence and "Crown copyright" in licence
+    assert "Douglas-Peucker" in licence  # the change made to the data is stated
+    rings = boundaries.district_rings()
+    assert len(rings) == 326
+    for year in (2020, 2024):
+        register = councils_for_year(year)
+        districts = boundaries.council_districts(register, rings)
+        lower = [d for code, ds in districts.items()
+                 if register.set_index("authority_code").loc[code, "authority_type"] != "County Council" for d in ds]
+        assert sorted(lower) == sorted(rings), year  # single-tier councils and districts tile England once
+        counties = register[register["authority_type"] == "County Council"]["authority_code"]
+        assert all(districts[code] for code in counties)
+
+
+def test_review_pdf_text_tables_and_pages(exported, tmp_path):
+    from pdf_render import page_count, render_page
+
+    _, pdf_path = exported
+    pages = pdf_pages(pdf_path)
+    text = " ".join(pages)
+    for needed in ("Period covered", "Produced", "at a glance", "Complaints by service category",
+                   "How to read these charts", "Crown copyright", "SHA-256"):
+        assert needed in text, needed
+    assert ".pkl" not in text
+    # Small tables keep together: each caption is on the same page as the table's last row.
+    for caption, last_row in (("England's key figures", "Upheld decisions per 100,000 residents 3"),
+                              ("Complaints received and upheld by service category", "Planning and Development")):
+        caption_pages = [i for i, page in enumerate(pages) if caption.replace("'", "\u2019") in page or caption in page]
+        assert caption_pages, caption
+        assert last_row in pages[caption_pages[0]], (caption, pages[caption_pages[0]][:300])
+    # The map page has the map's colours (viridis yellow and purple), not a blank page.
+    map_page = next(i for i, page in enumerate(pages) if "Uphold rates across England" in page)
+    pixels = render_page(pdf_path, map_page, dpi=60, png_path=tmp_path / "map.png")
+    yellowish = ((pixels[..., 0] > 0.8) & (pixels[..., 1] > 0.8) & (pixels[..., 2] < 0.3)).sum()
+    assert yellowish > 50
+    assert page_count(pdf_path) == len(pages)

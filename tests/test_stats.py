@@ -629,3 +629,112 @@ def test_rate_basis_gives_the_counts_behind_each_rate(pooled):
     assert stats.rate_basis(row, "compliance_rate") == (7, 8)  # late compliance counts as compliance
     with pytest.raises(ValueError, match="count-based rate"):
         stats.rate_basis(row, "upheld_per_100k")
+
+
+# --------------------------------------------------------------------------- national population, categories
+
+K = "E10000099"  # Kayshire County Council (2020 only): covers Aville and Beeton, population 150,000
+
+
+def register_with_county(year: int) -> pd.DataFrame:
+    """The tiny register plus a county council over Aville and Beeton (2020)."""
+    frame = tiny_register(year)
+    if year == 2020:
+        county = {"authority_code": K, "register_code": "KAY", "authority_name": "Kayshire County Council",
+                  "short_name": "Kayshire", "authority_type": "County Council", "population": 150_000.0,
+                  "region": "Testshire", "lat": 52.0, "long": -1.0}
+        frame = pd.concat([frame, pd.DataFrame([county])], ignore_index=True).sort_values("authority_name")
+    return frame.reset_index(drop=True)
+
+
+def test_national_population_counts_county_residents_once():
+    cases = _fixture_cases()
+    county_decisions = _frame([(K, "2019-06-01", "Upheld", False), (K, "2019-07-01", "Upheld", True)],
+                              ["authority_code", "decision_date", "outcome", "remedy_by_authority"], "decision_date")
+    county_decisions["category"] = "Adult Care Services"
+    cases.decided = pd.concat([cases.decided, county_decisions], ignore_index=True)
+    statistics = stats.compute_statistics(cases, register=register_with_county)
+    n20 = statistics.national.set_index("year").loc[2020]
+    # Aville 100,000 + Beeton 50,000 + Ceeshire 200,000; Kayshire's 150,000 are Aville's and Beeton's residents.
+    assert n20["population"] == 350_000.0
+    # Upheld: Aville 3 + Ceeshire 1 + Kayshire 2 (Deeford, population unknown, upheld none).
+    assert n20["upheld"] == 6
+    assert n20["upheld_per_100k"] == pytest.approx(6 / 350_000 * 100_000)
+    # Within a type nothing overlaps: the county type keeps its own population and rate.
+    county = statistics.type_row("County Council", 2020)
+    assert county["population"] == 150_000.0
+    assert county["upheld_per_100k"] == pytest.approx(2 / 150_000 * 100_000)
+    district = statistics.type_row(DISTRICT, 2020)
+    assert district["population"] == 150_000.0
+
+
+def test_national_population_is_england_once_on_the_real_register(sample_cases):
+    from lgsco_report.register import councils_for_year
+
+    statistics = stats.compute_statistics(sample_cases)
+    register = councils_for_year(2020)
+    single_and_lower_tier = register.loc[register["authority_type"] != "County Council", "population"].sum()
+    assert statistics.national.set_index("year").loc[2020, "population"] == single_and_lower_tier
+    assert single_and_lower_tier < register["population"].sum()  # the old total counted county residents twice
+    assert 50_000_000 < single_and_lower_tier < 60_000_000  # England: about 56 million
+    n20 = statistics.national.set_index("year").loc[2020]
+    councils = statistics.councils[statistics.councils["year"] == 2020]
+    upheld_with_population = councils.loc[councils["population"].notna(), "upheld"].sum()
+    assert n20["upheld_per_100k"] == pytest.approx(upheld_with_population / single_and_lower_tier * 100_000)
+
+
+_DECIDED_CATEGORIES = [
+    "Housing", "Housing", "Planning and Development", "Housing", "Housing",  # Aville 2020
+    "Benefits and Tax", "Benefits and Tax", "Benefits and Tax",  # Beeton 2020
+    "Adult Care Services", "Housing", "Housing",  # Ceeshire 2020
+    "Other",  # Deeford 2020 (referred back)
+    "Housing", "Housing", "Other", "Other",  # Deeford 2021
+    "Environment Services", "Environment Services",  # Eastbridge 2021
+    "Housing",  # Beeton 2021: abolished -> outside the register, not counted
+]
+
+
+@pytest.fixture(scope="module")
+def by_category() -> stats.Statistics:
+    cases = _fixture_cases()
+    cases.decided["category"] = _DECIDED_CATEGORIES
+    return stats.compute_statistics(cases, register=tiny_register)
+
+
+def test_category_counts_by_hand(by_category):
+    table = by_category.by_category.set_index(["year", "category"])
+    # 2020 received in the register: Housing 3 (Aville) + 1 (Ceeshire); Planning 1; Benefits 2; Adult Care 1.
+    assert table.loc[(2020, "Housing"), ["received", "decisions", "upheld", "not_upheld", "detailed_investigations"]].tolist() == [4, 6, 2, 1, 3]
+    assert table.loc[(2020, "Benefits and Tax"), ["received", "decisions", "upheld", "detailed_investigations"]].tolist() == [2, 3, 0, 2]
+    assert table.loc[(2020, "Other"), ["received", "decisions", "detailed_investigations"]].tolist() == [0, 1, 0]
+    assert table.loc[(2021, "Housing"), ["received", "decisions", "upheld"]].tolist() == [0, 2, 2]  # Beeton's left out
+    # Every column adds up to the national totals.
+    sums = by_category.by_category.groupby("year")[["received", "decisions", "upheld", "detailed_investigations"]].sum()
+    national = by_category.national.set_index("year")
+    assert sums["received"].tolist() == national["received_total"].tolist()
+    assert sums["decisions"].tolist() == national["decisions_total"].tolist()
+    assert sums["upheld"].tolist() == national["upheld"].tolist()
+    assert sums["detailed_investigations"].tolist() == national["detailed_investigations"].tolist()
+
+
+def test_category_table_shares_rates_and_changes(by_category):
+    t21 = stats.category_table(by_category, 2021).set_index("category")
+    assert list(t21.index) == list(CATEGORIES)
+    housing = t21.loc["Housing"]
+    assert (housing["received"], housing["previous_received"], housing["received_change"]) == (0, 4, -4)
+    assert housing["upheld_rate"] == 1.0 and housing["previous_upheld_rate"] == pytest.approx(2 / 3)
+    assert housing["upheld_rate_change"] == pytest.approx(1 / 3)
+    other = t21.loc["Other"]
+    assert other["received_share"] == pytest.approx(1 / 6) and other["upheld_rate"] == 0.5
+    assert _nan(other["previous_upheld_rate"]) and _nan(other["upheld_rate_change"])  # 2020: no investigation
+    t20 = stats.category_table(by_category, 2020).set_index("category")
+    assert t20.loc["Benefits and Tax", "upheld_rate"] == 0.0
+    assert t20.loc["Adult Care Services", "received_share"] == pytest.approx(1 / 8)
+    assert t20["previous_received"].isna().all()  # 2019 is not in the data
+    with pytest.raises(ValueError, match="years available"):
+        stats.category_table(by_category, 2015)
+
+
+def test_small_base_rule():
+    assert stats.SMALL_BASE == 10
+    assert [stats.is_small_base(n) for n in (0, 1, 9, 10, 50)] == [False, True, True, False, False]
