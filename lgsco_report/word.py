@@ -56,6 +56,7 @@ _INLINE = frozenset({
     "cite", "q", "mark", "u", "s", "kbd", "var", "data", "bdi", "wbr", "img",
 })
 _SKIPPED = frozenset({"script", "style", "template", "head", "title", "noscript", "svg", "button"})
+_RUN, _HYPERLINK, _BR, _PPR = qn("w:r"), qn("w:hyperlink"), qn("w:br"), qn("w:pPr")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
 
@@ -293,6 +294,12 @@ class _Writer:
         self.meta = meta
         self.pending: Any = None  # paragraph collecting loose inline content
         self.page_break_next = False
+        self._style_ids: dict[str, str] = {}  # python-docx looks styles up by scanning them all: once each
+
+    def style_id(self, name: str) -> str:
+        if name not in self._style_ids:
+            self._style_ids[name] = _style(self.document, name).style_id
+        return self._style_ids[name]
 
     # -- blocks
     def blocks(self, node: Node, container: Any = None) -> None:
@@ -317,7 +324,9 @@ class _Writer:
         return self.pending
 
     def _paragraph(self, container: Any, style: str | None = None) -> Any:
-        paragraph = container.add_paragraph(style=_style(self.document, style) if style else None)
+        paragraph = container.add_paragraph()
+        if style:
+            paragraph._p.style = self.style_id(style)
         if self.page_break_next:
             paragraph.paragraph_format.page_break_before = True
             self.page_break_next = False
@@ -566,19 +575,20 @@ def _cant_split(row: Any) -> None:
 
 def _after_line_break(paragraph: Any) -> bool:
     """True at the start of a paragraph or just after a ``<br>``: no leading space there."""
-    runs = paragraph._p.xpath("./w:r | ./w:hyperlink/w:r")
-    if not runs:
-        return True
-    last = runs[-1]
-    return len(last) > 0 and last[-1].tag == qn("w:br")
+    last = paragraph._p[-1] if len(paragraph._p) else None
+    if last is not None and last.tag == _HYPERLINK:
+        last = last[-1] if len(last) else None
+    if last is None or last.tag not in (_RUN, _HYPERLINK):
+        return last is None or last.tag == _PPR
+    return len(last) > 0 and last[-1].tag == _BR
 
 
 def _trim_runs(paragraph: Any) -> None:
     """No leading or trailing spaces from the HTML's line breaks."""
-    runs = [r for r in paragraph.runs if r.text]
-    if runs:
-        runs[0].text = runs[0].text.lstrip(" ")
-        runs[-1].text = runs[-1].text.rstrip(" ")
+    texts = paragraph._p.xpath("./w:r/w:t | ./w:hyperlink/w:r/w:t")
+    if texts:
+        texts[0].text = (texts[0].text or "").lstrip(" ")
+        texts[-1].text = (texts[-1].text or "").rstrip(" ")
 
 
 # --------------------------------------------------------------------------- notebook to document
@@ -683,7 +693,8 @@ def _deterministic_zip(data: bytes) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
+            # Pictures are compressed already: storing them saves time and nothing in size.
+            fixed.compress_type = zipfile.ZIP_STORED if info.filename.endswith(".png") else zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
             target.writestr(fixed, source.read(info.filename))
     return out.getvalue()
