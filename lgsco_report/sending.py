@@ -35,7 +35,6 @@ import json
 import os
 import re
 import smtplib
-import socket
 import ssl
 import stat
 import sys
@@ -715,7 +714,11 @@ def _one(run: _Run, letter: _Letter, fingerprints: _Fingerprints, unconfirmed: l
         return False
     if interval and not run.options.dry_run and last_send:
         time.sleep(max(0.0, last_send + interval - time.monotonic()))
-    _send_one(letter, run)
+    try:
+        _send_one(letter, run)
+    except FileNotFoundError as error:  # e.g. --attach-docx for a letter made without Word
+        result.refused.append((letter.name, str(error)))
+        return False
     return True
 
 

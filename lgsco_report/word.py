@@ -32,7 +32,7 @@ import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt, RGBColor
@@ -244,7 +244,7 @@ def _header_footer(document: Any, section: Any, meta: dict[str, Any]) -> None:
     footer = _first_free_paragraph(section.footer)
     footer.style = _style(document, "Footer")
     width = section.page_width - section.left_margin - section.right_margin
-    footer.paragraph_format.tab_stops.add_tab_stop(width, alignment=2)  # 2 = right
+    footer.paragraph_format.tab_stops.add_tab_stop(width, alignment=WD_TAB_ALIGNMENT.RIGHT)
     footer.add_run(meta.get("council") or meta.get("title") or "")
     footer.add_run("\tPage ")
     _add_field(footer, "PAGE", "1")

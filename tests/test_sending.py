@@ -179,7 +179,7 @@ def test_send_reaches_to_and_cc_with_attachments_byte_identical(out, addressees,
         hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in ("letter.pdf", "letter.docx")]
     # The index page shows the send status.
     index = (out / "2020" / "index.html").read_text(encoding="utf-8")
-    assert f"sent " in index and KENT_TO in index and 'href="kent-county-council/letter.docx"' in index
+    assert "sent " in index and KENT_TO in index and 'href="kent-county-council/letter.docx"' in index
 
 
 def test_rerun_sends_only_what_was_not_sent(out, addressees, sample_dir, server):

@@ -257,7 +257,7 @@ def _reference(path: Path) -> Path:
 
 
 def test_reference_docx_from_the_year_parameters_restyles_the_letter(letter_dir, tmp_path):
-    reference = _reference(tmp_path / "office.docx")
+    _reference(tmp_path / "office.docx")
     params = tmp_path / "2020.yaml"
     params.write_text((REPO / "parameters" / "2020.yaml").read_text(encoding="utf-8")
                       + "reference_docx: office.docx\n", encoding="utf-8")
