@@ -244,7 +244,10 @@ def _header_footer(document: Any, section: Any, meta: dict[str, Any]) -> None:
     footer = _first_free_paragraph(section.footer)
     footer.style = _style(document, "Footer")
     width = section.page_width - section.left_margin - section.right_margin
-    footer.paragraph_format.tab_stops.add_tab_stop(width, alignment=WD_TAB_ALIGNMENT.RIGHT)
+    tabs = footer.paragraph_format.tab_stops
+    for inherited in footer.style.paragraph_format.tab_stops:  # the style's centre tab would catch "Page"
+        tabs.add_tab_stop(inherited.position, alignment=WD_TAB_ALIGNMENT.CLEAR)
+    tabs.add_tab_stop(width, alignment=WD_TAB_ALIGNMENT.RIGHT)
     footer.add_run(meta.get("council") or meta.get("title") or "")
     footer.add_run("\tPage ")
     _add_field(footer, "PAGE", "1")
@@ -476,6 +479,7 @@ class _Writer:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 self.inline(paragraph, cell_node, bold=cell_node.tag == "th" or group == "thead")
                 column += span
+        _keep_together(table)
 
     # -- figures
     def figure(self, node: Node, container: Any) -> None:
@@ -565,6 +569,21 @@ def _repeat_as_header(row: Any) -> None:
     element = OxmlElement("w:tblHeader")
     element.set(qn("w:val"), "true")
     row._tr.get_or_add_trPr().append(element)
+
+
+#: Tables up to this many rows are kept on one page, as the printed letter keeps them.
+KEEP_TOGETHER_ROWS = 25
+
+
+def _keep_together(table: Any) -> None:
+    """Keep a short table on one page: every row's paragraphs keep with the next, except the last row's."""
+    rows = table.rows
+    if len(rows) > KEEP_TOGETHER_ROWS:
+        return
+    for row in list(rows)[:-1]:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
 
 
 def _cant_split(row: Any) -> None:
