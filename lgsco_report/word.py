@@ -36,6 +36,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt, RGBColor
+from docx.text.run import Run
 from nbformat import NotebookNode
 
 from .exporters import DEFAULT_SAMPLE_BANNER, LetterCleanupPreprocessor, png_base64
@@ -297,6 +298,8 @@ class _Writer:
         self.meta = meta
         self.pending: Any = None  # paragraph collecting loose inline content
         self.page_break_next = False
+        section = document.sections[0]
+        self.text_width = section.page_width - section.left_margin - section.right_margin
         self._style_ids: dict[str, str] = {}  # python-docx looks styles up by scanning them all: once each
 
     def style_id(self, name: str) -> str:
@@ -475,10 +478,14 @@ class _Writer:
                 if span > 1 and column + span - 1 < width:
                     cell = cell.merge(row.cells[column + span - 1])
                 paragraph = cell.paragraphs[0]
-                if "num" in cell_node.classes:
+                if {"num", "lgsco-number"} & cell_node.classes:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 self.inline(paragraph, cell_node, bold=cell_node.tag == "th" or group == "thead")
                 column += span
+        _column_widths(table, rows, width, self.text_width)
+        if width > WIDE_TABLE_COLUMNS:
+            for run in table._tbl.iter(qn("w:r")):
+                Run(run, table).font.size = Pt(WIDE_TABLE_POINTS)
         _keep_together(table)
 
     # -- figures
@@ -569,6 +576,48 @@ def _repeat_as_header(row: Any) -> None:
     element = OxmlElement("w:tblHeader")
     element.set(qn("w:val"), "true")
     row._tr.get_or_add_trPr().append(element)
+
+
+#: Tables with more columns than this are set in :data:`WIDE_TABLE_POINTS` type, as the HTML report's are.
+WIDE_TABLE_COLUMNS = 4
+WIDE_TABLE_POINTS = 8.5
+#: Average width of a character, in ems (bold table text), and a cell's left + right padding.
+CHARACTER_EMS = 0.55
+CELL_PADDING = Cm(0.38)
+
+
+def _column_widths(table: Any, rows: list[tuple[str, list[Node]]], columns: int, text_width: int) -> None:
+    """Share the text width by what each column holds, so no word is broken across lines.
+
+    Each column first gets room for its longest word (equal columns would split
+    "Compliance" into "Complian ce"); what is left goes to the columns whose
+    text is longer, up to 30 characters' worth each.
+    """
+    least, wish = [3.0] * columns, [3.0] * columns
+    for _, cells in rows:
+        if len(cells) != columns:
+            continue  # spanned rows say nothing about one column
+        for index, cell in enumerate(cells):
+            text = _collapse(cell.text()).strip()
+            longest = max((len(word) for word in text.split()), default=0) + 1.5
+            least[index] = max(least[index], longest)
+            wish[index] = max(wish[index], longest, min(len(text) + 1.5, 30.0))
+    points = WIDE_TABLE_POINTS if columns > WIDE_TABLE_COLUMNS else 11.0
+    capacity = (text_width - columns * CELL_PADDING) / Pt(points * CHARACTER_EMS)
+    spare = capacity - sum(least)
+    extra = sum(wish) - sum(least)
+    if spare <= 0 or extra <= 0:
+        shares = least if spare <= 0 else wish
+    else:
+        shares = [lo + (hi - lo) * min(1.0, spare / extra) for lo, hi in zip(least, wish)]
+    total = sum(shares)
+    widths = [Emu(int(text_width * share / total)) for share in shares]
+    table.autofit = False
+    for row in table.rows:
+        for index, cell in enumerate(row.cells[:columns]):
+            cell.width = widths[index]
+    for index, column in enumerate(table.columns):
+        column.width = widths[index]
 
 
 #: Tables up to this many rows are kept on one page, as the printed letter keeps them.
