@@ -49,7 +49,9 @@ from .manifest import (
 )
 
 FORMATS: tuple[str, ...] = ("ipynb", "html", "pdf")
-LETTER_FILES = {"ipynb": "letter.ipynb", "html": "letter.html", "pdf": "letter.pdf"}
+#: Formats a batch accepts; Word (.docx) is written only when asked for.
+ALL_FORMATS: tuple[str, ...] = FORMATS + ("docx",)
+LETTER_FILES = {"ipynb": "letter.ipynb", "html": "letter.html", "pdf": "letter.pdf", "docx": "letter.docx"}
 LOG_FILE = "letter.log"
 ERROR_FILE = "error.txt"
 LOCK_FILE = ".lock"
@@ -119,10 +121,10 @@ def _resolve_data_dir(data_dir: Path | None) -> Path:
 def _parse_formats(formats: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
     items = formats.split(",") if isinstance(formats, str) else list(formats)
     cleaned = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
-    unknown = [item for item in cleaned if item not in FORMATS]
+    unknown = [item for item in cleaned if item not in ALL_FORMATS]
     if unknown or not cleaned:
-        raise BatchError(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {','.join(FORMATS)}")
-    return tuple(fmt for fmt in FORMATS if fmt in cleaned)
+        raise BatchError(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {','.join(ALL_FORMATS)}")
+    return tuple(fmt for fmt in ALL_FORMATS if fmt in cleaned)
 
 
 def _select_councils(year: int, councils: list[str] | None):
@@ -257,6 +259,8 @@ def run_letter(task: dict[str, Any], kernel) -> dict[str, Any]:
                 export_start = time.monotonic()
                 exporters.export_letter(nb, html_path, pdf_path, kind="letter")
                 timings["export"] = round(time.monotonic() - export_start, 3)
+            if "docx" in formats:
+                _export_docx(nb, tmp / LETTER_FILES["docx"], timings)
             if "ipynb" not in formats:
                 (tmp / LETTER_FILES["ipynb"]).unlink(missing_ok=True)
         except Exception as exc:  # noqa: BLE001 - a letter's failure is recorded, the batch goes on
@@ -543,7 +547,8 @@ def default_national_notebook() -> Path:
 
 
 #: The national review's files, written to the year folder beside the letters.
-REPORT_FILES = {"ipynb": "national_review.ipynb", "html": "national_review.html", "pdf": "national_review.pdf"}
+REPORT_FILES = {"ipynb": "national_review.ipynb", "html": "national_review.html", "pdf": "national_review.pdf",
+                "docx": "national_review.docx"}
 NATIONAL_REVIEW = "national_review"
 
 
@@ -578,14 +583,16 @@ def run_report(task: dict[str, Any], kernel) -> dict[str, Any]:
             tmp / REPORT_FILES["html"] if "html" in formats else None,
             tmp / REPORT_FILES["pdf"] if "pdf" in formats else None,
             kind="report",
-        )
+        ) if {"html", "pdf"} & set(formats) else None
+        if "docx" in formats:
+            _export_docx(nb, tmp / REPORT_FILES["docx"], {})
     except Exception as exc:  # noqa: BLE001 - recorded in the manifest, the batch goes on
         error = _describe_error(exc, float(task["timeout"]))
         with contextlib.suppress(Exception):
             kernel.restart()
     written: dict[str, str] = {}
     if error is None:
-        for fmt in FORMATS:
+        for fmt in ALL_FORMATS:
             if fmt in formats and (tmp / REPORT_FILES[fmt]).is_file():
                 os.replace(tmp / REPORT_FILES[fmt], year_dir / REPORT_FILES[fmt])  # each file whole, or not there
                 written[fmt] = REPORT_FILES[fmt]
@@ -598,6 +605,15 @@ def run_report(task: dict[str, Any], kernel) -> dict[str, Any]:
         "timings": {"total": round(time.monotonic() - start, 3)},
         "outputs": written,
     }
+
+
+def _export_docx(nb, path: Path, timings: dict[str, float]) -> None:
+    """The Word document (``--formats ...,docx``); its time is added to the export time."""
+    from .docx_exporters import export_docx
+
+    start = time.monotonic()
+    export_docx(nb, path)
+    timings["export"] = round(timings.get("export", 0.0) + time.monotonic() - start, 3)
 
 
 def _report_task(
@@ -859,7 +875,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None, metavar="DIR", help="folder with the case tables (default: the sample data)")
     parser.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="output folder (default: outputs)")
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: number of cores)")
-    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: ipynb,html,pdf (default: all)")
+    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: ipynb,html,pdf,docx (default: ipynb,html,pdf)")
     parser.add_argument("--force", action="store_true", help="rewrite letters even when their inputs are unchanged")
     parser.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds allowed per letter (default: 300)")
     parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")

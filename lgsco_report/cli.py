@@ -85,6 +85,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_send(args: argparse.Namespace) -> int:
+    from .sending import main as send_main
+
+    return send_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lgsco-report",
@@ -124,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         letters = sub.add_parser("letters", help="write every council's letter for a year (papermill + nbconvert)")
         batch.add_arguments(letters)
         letters.set_defaults(func=batch.main)
+    send = sub.add_parser("send", help="email each council its letter (dry run unless --send), recorded in sent.json")
+    from . import sending
+
+    sending.add_arguments(send)
+    send.set_defaults(func=cmd_send)
     return parser
 
 

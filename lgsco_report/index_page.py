@@ -69,6 +69,7 @@ def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
 YEAR_DOCUMENTS = (
     ("National review (HTML)", "national_review.html"),
     ("National review (PDF)", "national_review.pdf"),
+    ("National review (Word)", "national_review.docx"),
     ("Statistics (spreadsheet)", "statistics.xlsx"),
     ("Statistics (CSV)", "statistics.csv"),
     ("Manifest (CSV)", "manifest.csv"),
@@ -93,6 +94,9 @@ def _sort_value(value: Any) -> str:
 
 def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> list[dict[str, Any]]:
     """One dict per council (sorted by name) holding exactly what the page shows."""
+    from .sending import send_states
+
+    sent = send_states(year_dir)
     rows: list[dict[str, Any]] = []
     for record in councils.sort_values(["authority_name", "authority_code"], kind="stable").to_dict("records"):
         code = str(record["authority_code"])
@@ -123,6 +127,8 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> li
                 "error": entry.get("error") or "",
                 "html": _link(year_dir, outputs.get("html")) if status == STATUS_DONE else None,
                 "pdf": _link(year_dir, outputs.get("pdf")) if status == STATUS_DONE else None,
+                "docx": _link(year_dir, outputs.get("docx")) if status == STATUS_DONE else None,
+                "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),
             }
         )

@@ -43,6 +43,7 @@ CSV_COLUMNS = (
     "ipynb",
     "html",
     "pdf",
+    "docx",
     "log",
     "fingerprint",
 )
@@ -160,7 +161,7 @@ class Manifest:
                 "execute_seconds": timings.get("execute", ""),
                 "export_seconds": timings.get("export", ""),
                 "total_seconds": timings.get("total", ""),
-                **{key: outputs.get(key, "") for key in ("ipynb", "html", "pdf", "log")},
+                **{key: outputs.get(key, "") for key in ("ipynb", "html", "pdf", "docx", "log")},
                 "fingerprint": fingerprint_digest(entry.get("fingerprint", {})),
             }
             writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])

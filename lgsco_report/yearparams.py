@@ -50,6 +50,8 @@ class YearParameters:
     extra_paragraphs: tuple[str, ...] = field(default_factory=tuple)
     #: An office's replacement letter template, relative to the parameters file.
     letter_template: str | None = None
+    #: An office's reference Word document (styles, page set-up) for .docx letters, relative to the parameters file.
+    reference_docx: str | None = None
     source: Path | None = None
 
 
@@ -169,5 +171,6 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
         training=training,
         extra_paragraphs=tuple(extra),
         letter_template=str(data["letter_template"]) if data.get("letter_template") else None,
+        reference_docx=str(data["reference_docx"]) if data.get("reference_docx") else None,
         source=path,
     )
