@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .definitions import REGISTER_TYPE_TO_AUTHORITY_TYPE, year_end
+from .definitions import REGISTER_TYPE_TO_AUTHORITY_TYPE, parse_year, year_end
 
 REGISTER_FILE = "councils_england.csv"
 
@@ -286,7 +286,7 @@ def _exact_matches(query: str, pool_codes: set[str]) -> list[str]:
     return []
 
 
-def find_council(query: str, year: int | None = None) -> pd.Series:
+def find_council(query: str, year: int | str | None = None) -> pd.Series:
     """Look a council up by GSS code, register code, official, short or alternative name.
 
     Case- and spacing-insensitive. A name not known exactly is matched on its
@@ -298,21 +298,22 @@ def find_council(query: str, year: int | None = None) -> pd.Series:
     Unknown names raise ``UnknownCouncilError`` with the closest suggestions.
     """
     frame = _register_frame()
-    pool = frame if year is None else frame[_exists_on(frame, year_end(int(year)))]
+    year = None if year is None else parse_year(year)
+    pool = frame if year is None else frame[_exists_on(frame, year_end(year))]
     where = f" for the year ending 31 March {year}" if year is not None else ""
     matches = _exact_matches(query, set(pool["authority_code"]))
     if year is None:
         matches = matches[:1]  # the register reuses a name only for councils of different years
     if not matches and year is not None:
         # An exact name of a council of another year is that council, not a namesake by words.
-        _raise_if_outside_year(_exact_matches(query, set(frame["authority_code"])), query, int(year), frame, pool)
+        _raise_if_outside_year(_exact_matches(query, set(frame["authority_code"])), query, year, frame, pool)
     matches = matches or _word_matches(query, pool)
     if len(matches) == 1:
         return frame[frame["authority_code"] == matches[0]].iloc[0].loc[list(COUNCIL_COLUMNS)].copy()
     if matches:
         _raise_ambiguous(query, where, matches, frame)
     if year is not None:
-        _raise_if_outside_year(_word_matches(query, frame), query, int(year), frame, pool)
+        _raise_if_outside_year(_word_matches(query, frame), query, year, frame, pool)
     full = suggest_councils(query, pool)
     hint = f" Did you mean: {'; '.join(full)}?" if full else " Run `lgsco-report councils --year YEAR` to list them."
     raise UnknownCouncilError(f"Unknown council {query!r}{where}.{hint}", suggestions=full)

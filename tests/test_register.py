@@ -238,3 +238,10 @@ def test_generic_words_alone_pick_out_no_council():
         register.find_council("Borough Council", 2020)
     assert not isinstance(info.value, register.AmbiguousCouncilError)
     assert len(info.value.suggestions) <= 3
+
+
+@pytest.mark.parametrize("year", ["2019-20", "2019/2020", "2020"])
+def test_find_council_takes_the_year_in_any_form(year):
+    assert register.find_council("Hull", year)["authority_name"] == "Hull City Council"
+    with pytest.raises(register.UnknownCouncilError, match="year ending 31 March 2020"):
+        register.find_council("Newcastle", year)
