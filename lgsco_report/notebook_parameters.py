@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 
 #: Names IPython and ipykernel put in every user namespace.
 IPYTHON_NAMES = frozenset({"In", "Out", "_", "__", "___", "exit", "quit", "get_ipython", "open"})
-#: Input and output history (``_i``, ``_ii``, ``_i3``, ``_3``, ``_ih``, ``_oh``, ``_dh``, ``_sh``) and dunders.
-_IPYTHON_NAME = re.compile(r"^(_i{1,3}|_i\d+|_\d+|_ih|_oh|_dh|_sh|__\w+__)$")
+#: Input and output history (``_i``, ``_ii``, ``_i3``, ``_ih``, ``_oh``, ``_3``), ``_dh``, ``_sh`` and dunders.
+_IPYTHON_NAME = re.compile(r"^(_[io]\w*|_\d+|_dh|_sh|__\w+__)$")
 #: The only types a papermill parameter can have (anything else is passed as its str()).
 PARAMETER_TYPES = (str, int, float, bool, type(None), list, dict)
 

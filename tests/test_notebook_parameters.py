@@ -61,7 +61,7 @@ def _kernel_namespace(**names) -> dict:
     """What a kernel holds after the parameters and papermill's injected cell (see the module doc)."""
     return {
         "In": ["", "council: str = 'x'"], "Out": {}, "_": "", "__": "", "___": "", "_i": "", "_ii": "", "_iii": "",
-        "_i1": "", "_i2": "", "_3": 3, "_ih": [], "_oh": {}, "_dh": [], "_sh": object(), "__name__": "__main__",
+        "_i1": "", "_i2": "", "_3": 3, "_o3": 3, "_ih": [], "_oh": {}, "_dh": [], "_sh": object(), "__name__": "__main__",
         "__builtins__": object(), "__annotations__": {}, "exit": object(), "quit": object(),
         "get_ipython": lambda: None, "open": open, "os": os, "Path": Path, "helper": lambda x: x,
         **names,
