@@ -54,7 +54,10 @@ def _describe(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name.lower(), list(by_folded), n=1, cutoff=0.6)
     if close:
         return f"{name}: unknown parameter; did you mean {by_folded[close[0]]}?"
-    return f"{name}: unknown parameter; this notebook's parameters are {', '.join(known)}"
+    return (
+        f"{name}: unknown parameter; this notebook's parameters are {', '.join(known)} "
+        f"(if you set {name} yourself in this session, restart the kernel and run all cells)"
+    )
 
 
 def check_known(namespace: Mapping[str, object], known: Iterable[str]) -> None:

@@ -216,10 +216,14 @@ def _word_matches(query: str, pool: pd.DataFrame) -> list[str]:
     if not wanted:
         return []
     index = _council_words()
-    return [
+    matches = [
         code for code in pool["authority_code"]
         if all(forms & index.get(code, frozenset()) for forms in wanted)
     ]
+    # Generic words settle between matches: "Newcastle City" is Newcastle City Council.
+    every_word = set(_words(query))
+    narrowed = [code for code in matches if every_word <= index.get(code, frozenset())]
+    return narrowed or matches
 
 
 def _near_word_matches(query: str, pool: pd.DataFrame, n: int) -> list[str]:

@@ -245,3 +245,23 @@ def test_find_council_takes_the_year_in_any_form(year):
     assert register.find_council("Hull", year)["authority_name"] == "Hull City Council"
     with pytest.raises(register.UnknownCouncilError, match="year ending 31 March 2020"):
         register.find_council("Newcastle", year)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Newcastle City", "Newcastle City Council"),
+        ("Newcastle Borough", "Newcastle-under-Lyme Borough Council"),
+        ("Kingston upon Hull City Council", "Hull City Council"),
+        ("Stoke On Trent City Council", "Stoke-on-Trent City Council"),
+        ("Kingston Royal Borough", "Royal Borough of Kingston upon Thames"),
+    ],
+)
+def test_generic_words_settle_between_word_matches(query, expected):
+    assert register.find_council(query, 2020)["authority_name"] == expected
+
+
+def test_generic_words_narrow_an_ambiguous_list():
+    with pytest.raises(register.AmbiguousCouncilError) as info:
+        register.find_council("Sussex County", 2020)
+    assert sorted(info.value.suggestions) == ["East Sussex County Council", "West Sussex County Council"]
