@@ -116,8 +116,8 @@ def _can_make_folder(folder: Path, value: str) -> None:
     existing = _nearest_existing(folder)
     if not existing.is_dir():
         raise argparse.ArgumentTypeError(f"{value!r}: {existing} is a file, not a folder")
-    if existing != folder and not os.access(existing, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{value!r}: cannot make a folder in {existing} (no permission)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{value!r}: cannot write in {existing} (no permission)")
 
 
 def _path(value: str, what: str) -> Path:
