@@ -281,13 +281,22 @@ def _exact_matches(query: str, pool_codes: set[str]) -> list[str]:
 
     More than one code at the best priority means the name is ambiguous in the pool.
     """
-    table = _lookup_table()
+    index = _lookup_index()
     for key in dict.fromkeys([normalise_name(query), normalise_name(_expanded(query))]):
-        hits = table[(table["key"] == key) & table["authority_code"].isin(pool_codes)]
-        if not hits.empty:
-            best = hits[hits["priority"] == hits["priority"].min()]
-            return list(dict.fromkeys(best["authority_code"]))
+        hits = [(priority, code) for code, priority in index.get(key, ()) if code in pool_codes]
+        if hits:
+            best = min(priority for priority, _ in hits)
+            return list(dict.fromkeys(code for priority, code in hits if priority == best))
     return []
+
+
+@functools.lru_cache(maxsize=1)
+def _lookup_index() -> dict[str, tuple[tuple[str, int], ...]]:
+    """``_lookup_table`` as key -> ((authority_code, priority), ...), for one look-up at a time."""
+    index: dict[str, list[tuple[str, int]]] = {}
+    for key, code, priority in _lookup_table().itertuples(index=False):
+        index.setdefault(key, []).append((code, priority))
+    return {key: tuple(pairs) for key, pairs in index.items()}
 
 
 def find_council(query: str, year: int | str | None = None) -> pd.Series:

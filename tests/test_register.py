@@ -265,3 +265,11 @@ def test_generic_words_narrow_an_ambiguous_list():
     with pytest.raises(register.AmbiguousCouncilError) as info:
         register.find_council("Sussex County", 2020)
     assert sorted(info.value.suggestions) == ["East Sussex County Council", "West Sussex County Council"]
+
+
+@pytest.mark.parametrize("year", [2020, 2024])
+def test_every_council_is_found_by_its_own_official_and_short_name(year):
+    # Word matching and ambiguity checks must never turn a council's own name into another council.
+    for row in register.councils_for_year(year).itertuples():
+        for query in (row.authority_name, row.short_name):
+            assert register.find_council(query, year)["authority_code"] == row.authority_code, query
