@@ -9,11 +9,27 @@ with exit status 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
 from .definitions import parse_year
+
+# ---------------------------------------------------------------- option checks
+# Each is an argparse ``type=``: a bad value is refused while the command line is
+# read, with one line naming the option (exit 2), before any folder is made.
+
+#: Longest time a letter may be given (a day): past it a "timeout" only hides a hung kernel.
+MAX_TIMEOUT_SECONDS = 24 * 60 * 60
+#: Most worker processes; each holds a kernel of a few hundred MB.
+MAX_WORKERS = 64
+#: Seeds are 32-bit, the range every random generator takes.
+MAX_SEED = 2**32 - 1
+#: File endings ``stats --out`` can write.
+STATS_SUFFIXES = (".csv", ".xlsx")
 
 
 def _year(value: str) -> int:
@@ -21,6 +37,155 @@ def _year(value: str) -> int:
         return parse_year(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _plain(value: str, what: str) -> str:
+    """``value`` stripped; refused if empty or holding control characters (NUL and the like)."""
+    text = value.strip()
+    if not text:
+        raise argparse.ArgumentTypeError(f"{what} is empty")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise argparse.ArgumentTypeError(f"{what} {value!r} holds a control character")
+    return text
+
+
+def timeout_seconds(value: str) -> float:
+    """Seconds allowed per letter: a finite number above 0, at most a day."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT_SECONDS):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS} (a day), e.g. 300"
+        )
+    return seconds
+
+
+def _whole_number(value: str, low: int, high: int, what: str) -> int:
+    text = value.strip()
+    number = int(text) if text.lstrip("-").isdigit() and len(text) <= 20 else None
+    if number is None or not low <= number <= high:
+        raise argparse.ArgumentTypeError(f"{value!r} is not {what}: a whole number from {low} to {high}")
+    return number
+
+
+def worker_count(value: str) -> int:
+    return _whole_number(value, 1, MAX_WORKERS, "a number of worker processes")
+
+
+def seed_number(value: str) -> int:
+    return _whole_number(value, 0, MAX_SEED, "a seed")
+
+
+def letter_formats(value: str) -> str:
+    """``"PDF, html"`` -> ``"pdf,html"``; each must be one of the batch's formats."""
+    from .batch import ALL_FORMATS
+
+    items = [item.strip().lower() for item in value.split(",")]
+    unknown = [item for item in items if item not in ALL_FORMATS]
+    if unknown or not value.strip():
+        shown = ", ".join(repr(item) for item in unknown) or "none"
+        raise argparse.ArgumentTypeError(f"unknown format(s) {shown}; give a comma-separated list of {','.join(ALL_FORMATS)}")
+    return ",".join(dict.fromkeys(items))
+
+
+def council_name(value: str) -> str:
+    """A council the register knows, by one name (any year; the year is checked once parsed)."""
+    from .register import UnknownCouncilError, find_council
+
+    text = _plain(value, "council")
+    if len(text) > 200:
+        raise argparse.ArgumentTypeError(f"council name of {len(text)} characters is too long for any council")
+    try:
+        find_council(text)
+    except UnknownCouncilError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            return candidate
+    return Path(".")
+
+
+def _can_make_folder(folder: Path, value: str) -> None:
+    """``folder`` exists as a folder, or can be made inside the nearest folder that exists."""
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{value!r}: cannot write in {existing} (no permission)")
+
+
+def _path(value: str, what: str) -> Path:
+    return Path(_plain(value, what)).expanduser()
+
+
+def existing_folder(value: str) -> Path:
+    path = _path(value, "folder")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a folder" + ("" if path.exists() else " (no such folder)"))
+    return path
+
+
+def existing_file(value: str) -> Path:
+    path = _path(value, "file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a file" + ("" if path.exists() else " (no such file)"))
+    return path
+
+
+def output_folder(value: str) -> Path:
+    """A folder to write into: an existing folder, or one that can be made."""
+    path = _path(value, "output folder")
+    _can_make_folder(path, value)
+    return path
+
+
+def output_file(suffixes: tuple[str, ...]) -> Callable[[str], Path]:
+    """A file to write, ending in one of ``suffixes``; not a folder; its folder exists or can be made."""
+
+    def check(value: str) -> Path:
+        path = _path(value, "output file")
+        if path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(
+                f"{value!r} should end in {' or '.join(suffixes)}, not {path.suffix or 'no ending'!r}"
+            )
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{value!r} is a folder; give a file name ending in {' or '.join(suffixes)}")
+        _can_make_folder(path.parent, value)
+        return path
+
+    return check
+
+
+#: Checks for the options ``batch.add_arguments`` defines, by destination.
+LETTERS_CHECKS: dict[str, Callable[[str], object]] = {
+    "year": _year, "council": council_name, "data": existing_folder, "out": output_folder,
+    "workers": worker_count, "formats": letter_formats, "timeout": timeout_seconds, "notebook": existing_file,
+}
+
+
+def add_checks(parser: argparse.ArgumentParser, checks: dict[str, Callable[[str], object]]) -> None:
+    """Give ``parser``'s options their checks (for options another module defines)."""
+    for action in parser._actions:  # noqa: SLF001 - argparse has no public way to reach an option
+        if action.option_strings and action.dest in checks:
+            action.type = checks[action.dest]
+
+
+def check_councils_in_year(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Each ``--council`` must be in the letters of ``--year`` (both are checked alone when read)."""
+    from .register import UnknownCouncilError, find_council
+
+    queries = getattr(args, "council", None) or []
+    for query in [queries] if isinstance(queries, str) else queries:
+        try:
+            find_council(query, args.year)
+        except UnknownCouncilError as exc:
+            parser.error(f"argument --council: {exc}")
 
 
 def cmd_councils(args: argparse.Namespace) -> int:
@@ -62,11 +227,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     cases = load_cases(data_dir)
     statistics = compute_statistics(cases, average_method=args.average_method)
     out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)  # checked when read: it can be made
     if out.suffix.lower() == ".xlsx":  # the same annotated workbook as the batch's statistics.xlsx
         from .statistics_pack import write_workbook
 
-        if not out.parent.is_dir():
-            raise FileNotFoundError(f"{out}: folder {out.parent} does not exist; create it first")
         write_workbook(statistics, args.year, out)
     else:
         write_published_table(statistics, args.year, out)
@@ -102,18 +266,18 @@ def build_parser() -> argparse.ArgumentParser:
     councils = sub.add_parser("councils", help="list the councils that get a letter for a year")
     councils.add_argument("--year", type=_year, required=True, help="year ending March, e.g. 2020 or 2019-20")
     councils.add_argument("--format", choices=("table", "csv"), default="table")
-    councils.add_argument("--overrides", type=Path, help="CSV of addressee details (council, chief_executive_name, chief_executive_title)")
+    councils.add_argument("--overrides", type=existing_file, help="CSV of addressee details (council, chief_executive_name, chief_executive_title)")
     councils.set_defaults(func=cmd_councils)
 
     sample = sub.add_parser("sample-data", help="write the labelled sample case data (years ending March 2019-2024)")
-    sample.add_argument("--out", help="folder to write to (default: data/sample in the project)")
-    sample.add_argument("--seed", type=int, default=2020, help="random seed (default 2020); same seed, same files")
+    sample.add_argument("--out", type=output_folder, help="folder to write to (default: data/sample in the project)")
+    sample.add_argument("--seed", type=seed_number, default=2020, help="random seed (default 2020); same seed, same files")
     sample.set_defaults(func=cmd_sample_data)
 
     stats = sub.add_parser("stats", help="write every council's figures for a year (.csv, or .xlsx: the annotated statistics workbook)")
     stats.add_argument("--year", type=_year, required=True)
-    stats.add_argument("--data", help="folder with received, decided and compliance tables (default: sample data)")
-    stats.add_argument("--out", required=True, help="output file ending .csv or .xlsx")
+    stats.add_argument("--data", type=existing_folder, help="folder with received, decided and compliance tables (default: sample data)")
+    stats.add_argument("--out", type=output_file(STATS_SUFFIXES), required=True, help="output file ending .csv or .xlsx")
     stats.add_argument("--average-method", choices=("pooled", "mean"), default="pooled",
                        help="average for similar councils: pooled rate (default) or mean of council rates")
     stats.set_defaults(func=cmd_stats)
@@ -129,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     if batch is not None:
         letters = sub.add_parser("letters", help="write every council's letter for a year (papermill + nbconvert)")
         batch.add_arguments(letters)
+        add_checks(letters, LETTERS_CHECKS)
         letters.set_defaults(func=batch.main)
     send = sub.add_parser("send", help="email each council its letter (dry run unless --send), recorded in sent.json")
     from . import sending
@@ -138,9 +303,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The subcommand's own parser, so its errors carry its usage line."""
+    for action in parser._actions:  # noqa: SLF001
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:  # noqa: SLF001
+            return action.choices[command]
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "council", None) and getattr(args, "year", None):
+        check_councils_in_year(_subparser(parser, args.command), args)
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:
@@ -150,8 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, FileExistsError, PermissionError) as exc:
-        # User-fixable problems (bad data, unknown council, unwritable path): one clear message.
+    except (ValueError, OSError) as exc:
+        # User-fixable problems (bad data, unknown council, unwritable or missing path): one clear message.
         print(f"lgsco-report: error: {exc}", file=sys.stderr)
         return 2
 

@@ -115,12 +115,13 @@ def parse_year(value: int | str) -> int:
         if match:
             first = int(match.group(1))
             second_text = match.group(2)
-            second = int(second_text) if len(second_text) == 4 else (first // 100) * 100 + int(second_text)
-            if second != first + 1:
+            # Two digits are the following year's last two: "1999-00" is the year ending March 2000.
+            expected = first + 1 if len(second_text) == 4 else (first + 1) % 100
+            if int(second_text) != expected:
                 raise ValueError(
                     f"year {value!r}: the second year must follow the first (e.g. '2019-20' for the year ending March 2020)"
                 )
-            year = second
+            year = first + 1
         elif re.fullmatch(r"\d{4}", text):
             year = int(text)
         else:

@@ -246,8 +246,8 @@ def prepare_letter(
     except ValueError as exc:
         raise LetterInputError(f"parameter 'year': {exc}") from None
     try:
-        year_params = load_year_parameters(year, params_file or None)
-    except ValueError as exc:
+        row = register.find_council(str(council), year)
+    except register.UnknownCouncilError as exc:
         raise LetterInputError(str(exc)) from None
     statistics = load_statistics(data_dir, stats_file, average_method)
     if year not in statistics.years:
@@ -256,8 +256,8 @@ def prepare_letter(
             f"the data has no cases for the year ending 31 March {year}; years in the data: {available}"
         )
     try:
-        row = register.find_council(str(council), year)
-    except register.UnknownCouncilError as exc:
+        year_params = load_year_parameters(year, params_file or None)
+    except ValueError as exc:
         raise LetterInputError(str(exc)) from None
     code = row["authority_code"]
     overrides = _resolve_file(overrides_file, project_root() / "parameters" / "addressees.csv")

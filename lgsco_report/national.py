@@ -249,6 +249,7 @@ def prepare_review(
     batch) wins over ``data_dir``; an empty ``data_dir`` means the labelled
     sample data (``sample.ensure_sample_data()``).
     """
+    parse_year(year)  # a mistyped year is said before the statistics are loaded
     statistics = load_statistics(data_dir, stats_file, average_method)
     checked_year = _check_year(statistics, year)
     return NationalReview(

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .definitions import REGISTER_TYPE_TO_AUTHORITY_TYPE, year_end
+from .definitions import REGISTER_TYPE_TO_AUTHORITY_TYPE, parse_year, year_end
 
 REGISTER_FILE = "councils_england.csv"
 
@@ -163,6 +163,92 @@ def _candidates(query: str) -> list[str]:
     return list(dict.fromkeys(hits["authority_code"]))
 
 
+class AmbiguousCouncilError(UnknownCouncilError):
+    """A name that fits more than one council of the year; ``suggestions`` lists them all."""
+
+
+#: Words every kind of council name is built from; a query's other words pick the council.
+_GENERIC_WORDS = frozenset(
+    "council city borough district county metropolitan royal corporation of the and upon on in under with "
+    "ua mdc boro".split()
+)
+
+#: Short forms people write for a word of a council's name (county abbreviations, "Saint").
+_SHORT_FORMS = {
+    "saint": "st", "bucks": "buckinghamshire", "beds": "bedfordshire", "berks": "berkshire",
+    "cambs": "cambridgeshire", "derbys": "derbyshire", "glos": "gloucestershire", "hants": "hampshire",
+    "herts": "hertfordshire", "lancs": "lancashire", "leics": "leicestershire", "lincs": "lincolnshire",
+    "northants": "northamptonshire", "notts": "nottinghamshire", "oxon": "oxfordshire", "salop": "shropshire",
+    "staffs": "staffordshire", "warks": "warwickshire", "wilts": "wiltshire", "worcs": "worcestershire",
+    "yorks": "yorkshire",
+}
+
+
+def _words(text: object) -> list[str]:
+    return re.findall(r"[a-z0-9]+", normalise_name(text))
+
+
+def _expanded(query: str) -> str:
+    """``"East Herts"`` -> ``"east hertfordshire"``: short forms written out."""
+    return " ".join(_SHORT_FORMS.get(word, word) for word in _words(query))
+
+
+def _query_words(query: str) -> list[set[str]]:
+    """The words that pick a council out, each with the forms it may take in a name."""
+    # A query of generic words only ("council", "city of") picks nothing out by words.
+    significant = [w for w in _words(query) if w not in _GENERIC_WORDS]
+    return [{word, _SHORT_FORMS.get(word, word)} for word in significant]
+
+
+@functools.lru_cache(maxsize=1)
+def _council_words() -> dict[str, frozenset[str]]:
+    """Every word of every name a council is known by (official, short and alternative names)."""
+    words: dict[str, set[str]] = {}
+    for row in _register_frame().itertuples(index=False):
+        names = [row.authority_name, row.short_name, *str(row.alt_names).split(",")]
+        words.setdefault(row.authority_code, set()).update(w for name in names for w in _words(name))
+    return {code: frozenset(found) for code, found in words.items()}
+
+
+def _word_matches(query: str, pool: pd.DataFrame) -> list[str]:
+    """Codes of the councils in ``pool`` whose names hold every word of ``query`` ("Hull", "Stoke")."""
+    wanted = _query_words(query)
+    if not wanted:
+        return []
+    index = _council_words()
+    matches = [
+        code for code in pool["authority_code"]
+        if all(forms & index.get(code, frozenset()) for forms in wanted)
+    ]
+    # Generic words settle between matches: "Newcastle City" is Newcastle City Council.
+    every_word = set(_words(query))
+    narrowed = [code for code in matches if every_word <= index.get(code, frozenset())]
+    return narrowed or matches
+
+
+def _near_word_matches(query: str, pool: pd.DataFrame, n: int) -> list[str]:
+    """Codes of the councils sharing most words with ``query``: whole, as a prefix or nearly spelt."""
+    wanted = _query_words(query)
+    index = _council_words()
+    codes = list(pool["authority_code"])
+    vocabulary = sorted(set().union(*(index.get(code, frozenset()) for code in codes)))
+    scores: dict[str, float] = {}
+    for forms in wanted:
+        near = {w for form in forms for w in difflib.get_close_matches(form, vocabulary, n=5, cutoff=0.8)}
+        for code in codes:
+            words = index.get(code, frozenset())
+            if forms & words:
+                scores[code] = scores.get(code, 0) + 1.0
+            elif any(len(f) >= 4 and w.startswith(f) for f in forms for w in words):
+                scores[code] = scores.get(code, 0) + 0.75  # "Hereford" -> Herefordshire
+            elif near & words:
+                scores[code] = scores.get(code, 0) + 0.5
+    if not scores:
+        return []
+    best = max(scores.values())
+    return [code for code in codes if scores.get(code) == best][:n]
+
+
 def _suggest(query: str, names: list[str], n: int = 3) -> list[str]:
     by_key = {normalise_name(name): name for name in names}
     close = difflib.get_close_matches(normalise_name(query), list(by_key), n=n, cutoff=0.6)
@@ -174,43 +260,109 @@ def _suggest(query: str, names: list[str], n: int = 3) -> list[str]:
 
 
 def suggest_councils(query: str, pool: pd.DataFrame | None = None, n: int = 3) -> list[str]:
-    """Official names of the councils whose official or short name is closest to ``query``."""
+    """Official names of the councils closest to ``query``.
+
+    Councils whose names share the query's words come first (so "Newcastle" gives
+    both Newcastles, not Lancaster), then those whose whole name is spelt closest.
+    """
     pool = _register_frame() if pool is None else pool
+    names_by_code = dict(zip(pool["authority_code"], pool["authority_name"]))
+    by_words = [names_by_code[code] for code in _near_word_matches(query, pool, n)]
     names = list(pool["authority_name"]) + list(pool["short_name"])
-    full = [
+    by_spelling = [
         pool.loc[(pool["authority_name"] == s) | (pool["short_name"] == s), "authority_name"].iloc[0]
         for s in _suggest(query, names, n=n)
     ]
-    return list(dict.fromkeys(full))
+    return list(dict.fromkeys(by_words + by_spelling))[: max(n, len(by_words))]
 
 
-def find_council(query: str, year: int | None = None) -> pd.Series:
+def _exact_matches(query: str, pool_codes: set[str]) -> list[str]:
+    """Codes in ``pool_codes`` known exactly by ``query`` (or its short forms written out), best first.
+
+    More than one code at the best priority means the name is ambiguous in the pool.
+    """
+    index = _lookup_index()
+    for key in dict.fromkeys([normalise_name(query), normalise_name(_expanded(query))]):
+        hits = [(priority, code) for code, priority in index.get(key, ()) if code in pool_codes]
+        if hits:
+            best = min(priority for priority, _ in hits)
+            return list(dict.fromkeys(code for priority, code in hits if priority == best))
+    return []
+
+
+@functools.lru_cache(maxsize=1)
+def _lookup_index() -> dict[str, tuple[tuple[str, int], ...]]:
+    """``_lookup_table`` as key -> ((authority_code, priority), ...), for one look-up at a time."""
+    index: dict[str, list[tuple[str, int]]] = {}
+    for key, code, priority in _lookup_table().itertuples(index=False):
+        index.setdefault(key, []).append((code, priority))
+    return {key: tuple(pairs) for key, pairs in index.items()}
+
+
+def find_council(query: str, year: int | str | None = None) -> pd.Series:
     """Look a council up by GSS code, register code, official, short or alternative name.
 
-    Case- and spacing-insensitive. With ``year``, only councils in that year's
-    letters match; a council that existed at another time gets an error that
-    says when it existed. Unknown names raise ``UnknownCouncilError`` with the
-    closest suggestions.
+    Case- and spacing-insensitive. A name not known exactly is matched on its
+    words and common short forms ("Hull", "Stoke", "Kings Lynn", "Herts"): it
+    resolves when exactly one council's names hold every word, and raises
+    ``AmbiguousCouncilError`` listing every match when several do (never picking
+    one). With ``year``, only councils in that year's letters match; a council that
+    existed at another time gets an error that says when, and what replaced it.
+    Unknown names raise ``UnknownCouncilError`` with the closest suggestions.
     """
     frame = _register_frame()
-    codes = _candidates(query)
-    pool = frame if year is None else frame[_exists_on(frame, year_end(int(year)))]
-    matches = [code for code in codes if code in set(pool["authority_code"])]
+    year = None if year is None else parse_year(year)
+    pool = frame if year is None else frame[_exists_on(frame, year_end(year))]
+    where = f" for the year ending 31 March {year}" if year is not None else ""
+    matches = _exact_matches(query, set(pool["authority_code"]))
+    if year is None:
+        matches = matches[:1]  # the register reuses a name only for councils of different years
+    if not matches and year is not None:
+        # An exact name of a council of another year is that council, not a namesake by words.
+        _raise_if_outside_year(_exact_matches(query, set(frame["authority_code"])), query, year, frame, pool)
+    matches = matches or _word_matches(query, pool)
+    if len(matches) == 1:
+        return frame[frame["authority_code"] == matches[0]].iloc[0].loc[list(COUNCIL_COLUMNS)].copy()
     if matches:
-        row = frame[frame["authority_code"] == matches[0]].iloc[0]
-        return row.loc[list(COUNCIL_COLUMNS)].copy()
-    if codes and year is not None:
-        row = frame[frame["authority_code"] == codes[0]].iloc[0]
-        span = _existence_span(row)
-        raise UnknownCouncilError(
-            f"{row['authority_name']} is not in the letters for the year ending 31 March {year}: "
-            f"the register has it {span}.",
-            suggestions=[row["authority_name"]],
-        )
+        _raise_ambiguous(query, where, matches, frame)
+    if year is not None:
+        _raise_if_outside_year(_word_matches(query, frame), query, year, frame, pool)
     full = suggest_councils(query, pool)
     hint = f" Did you mean: {'; '.join(full)}?" if full else " Run `lgsco-report councils --year YEAR` to list them."
-    where = f" for the year ending 31 March {year}" if year is not None else ""
     raise UnknownCouncilError(f"Unknown council {query!r}{where}.{hint}", suggestions=full)
+
+
+#: An ambiguous name lists at most this many councils in its message (all are in ``suggestions``).
+_MAX_LISTED = 12
+
+
+def _raise_ambiguous(query: str, where: str, codes: list[str], frame: pd.DataFrame) -> None:
+    rows = frame.set_index("authority_code").loc[codes]
+    names = [f"{name} ({code})" for code, name in zip(codes, rows["authority_name"])]
+    more = f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else ""
+    raise AmbiguousCouncilError(
+        f"{query!r} matches more than one council{where}: {'; '.join(names[:_MAX_LISTED])}{more}. "
+        "Give the full name or the GSS code of the one you mean.",
+        suggestions=list(rows["authority_name"]),
+    )
+
+
+def _raise_if_outside_year(codes: list[str], query: str, year: int, frame: pd.DataFrame, pool: pd.DataFrame) -> None:
+    """The one council known by ``query`` at another time: say when it existed and what replaced it."""
+    if len(codes) != 1:
+        return
+    row = frame[frame["authority_code"] == codes[0]].iloc[0]
+    successors = [c.strip() for c in str(row["replaced_by"]).split(",") if c.strip()]
+    successor_names = list(pool.loc[pool["register_code"].isin(successors), "authority_name"])
+    namesakes = list(pool.loc[pool["authority_code"].isin(_word_matches(query, pool)), "authority_name"])
+    suggestions = list(dict.fromkeys(successor_names + namesakes))
+    replaced = f"; it was replaced by {' and '.join(successor_names)}" if successor_names else ""
+    hint = f" Did you mean: {'; '.join(suggestions)}?" if suggestions else ""
+    raise UnknownCouncilError(
+        f"{row['authority_name']} is not in the letters for the year ending 31 March {year}: "
+        f"the register has it {_existence_span(row)}{replaced}.{hint}",
+        suggestions=[row["authority_name"], *suggestions],
+    )
 
 
 def _existence_span(row: pd.Series) -> str:

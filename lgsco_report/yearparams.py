@@ -62,11 +62,11 @@ def project_root() -> Path:
     return workbook_root()
 
 
-def default_parameters_file(year: int) -> Path:
+def default_parameters_file(year: int | str) -> Path:
     """``<project>/parameters/<year>.yaml``; ``$LGSCO_REPORT_PARAMETERS`` may name another folder."""
     folder = os.environ.get("LGSCO_REPORT_PARAMETERS")
     base = Path(folder) if folder else project_root() / "parameters"
-    return base / f"{int(year)}.yaml"
+    return base / f"{parse_year(year)}.yaml"
 
 
 def _require(data: dict, key: str, path: Path, kind: type | tuple[type, ...]):
@@ -77,6 +77,15 @@ def _require(data: dict, key: str, path: Path, kind: type | tuple[type, ...]):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise YearParametersError(f"{path}: key '{key}' should be a {names}, not {value!r}")
     return value
+
+
+def _file_year(data: dict, path: Path) -> int:
+    """The file's ``year`` key, in any form ``parse_year`` reads (2020, 2019-20, 1999-00)."""
+    value = _require(data, "year", path, (int, str))
+    try:
+        return parse_year(value)
+    except ValueError as exc:
+        raise YearParametersError(f"{path}: key 'year': {exc}") from None
 
 
 def _date(data: dict, key: str, path: Path, required: bool) -> _dt.date | None:
@@ -106,7 +115,10 @@ def _int(section: dict, key: str, where: str, path: Path, required: bool = True)
 
 def load_year_parameters(year: int | str, path: Path | str | None = None) -> YearParameters:
     """Read and check the parameters for ``year`` (default file: ``parameters/<year>.yaml``)."""
-    year = parse_year(year)
+    try:
+        year = parse_year(year)
+    except ValueError as exc:
+        raise YearParametersError(str(exc)) from None
     path = Path(path) if path else default_parameters_file(year)
     try:
         text = path.read_text(encoding="utf-8")
@@ -122,7 +134,7 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
     if not isinstance(data, dict):
         raise YearParametersError(f"{path}: expected a mapping of keys to values at the top level")
 
-    file_year = _require(data, "year", path, int)
+    file_year = _file_year(data, path)
     if file_year != year:
         raise YearParametersError(f"{path}: key 'year' is {file_year} but the letters are for {year}")
     signatory = _require(data, "signatory", path, dict)

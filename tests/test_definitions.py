@@ -28,3 +28,19 @@ def test_labels():
     assert year_label(2020) == "2019-20"
     assert snake_case("Education and Children's Services") == "education_and_childrens_services"
     assert snake_case("Incomplete/Invalid") == "incomplete_invalid"
+
+
+@pytest.mark.parametrize("value, year", [("1999-00", 2000), ("1999/00", 2000), ("1999-2000", 2000), ("2099-00", 2100)])
+def test_parse_year_across_a_century(value, year):
+    assert parse_year(value) == year
+
+
+@pytest.mark.parametrize("value", ["2000-00", "1999-01", "1998-00", "2099-01"])
+def test_parse_year_refuses_a_span_that_is_not_one_year(value):
+    with pytest.raises(ValueError, match="must follow"):
+        parse_year(value)
+
+
+def test_every_year_label_parses_back():
+    for year in range(1990, 2101):
+        assert parse_year(year_label(year)) == year, year_label(year)

@@ -186,8 +186,8 @@ def test_year_as_span_and_council_by_short_name(tmp_path, stats_file):
     "parameters, message",
     [
         ({"council": "Canock Chase"}, "Did you mean: Cannock Chase District Council"),
-        ({"council": "Adur", "year": 2031}, "no parameters file"),
-        ({"council": "Adur", "year": 2018, "params_file": str(ROOT / "parameters" / "2020.yaml")}, "letters are for 2018"),
+        ({"council": "Adur", "params_file": str(ROOT / "parameters" / "1990.yaml")}, "no parameters file"),
+        ({"council": "Adur", "year": 2021, "params_file": str(ROOT / "parameters" / "2020.yaml")}, "letters are for 2021"),
         ({"council": "Aylesbury Vale", "year": 2022}, "until 31 March 2020"),
     ],
 )

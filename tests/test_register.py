@@ -127,3 +127,149 @@ def test_cli_councils_csv_and_table():
         [sys.executable, "-m", "lgsco_report", "councils", "--year", "twenty"], capture_output=True, text=True
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+# Short names people really type, with the council(s) they mean (year ending March 2020 unless given).
+SHORT_NAMES = [
+    ("Hull", 2020, ["Hull City Council"]),
+    ("hull", 2024, ["Hull City Council"]),
+    ("Newcastle", 2020, ["Newcastle City Council", "Newcastle-under-Lyme Borough Council"]),
+    ("Newcastle", 2024, ["Newcastle City Council", "Newcastle-under-Lyme Borough Council"]),
+    ("Newcastle under Lyme", 2020, ["Newcastle-under-Lyme Borough Council"]),
+    ("Stoke", 2020, ["Stoke-on-Trent City Council"]),
+    ("Stoke on Trent", 2020, ["Stoke-on-Trent City Council"]),
+    ("Southend", 2020, ["Southend-on-Sea Borough Council"]),
+    ("Southend on Sea", 2020, ["Southend-on-Sea Borough Council"]),
+    ("Bristol", 2020, ["Bristol City Council"]),
+    ("Herefordshire", 2020, ["Herefordshire Council"]),
+    ("Hereford", 2020, ["Herefordshire Council"]),
+    ("Durham", 2020, ["Durham County Council"]),
+    ("Windsor", 2020, ["Royal Borough of Windsor and Maidenhead"]),
+    ("Kings Lynn", 2020, ["Borough Council of Kings Lynn and West Norfolk"]),
+    ("King's Lynn", 2020, ["Borough Council of Kings Lynn and West Norfolk"]),
+    ("St Helens", 2020, ["St Helens Council"]),
+    ("Saint Helens", 2020, ["St Helens Council"]),
+    ("Telford", 2020, ["Telford & Wrekin Council"]),
+    ("Barrow", 2020, ["Barrow-in-Furness Borough Council"]),
+    ("Barrow in Furness", 2020, ["Barrow-in-Furness Borough Council"]),
+    ("Brighton", 2020, ["Brighton and Hove City Council"]),
+    ("Stockton", 2020, ["Stockton-on-Tees Borough Council"]),
+    ("Redcar", 2020, ["Redcar and Cleveland Borough Council"]),
+    ("Blackburn", 2020, ["Blackburn with Darwen Borough Council"]),
+    ("Hammersmith", 2020, ["London Borough of Hammersmith & Fulham"]),
+    ("Kensington", 2020, ["Royal Borough of Kensington and Chelsea"]),
+    ("Bournemouth", 2020, ["Bournemouth, Christchurch and Poole Council"]),
+    ("Bath", 2020, ["Bath and North East Somerset Council"]),
+    ("Scilly", 2020, ["Council of the Isles of Scilly"]),
+    ("Kingston", 2020, ["Royal Borough of Kingston upon Thames", "Hull City Council"]),
+    ("Sussex", 2020, ["East Sussex County Council", "West Sussex County Council", "Mid Sussex District Council"]),
+    ("Herts", 2020, ["Hertfordshire County Council"]),
+    ("East Herts", 2020, ["East Hertfordshire District Council"]),
+    ("Northants", 2020, ["Northamptonshire County Council"]),
+    ("Westmorland", 2024, ["Westmorland and Furness Council"]),
+]
+
+
+@pytest.mark.parametrize("query, year, expected", SHORT_NAMES, ids=[f"{q}-{y}" for q, y, _ in SHORT_NAMES])
+def test_common_short_names_find_the_council_or_suggest_every_match(query, year, expected):
+    try:
+        found = register.find_council(query, year)
+    except register.UnknownCouncilError as error:
+        assert set(expected) <= set(error.suggestions), (query, error.suggestions)
+        assert all(name in str(error) for name in expected)
+    else:
+        # Resolved directly only when the query names one council.
+        assert len(expected) == 1, f"{query!r} silently picked {found['authority_name']} of {expected}"
+        assert found["authority_name"] == expected[0]
+
+
+@pytest.mark.parametrize("query", ["Newcastle", "Kingston", "Sussex"])
+def test_ambiguous_short_name_lists_every_word_match_and_picks_none(query):
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council(query, 2020)
+    assert "more than one council" in str(info.value)
+    assert len(info.value.suggestions) >= 2
+
+
+def test_hull_is_not_solihull():
+    assert register.find_council("Hull", 2020)["authority_name"] == "Hull City Council"
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council("Hul", 2020)
+    assert "Hull City Council" in info.value.suggestions
+
+
+def test_newcastle_suggestions_are_only_the_newcastles():
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council("Newcastle", 2020)
+    assert sorted(info.value.suggestions) == ["Newcastle City Council", "Newcastle-under-Lyme Borough Council"]
+    assert "Lancaster" not in str(info.value)
+
+
+def test_short_name_of_a_council_abolished_before_the_year_says_so_and_names_its_successor():
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council("Barrow", 2024)
+    message = str(info.value)
+    assert "Barrow-in-Furness Borough Council" in message and "until 01 April 2023" in message
+    assert "Westmorland and Furness Council" in message
+
+
+def test_exact_name_outside_the_year_suggests_the_council_of_that_year():
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council("Buckinghamshire", 2020)
+    assert "Buckinghamshire County Council" in info.value.suggestions
+
+
+def test_typo_still_suggests_by_spelling():
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council("Leicestershre", 2020)
+    assert "Leicestershire County Council" in info.value.suggestions
+
+
+def test_exact_name_of_an_abolished_council_is_not_swapped_for_a_namesake():
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council("Bournemouth Borough Council", 2020)
+    message = str(info.value)
+    assert "until" in message or "to 31 March 2019" in message
+    assert "replaced by Bournemouth, Christchurch and Poole Council" in message
+
+
+def test_generic_words_alone_pick_out_no_council():
+    with pytest.raises(register.UnknownCouncilError) as info:
+        register.find_council("Borough Council", 2020)
+    assert not isinstance(info.value, register.AmbiguousCouncilError)
+    assert len(info.value.suggestions) <= 3
+
+
+@pytest.mark.parametrize("year", ["2019-20", "2019/2020", "2020"])
+def test_find_council_takes_the_year_in_any_form(year):
+    assert register.find_council("Hull", year)["authority_name"] == "Hull City Council"
+    with pytest.raises(register.UnknownCouncilError, match="year ending 31 March 2020"):
+        register.find_council("Newcastle", year)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Newcastle City", "Newcastle City Council"),
+        ("Newcastle Borough", "Newcastle-under-Lyme Borough Council"),
+        ("Kingston upon Hull City Council", "Hull City Council"),
+        ("Stoke On Trent City Council", "Stoke-on-Trent City Council"),
+        ("Kingston Royal Borough", "Royal Borough of Kingston upon Thames"),
+    ],
+)
+def test_generic_words_settle_between_word_matches(query, expected):
+    assert register.find_council(query, 2020)["authority_name"] == expected
+
+
+def test_generic_words_narrow_an_ambiguous_list():
+    with pytest.raises(register.AmbiguousCouncilError) as info:
+        register.find_council("Sussex County", 2020)
+    assert sorted(info.value.suggestions) == ["East Sussex County Council", "West Sussex County Council"]
+
+
+@pytest.mark.parametrize("year", [2020, 2024])
+def test_every_council_is_found_by_its_own_official_and_short_name(year):
+    # Word matching and ambiguity checks must never turn a council's own name into another council.
+    for row in register.councils_for_year(year).itertuples():
+        for query in (row.authority_name, row.short_name):
+            assert register.find_council(query, year)["authority_code"] == row.authority_code, query

@@ -53,3 +53,41 @@ def test_mistakes_name_file_and_key(tmp_path, text, message):
 def test_parameters_folder_can_be_moved(tmp_path, monkeypatch):
     monkeypatch.setenv("LGSCO_REPORT_PARAMETERS", str(tmp_path))
     assert default_parameters_file(2021) == tmp_path / "2021.yaml"
+
+
+@pytest.mark.parametrize("year", [2020, "2020", "2019-20", "2019/2020"])
+def test_default_file_takes_every_year_form(year, tmp_path, monkeypatch):
+    monkeypatch.setenv("LGSCO_REPORT_PARAMETERS", str(tmp_path))
+    assert default_parameters_file(year) == tmp_path / "2020.yaml"
+
+
+def test_default_file_for_a_year_across_a_century(tmp_path, monkeypatch):
+    monkeypatch.setenv("LGSCO_REPORT_PARAMETERS", str(tmp_path))
+    assert default_parameters_file("1999-00") == tmp_path / "2000.yaml"
+
+
+@pytest.mark.parametrize("written", ["2019-20", "'2019-20'", "2020", "'2019/2020'"])
+def test_year_key_may_be_written_as_a_span(written, tmp_path):
+    path = tmp_path / "2020.yaml"
+    path.write_text(f"year: {written}\nletter_date: 2020-07-22\nsignatory: {{name: A}}\n")
+    assert load_year_parameters("2019-20", path).year == 2020
+
+
+def test_year_key_across_a_century(tmp_path):
+    path = tmp_path / "2000.yaml"
+    path.write_text("year: 1999-00\nletter_date: 2000-07-22\nsignatory: {name: A}\n")
+    assert load_year_parameters("1999-00", path).year == 2000
+
+
+@pytest.mark.parametrize("written, message", [("true", "key 'year'"), ("2019-21", "key 'year'"), ("twenty", "key 'year'")])
+def test_year_key_that_is_not_a_year_names_file_and_key(written, message, tmp_path):
+    path = tmp_path / "2020.yaml"
+    path.write_text(f"year: {written}\nletter_date: 2020-07-22\nsignatory: {{name: A}}\n")
+    with pytest.raises(YearParametersError) as info:
+        load_year_parameters(2020, path)
+    assert str(path) in str(info.value) and message in str(info.value)
+
+
+def test_bad_year_argument_is_a_parameters_error():
+    with pytest.raises(YearParametersError, match="not understood"):
+        load_year_parameters("twenty")
