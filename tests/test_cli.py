@@ -71,7 +71,7 @@ def test_year_across_a_century_is_read(command, tmp_path):
     assert _parsed(argv).year == 2000
 
 
-@pytest.mark.parametrize("value", ["pdf,docx", "", ",", "html;pdf", "PDF,txt"])
+@pytest.mark.parametrize("value", ["pdf,rtf", "", ",", "html;pdf", "PDF,txt"])
 def test_letters_formats_are_known(value, capsys):
     line = _refused([*LETTERS, "--formats", value], capsys)
     assert "--formats" in line and "ipynb" in line
@@ -79,6 +79,7 @@ def test_letters_formats_are_known(value, capsys):
 
 def test_letters_formats_normalised():
     assert _parsed([*LETTERS, "--formats", " PDF , html "]).formats == "pdf,html"
+    assert _parsed([*LETTERS, "--formats", "pdf,DOCX"]).formats == "pdf,docx"
 
 
 @pytest.mark.parametrize(
