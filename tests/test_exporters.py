@@ -1,8 +1,9 @@
 """Tests for lgsco_report.exporters on real exported files (HTML and PDF).
 
 The fixtures are executed-notebook look-alikes built with nbformat: they carry
-every kind of cell the letter notebook produces (parameters, papermill error
-cell, logs, tracebacks, metadata output, HTML sections, a matplotlib chart).
+every kind of cell the letter notebook produces (parameters, logs, metadata
+output, HTML sections tagged ``letter``, a matplotlib chart). Failed and
+unexecuted notebooks, scratch cells and links have tests of their own.
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ from pypdf import PdfReader  # noqa: E402
 from lgsco_report import exporters  # noqa: E402
 from lgsco_report.exporters import (  # noqa: E402
     DOCUMENT_MIMETYPE,
+    LETTER_CELL_TAG,
     TEMPLATE_BASEDIR,
     DocumentMetadataError,
+    LetterContentWarning,
     LetterHTMLExporter,
     LetterPDFExporter,
+    NotebookNotExportableError,
     ReportHTMLExporter,
     ReportPDFExporter,
     css_string,
@@ -58,6 +62,9 @@ A4_POINTS = (595.28, 841.89)
 # ---------------------------------------------------------------------------
 # Fixture notebooks
 # ---------------------------------------------------------------------------
+
+
+LETTER = [LETTER_CELL_TAG]
 
 
 def chart_png() -> bytes:
@@ -90,6 +97,7 @@ def metadata_output(council: str = COUNCIL, **overrides: object) -> nbformat.Not
 
 
 def code_cell(source: str, outputs: list, tags: list[str] | None = None) -> nbformat.NotebookNode:
+    """An executed code cell; pass ``tags=["letter"]`` for a cell whose output is part of the letter."""
     cell = new_code_cell(source, execution_count=1, outputs=outputs)
     if tags:
         cell.metadata["tags"] = tags
@@ -133,10 +141,7 @@ def build_letter_notebook(
     png = chart_png()
     png_b64 = base64.b64encode(png).decode("ascii")
     cells = [
-        new_markdown_cell(
-            '<span style="color:red">An Exception was encountered at <a href="#papermill-error-cell">In [9]</a>.</span>',
-            metadata={"tags": ["papermill-error-cell-tag"]},
-        ),
+        new_markdown_cell("ANALYST-NOTE: how to run this notebook", metadata={"tags": ["remove-cell"]}),
         code_cell('council = "PARAMETER-DEFAULT"\nyear = 2019', [], ["parameters"]),
         code_cell('council = "INJECTED-PARAMETER"\nyear = 2020', [], ["injected-parameters"]),
         code_cell(
@@ -145,8 +150,9 @@ def build_letter_notebook(
                 new_output("stream", name="stdout", text="STDOUT-LOG loading cases\n"),
                 new_output("stream", name="stderr", text="STDERR-LOG warning: sample data\n"),
             ],
+            LETTER,
         ),
-        code_cell("display(document_metadata, raw=True)", [metadata_output(council, **metadata)]),
+        code_cell("display(document_metadata, raw=True)", [metadata_output(council, **metadata)], ["document-metadata"]),
         code_cell(
             "display(HTML(letterhead))",
             [
@@ -159,12 +165,13 @@ def build_letter_notebook(
                     "<h1>Annual review letter 2020</h1>"
                 )
             ],
+            LETTER,
         ),
-        new_markdown_cell("## Markdown heading\n\nA **markdown** paragraph written in the notebook."),
+        new_markdown_cell("## Markdown heading\n\nA **markdown** paragraph written in the notebook.", metadata={"tags": LETTER}),
         new_markdown_cell("REMOVED-MARKDOWN-CELL", metadata={"tags": ["remove-cell"]}),
-        code_cell("display(HTML(hidden))", [html_output("<p>REMOVED-OUTPUT-TEXT</p>")], ["remove-output"]),
-        code_cell("display(HTML(removed))", [html_output("<p>REMOVED-CODE-CELL</p>")], ["remove-cell"]),
-        code_cell("display(HTML(table))", [html_output(table_html(table_rows))]),
+        code_cell("display(HTML(hidden))", [html_output("<p>REMOVED-OUTPUT-TEXT</p>")], ["remove-output", *LETTER]),
+        code_cell("display(HTML(removed))", [html_output("<p>REMOVED-CODE-CELL</p>")], ["remove-cell", *LETTER]),
+        code_cell("display(HTML(table))", [html_output(table_html(table_rows))], LETTER),
         code_cell(
             "display(Image(png), metadata=alt)",
             [
@@ -174,6 +181,7 @@ def build_letter_notebook(
                     metadata={"image/png": {"alt": CHART_ALT, "caption": "Figure 1: upheld complaints by year"}},
                 )
             ],
+            LETTER,
         ),
         code_cell(
             "display(HTML(figure))",
@@ -183,24 +191,14 @@ def build_letter_notebook(
                     "<figcaption>Figure 2: the same chart as HTML</figcaption></figure>"
                 )
             ],
+            LETTER,
         ),
-        code_cell("display(Markdown(note))", [new_output("display_data", data={"text/markdown": "*Markdown output note.*"})]),
-        code_cell("repr_only", [new_output("execute_result", data={"text/plain": "'PLAIN-TEXT-REPR'"}, execution_count=1)]),
-        code_cell(
-            "1/0",
-            [
-                new_output(
-                    "error",
-                    ename="ZeroDivisionError",
-                    evalue="division by zero",
-                    traceback=["TRACEBACK-LINE ZeroDivisionError: division by zero"],
-                )
-            ],
-        ),
+        code_cell("display(Markdown(note))", [new_output("display_data", data={"text/markdown": "*Markdown output note.*"})], LETTER),
+        code_cell("repr_only", [new_output("execute_result", data={"text/plain": "'PLAIN-TEXT-REPR'"}, execution_count=1)], LETTER),
     ]
     if not charts:
         cells = [cell for cell in cells if "Image(png)" not in cell.source and "HTML(figure)" not in cell.source]
-    cells += [code_cell(f"display(HTML(section_{n}))", [html_output(section_html(n))]) for n in range(1, sections + 1)]
+    cells += [code_cell(f"display(HTML(section_{n}))", [html_output(section_html(n))], LETTER) for n in range(1, sections + 1)]
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.validate(nb)
     return nb
@@ -279,6 +277,7 @@ FORBIDDEN_IN_LETTER = [
     "REMOVED-OUTPUT-TEXT",
     "REMOVED-CODE-CELL",
     "An Exception was encountered",
+    "ANALYST-NOTE",
     "import lgsco_report",
     "display(",
     "In [",
@@ -467,7 +466,7 @@ def test_bad_metadata_gives_a_clear_error():
 
 def test_corrupt_png_output_is_rejected():
     nb = build_letter_notebook(sections=1)
-    nb.cells.append(code_cell("bad", [new_output("display_data", data={"image/png": 'AAAA" onload="x'})]))
+    nb.cells.append(code_cell("bad", [new_output("display_data", data={"image/png": 'AAAA" onload="x'})], LETTER))
     with pytest.raises(ValueError, match="not valid base64"):
         LetterHTMLExporter().from_notebook_node(nb)
 
@@ -753,6 +752,6 @@ def test_annual_review_letter_notebook_executes_and_exports(tmp_path, sample_dir
 
 def test_multiline_outputs_stored_as_lists_are_joined():
     nb = build_letter_notebook(sections=1, table_rows=2, charts=False)
-    nb.cells.append(code_cell("x", [new_output("display_data", data={"text/html": ["<p>LINE-ONE\n", "LINE-TWO</p>"]})]))
+    nb.cells.append(code_cell("x", [new_output("display_data", data={"text/html": ["<p>LINE-ONE\n", "LINE-TWO</p>"]})], LETTER))
     html, _ = LetterHTMLExporter().from_notebook_node(nb)
     assert "<p>LINE-ONE\nLINE-TWO</p>" in html
