@@ -328,7 +328,8 @@ def check_notebook_executed(nb: NotebookNode, kind: str = "letter") -> None:
     missing = [(n, c) for n, c in letter_cells if c.get("execution_count") is None and not c.get("outputs")]
     if missing:
         state = "was not executed" if not ran_any else "did not run to the end"
-        sections = ", ".join(f"section {_section_name(c)!r} (cell {n})" for n, c in missing)
+        named = [f"section {_section_name(c)!r} (cell {n})" for n, c in missing]
+        sections = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
         raise NotebookNotExportableError(
             f"the letter notebook {state}: no output for {sections}. "
             "Run every cell (or run it with papermill or `lgsco-report letters`) before exporting."
@@ -471,6 +472,23 @@ def _is_letter_output(output: NotebookNode) -> bool:
 # ---------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _clear_exit_under_nbconvert(exporter: Any) -> Iterator[None]:
+    """Under ``jupyter nbconvert``, end a refused export with its message and exit 1, not a traceback.
+
+    Called from Python (the batch, tests), the exception propagates as usual.
+    """
+    try:
+        yield
+    except NotebookNotExportableError as exc:
+        from nbconvert.nbconvertapp import NbConvertApp
+
+        if not NbConvertApp.initialized():
+            raise
+        exporter.log.critical("%s", exc)
+        raise SystemExit(1) from None
+
+
 class LetterHTMLExporter(HTMLExporter):
     """One self-contained, accessible HTML letter: no code, prompts, logs or network."""
 
@@ -525,6 +543,12 @@ class LetterHTMLExporter(HTMLExporter):
     def _default_exclude_anchor_links(self) -> bool:
         # A printed letter has no use for the pilcrow permalinks nbconvert adds to headings.
         return True
+
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[Any, dict[str, Any]]:
+        with _clear_exit_under_nbconvert(self):
+            return super().from_notebook_node(nb, resources=resources, **kw)
 
     def _init_preprocessors(self) -> None:
         super()._init_preprocessors()
