@@ -41,6 +41,7 @@ MM = 72 / 25.4
 MIN_FILL = 0.25
 #: Text within this many points of the printable area's edge still counts as inside it.
 EDGE_TOLERANCE = 2.0
+LIST_MARKERS = frozenset("•◦▪")
 
 
 # ---------------------------------------------------------------------------
@@ -116,7 +117,8 @@ def page_margins() -> tuple[float, float, float]:
 @dataclass
 class Page:
     number: int
-    lines: list[tuple[float, float, float, str]]  # (top, bottom, left, text), top of the page first
+    body_text: str  # the printable area's text in content (reading) order, whitespace collapsed
+    lowest_text: float  # bottom of the lowest character in the printable area (points from the page foot)
     body_top: float
     body_bottom: float
     image_bottoms: list[float]
@@ -124,14 +126,33 @@ class Page:
     footer_text: str
 
     @property
-    def body_text(self) -> str:
-        return " ".join(" ".join(text for *_, text in self.lines).split())
-
-    @property
     def fill(self) -> float:
-        """Share of the printable height above the lowest text line or image on the page."""
-        lowest = min([bottom for _, bottom, _, _ in self.lines] + self.image_bottoms, default=self.body_top)
+        """Share of the printable height above the lowest text or image on the page."""
+        lowest = min([self.lowest_text, *self.image_bottoms])
         return (self.body_top - lowest) / (self.body_top - self.body_bottom)
+
+
+def _split_by_area(textpage, body_top: float, body_bottom: float) -> tuple[str, str, str, float]:
+    """(header, body, footer) text of a page, each in content order, and the body's lowest character."""
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count)
+    areas = {"header": [], "body": [], "footer": []}
+    area, lowest = "body", body_top
+    for index in range(min(count, len(text))):
+        char = text[index]
+        left, bottom, right, top = textpage.get_charbox(index)
+        if char in LIST_MARKERS:
+            continue  # drawn after their item's text: not part of the reading order
+        if char.isspace() or char == "\ufffe" or (left == right and bottom == top):
+            areas[area].append(" ")  # generated spaces and line ends belong with their neighbours
+            continue
+        middle = (bottom + top) / 2
+        area = "header" if middle > body_top + EDGE_TOLERANCE else "footer" if middle < body_bottom - EDGE_TOLERANCE else "body"
+        areas[area].append(char)
+        if area == "body":
+            lowest = min(lowest, bottom)
+    header, body, footer = (" ".join("".join(areas[a]).split()) for a in ("header", "body", "footer"))
+    return header, body, footer, lowest
 
 
 def read_pages(pdf_path: Path) -> list[Page]:
@@ -144,19 +165,9 @@ def read_pages(pdf_path: Path) -> list[Page]:
             _, height = page.get_size()
             body_top = height - (first_top_margin if index == 0 else top_margin)
             textpage = page.get_textpage()
-            body, header, footer = [], [], []
-            for rect in range(textpage.count_rects()):
-                left, bottom, right, top = textpage.get_rect(rect)
-                text = textpage.get_text_bounded(left, bottom, right, top)
-                if bottom >= body_top - EDGE_TOLERANCE:
-                    header.append(text)
-                elif top <= bottom_margin + EDGE_TOLERANCE:
-                    footer.append(text)
-                else:
-                    body.append((top, bottom, left, text))
-            body.sort(key=lambda line: (-round(line[0]), line[2]))
+            header, body, footer, lowest = _split_by_area(textpage, body_top, bottom_margin)
             images = [obj.get_bounds()[1] for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=5)]
-            pages.append(Page(index + 1, body, body_top, bottom_margin, images, " ".join(header), " ".join(footer)))
+            pages.append(Page(index + 1, body, lowest, body_top, bottom_margin, images, header, footer))
             textpage.close()
             page.close()
     finally:
@@ -287,3 +298,19 @@ def test_provenance_is_in_the_pdf_metadata_not_on_the_pages(letters, sample_dir)
         assert all(digest in xmp for digest in hashes.values())
         for page in read_pages(letter.pdf):
             assert not re.search(r"\b[0-9a-f]{64}\b", page.body_text), f"{describe(letter, page)} prints a file hash"
+
+
+def test_the_checks_catch_a_stranded_heading_and_a_thin_page(tmp_path):
+    """The page reader itself: a heading forced to a page foot and a near-empty page are both seen."""
+    import weasyprint
+
+    css = (TEMPLATE_BASEDIR / "lgsco_letter" / "letter.css").read_text(encoding="utf-8")
+    filler = "<p>" + "Filler text for the page. " * 40 + "</p>"
+    html = (f"<html><head><style>{css}</style></head><body>{filler * 3}<h2>STRANDED HEADING</h2>"
+            '<p style="break-before: page">One line on a page of its own.</p></body></html>')
+    pdf = tmp_path / "bad.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    pages = read_pages(pdf)
+    assert len(pages) == 2
+    assert pages[0].body_text.endswith("STRANDED HEADING")
+    assert pages[0].fill > 0.25 and pages[1].fill < 0.1
