@@ -965,3 +965,27 @@ def test_annex_starts_on_a_new_page_and_a_small_table_stays_whole(tmp_path):
     assert annex_pages and annex_pages[0] > 0
     assert "Paragraph text 2.3" not in texts[annex_pages[0]], "the annex shares a page with the letter"
     assert "Category 12" in texts[annex_pages[0]], "the annex's small table was split from its heading"
+
+
+def test_the_signature_never_stands_alone_on_a_page(tmp_path):
+    """Wherever the page break falls, the closing paragraphs go over with the signature, unsplit."""
+    closing = (
+        '<section class="lgsco-closing"><h2>Publication and support</h2>'
+        + "".join(f"<p>CLOSING-PARA-{n}: " + "We will publish these figures on our map of councils. " * 5 + "</p>"
+                  for n in (1, 2, 3))
+        + '<div class="lgsco-signature"><p class="lgsco-signoff">Yours sincerely,</p>'
+        '<p class="lgsco-signatory"><strong>SIGNATORY-NAME</strong><br>Ombudsman</p></div></section>'
+    )
+    crossings = 0
+    for filler_paragraphs in range(4, 16):
+        nb = build_letter_notebook(sections=0, table_rows=2, charts=False)
+        filler = "".join(f"<p>Filler {n}: " + "A line of the letter's body text. " * 9 + "</p>" for n in range(filler_paragraphs))
+        nb.cells.append(code_cell("letter.section('key_statistics')", [html_output(filler)], LETTER))
+        nb.cells.append(code_cell("letter.section('closing')", [html_output(closing)], LETTER))
+        _, pdf_path = export_letter(nb, None, tmp_path / f"s{filler_paragraphs}.pdf")
+        texts = pdf_page_texts(pdf_path)
+        signed = next(text for text in texts if "SIGNATORY-NAME" in text)
+        for n in (1, 2, 3):
+            assert f"CLOSING-PARA-{n}" in signed, f"{filler_paragraphs} filler paragraphs: paragraph {n} left behind"
+        crossings += len(texts) > 1
+    assert crossings >= 3, "the filler should push the closing across a page break in several variants"
