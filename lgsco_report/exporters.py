@@ -79,6 +79,8 @@ DROPPED_CELL_TAGS = frozenset(
 REMOVE_OUTPUT_TAG = "remove-output"
 #: In a letter, only cells with this tag are printed (see LetterCleanupPreprocessor).
 LETTER_CELL_TAG = "letter"
+#: nbclient's tag for a cell that is expected to raise; its error does not stop an export.
+EXPECTED_ERROR_TAG = "raises-exception"
 #: Cell metadata key naming the letter section a cell shows (for error messages).
 CELL_METADATA_KEY = "lgsco-report"
 
@@ -308,6 +310,8 @@ def check_notebook_executed(nb: NotebookNode, kind: str = "letter") -> None:
     have run at least one code cell.
     """
     for number, cell in enumerate(nb.cells, start=1):
+        if EXPECTED_ERROR_TAG in _cell_tags(cell):
+            continue  # nbclient's tag for a cell meant to raise: the run went on past it
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 raise NotebookNotExportableError(_error_message(number, output))

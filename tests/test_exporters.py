@@ -989,3 +989,15 @@ def test_the_signature_never_stands_alone_on_a_page(tmp_path):
             assert f"CLOSING-PARA-{n}" in signed, f"{filler_paragraphs} filler paragraphs: paragraph {n} left behind"
         crossings += len(texts) > 1
     assert crossings >= 3, "the filler should push the closing across a page break in several variants"
+
+
+def test_an_error_output_refuses_the_export_unless_the_cell_was_meant_to_raise():
+    error = new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                       traceback=["TRACEBACK-LINE ZeroDivisionError: division by zero"])
+    nb = build_letter_notebook(sections=1, table_rows=2, charts=False)
+    nb.cells.append(code_cell("1/0", [error], ["remove-cell"]))
+    with pytest.raises(NotebookNotExportableError, match=rf"notebook cell {len(nb.cells)} failed: ZeroDivisionError: division by zero"):
+        LetterHTMLExporter().from_notebook_node(nb)
+    nb.cells[-1].metadata["tags"] = ["remove-cell", "raises-exception"]
+    html, _ = LetterHTMLExporter().from_notebook_node(nb)
+    assert "TRACEBACK-LINE" not in html and "Paragraph text 1.1" in html
