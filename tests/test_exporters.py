@@ -409,7 +409,7 @@ def test_stylesheet_has_the_print_rules_the_letter_relies_on():
     assert by_selector["figure"]["break-inside"] == "avoid"
     assert by_selector[".lgsco-council-name"]["string-set"] == "council content(text)"
     assert by_selector[".lgsco-annex"]["break-before"] == "page"
-    assert by_selector["table"]["break-inside"] == "avoid"
+    assert by_selector[".lgsco-kind-letter table"]["break-inside"] == "avoid"
     assert by_selector["caption"]["break-after"] == "avoid"
     assert by_selector["figcaption"]["break-before"] == "avoid"
     headings = by_selector["h1, h2, h3, h4"]
