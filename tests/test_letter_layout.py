@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from html import unescape as html_unescape
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -314,3 +315,19 @@ def test_the_checks_catch_a_stranded_heading_and_a_thin_page(tmp_path):
     assert len(pages) == 2
     assert pages[0].body_text.endswith("STRANDED HEADING")
     assert pages[0].fill > 0.25 and pages[1].fill < 0.1
+
+
+def test_links_are_clickable_and_show_their_address_in_print(letters):
+    """The letter's web links (map, website, training) work in the PDF and can be read on paper."""
+    for letter in letters:
+        html = letter.html.read_text(encoding="utf-8").split("<body", 1)[1]
+        links = re.findall(r"""<a\b[^>]*\bhref=["'](https?://[^"']+)["'][^>]*>(.*?)</a>""", html, flags=re.DOTALL)
+        assert links, f"{letter.council}: the letter has no web link (map, website, training pages)"
+        reader = PdfReader(letter.pdf)
+        uris = {annotation.get_object()["/A"]["/URI"] for page in reader.pages for annotation in page.get("/Annots", [])
+                if annotation.get_object().get("/Subtype") == "/Link" and "/A" in annotation.get_object()}
+        text = "".join("".join(page.extract_text().split()) for page in reader.pages)  # addresses may wrap
+        for href, _ in links:
+            href = html_unescape(href)
+            assert href in uris, f"{letter.council}: {href} is not a link in the PDF"
+            assert href.split("://", 1)[1].rstrip("/") in text, f"{letter.council}: {href} is not printed"
