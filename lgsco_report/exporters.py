@@ -385,7 +385,7 @@ class LetterCleanupPreprocessor(Preprocessor):
             kept_cells.append(cell)
         nb.cells = kept_cells
         if left_out:
-            _warn_left_out(left_out)
+            _warn_left_out(left_out, self.log)
         # A sample letter must never print unlabelled: if the notebook's own HTML
         # has no banner, the template adds the default one.
         document = resources["lgsco_document"]
@@ -448,15 +448,24 @@ def mark_address_links(markup: str) -> str:
     return _ANCHOR.sub(mark, markup) if "<a" in markup else markup
 
 
-def _warn_left_out(cell_numbers: list[int]) -> None:
-    """Name the cells that had something to show but are not part of the letter."""
+def _warn_left_out(cell_numbers: list[int], log: Any) -> None:
+    """Name the cells that had something to show but are not part of the letter.
+
+    A :class:`LetterContentWarning` from Python; under ``jupyter nbconvert``, a
+    WARNING line in nbconvert's log instead (no source line quoted).
+    """
+    from nbconvert.nbconvertapp import NbConvertApp
+
     cells = ", ".join(str(n) for n in cell_numbers)
     message = (
         f"left out of the letter: notebook cell{'s' if len(cell_numbers) > 1 else ''} {cells} "
         f"(not tagged {LETTER_CELL_TAG!r}). Only cells tagged {LETTER_CELL_TAG!r} are printed; "
         "tag a cell if its output belongs in every council's letter."
     )
-    warnings.warn(message, LetterContentWarning, stacklevel=2)
+    if NbConvertApp.initialized():
+        log.warning("%s", message)
+    else:
+        warnings.warn(message, LetterContentWarning, stacklevel=3)
 
 
 def _joined(text: str | list[str]) -> str:

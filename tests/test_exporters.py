@@ -1001,3 +1001,16 @@ def test_an_error_output_refuses_the_export_unless_the_cell_was_meant_to_raise()
     nb.cells[-1].metadata["tags"] = ["remove-cell", "raises-exception"]
     html, _ = LetterHTMLExporter().from_notebook_node(nb)
     assert "TRACEBACK-LINE" not in html and "Paragraph text 1.1" in html
+
+
+def test_jupyter_nbconvert_warns_about_left_out_cells(tmp_path):
+    nb = build_letter_notebook(sections=1, table_rows=2, charts=False)
+    first_scratch = len(nb.cells) + 1
+    nb.cells += scratch_cells()
+    source = tmp_path / "with-scratch.ipynb"
+    nbformat.write(nb, source)
+    result = run_nbconvert("letter_pdf", source, tmp_path / "out")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (f"WARNING | left out of the letter: notebook cells {first_scratch}, {first_scratch + 2} "
+            "(not tagged 'letter')") in result.stderr
+    assert "SCRATCH-" not in "\n".join(pdf_page_texts(tmp_path / "out" / "with-scratch.pdf"))
