@@ -217,8 +217,11 @@ def _coerce_provenance(raw: Any, where: str) -> dict[str, Any] | None:
         raise DocumentMetadataError(f"{where}: provenance.data_files must be a list")
     data_files = []
     for number, entry in enumerate(files, start=1):
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k, ""), str) for k in ("table", "name", "sha256")):
-            raise DocumentMetadataError(f"{where}: provenance.data_files[{number}] must hold text table, name and sha256")
+        fields = ("table", "name", "sha256")
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k, ""), str) for k in fields):
+            raise DocumentMetadataError(
+                f"{where}: provenance.data_files[{number}] must hold text table, name and sha256"
+            )
         sha256 = entry.get("sha256", "").lower()
         if not _SHA256_PATTERN.match(sha256):
             raise DocumentMetadataError(
@@ -327,7 +330,8 @@ def check_notebook_executed(nb: NotebookNode, kind: str = "letter") -> None:
     if not letter_cells and not any(LETTER_CELL_TAG in _cell_tags(c) for c in nb.cells):
         raise NotebookNotExportableError(
             f"no cell of this notebook is tagged {LETTER_CELL_TAG!r}, so it has nothing to print as a letter; "
-            f"tag each cell whose output is part of the letter {LETTER_CELL_TAG!r} (see the letter notebook's first cell)"
+            f"tag each cell whose output is part of the letter {LETTER_CELL_TAG!r} "
+            "(see the letter notebook's first cell)"
         )
     missing = [(n, c) for n, c in letter_cells if c.get("execution_count") is None and not c.get("outputs")]
     if missing:
