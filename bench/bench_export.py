@@ -83,6 +83,8 @@ def synthetic_letter(council: str = "Cannock Chase District Council") -> nbforma
     for values in ([40, 99, 15], [55, 100, 20]):
         cells.append(new_code_cell("letter.chart()", outputs=[_display(
             {"image/png": _chart_png(values)}, {"image/png": {"alt": "Bar chart of the key rates."}})]))
+    for cell in cells[2:]:
+        cell.metadata["tags"] = ["letter"]  # the exporter prints only cells tagged 'letter'
     return new_notebook(cells=cells)
 
 

@@ -4,13 +4,19 @@ Why custom exporters: the stock HTML/PDF exporters show code, prompts and
 tracebacks, load require.js/MathJax from a CDN, and need a browser or LaTeX for
 PDF. A letter needs none of that. These exporters
 
-* drop every cell and output that is not part of the letter (see
-  :class:`LetterCleanupPreprocessor`),
+* refuse a notebook that failed or was never executed (it would print a blank
+  or partial letter): :class:`NotebookNotExportableError`,
+* keep only what the letter notebook meant to publish: in a letter, the cells
+  tagged ``letter``; every other cell is dropped, with a
+  :class:`LetterContentWarning` naming the dropped cells that had something to
+  show (see :class:`LetterCleanupPreprocessor`),
 * render with the package's own templates (``templates/nbconvert/lgsco_letter``
   and ``templates/nbconvert/lgsco_report``) with the stylesheet inlined, so the
   HTML opens offline,
 * print the PDF in process with WeasyPrint, tagged (PDF/UA-1) and carrying the
-  document metadata (title, author, subject, language).
+  document metadata (title, author, subject, language) and the letter's
+  provenance (data files' SHA-256, package version, generation time) in the
+  PDF's document information and XMP metadata, not on the page.
 
 Registered as nbconvert exporters ``letter_html``, ``letter_pdf``,
 ``report_html`` and ``report_pdf`` (``nbconvert.exporters`` entry points), so
@@ -23,10 +29,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html as html_module
 import contextlib
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +42,7 @@ from typing import Any
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
-from traitlets import default
+from traitlets import Unicode, default
 
 from .atomic import write_bytes as write_atomically
 
@@ -43,12 +51,16 @@ __all__ = [
     "DOCUMENT_MIMETYPE",
     "DROPPED_CELL_TAGS",
     "TEMPLATE_BASEDIR",
+    "LETTER_CELL_TAG",
     "DocumentMetadataError",
     "LetterCleanupPreprocessor",
+    "LetterContentWarning",
     "LetterHTMLExporter",
     "LetterPDFExporter",
+    "NotebookNotExportableError",
     "ReportHTMLExporter",
     "ReportPDFExporter",
+    "check_notebook_executed",
     "css_string",
     "export_letter",
     "read_document_metadata",
@@ -65,6 +77,12 @@ DROPPED_CELL_TAGS = frozenset(
 )
 #: Cells with this tag keep nothing of their outputs.
 REMOVE_OUTPUT_TAG = "remove-output"
+#: In a letter, only cells with this tag are printed (see LetterCleanupPreprocessor).
+LETTER_CELL_TAG = "letter"
+#: nbclient's tag for a cell that is expected to raise; its error does not stop an export.
+EXPECTED_ERROR_TAG = "raises-exception"
+#: Cell metadata key naming the letter section a cell shows (for error messages).
+CELL_METADATA_KEY = "lgsco-report"
 
 #: Folder holding the template folders; set as ``extra_template_basedirs`` so the
 #: templates are found wherever the package is installed.
@@ -76,6 +94,10 @@ DEFAULT_SAMPLE_BANNER = "Sample data: these are not real Ombudsman figures"
 _DEFAULT_TITLE = {"letter": "Annual review letter", "report": "Annual review report"}
 _LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _BASE64_PATTERN = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+_SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+#: W3C date-time (what WeasyPrint accepts for ``dcterms.created``), e.g. 2020-07-22T10:00:00+00:00.
+_W3C_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CSS_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.-")
 
 
@@ -101,6 +123,14 @@ def _fixed_font_timestamp() -> Iterator[None]:
 
 class DocumentMetadataError(ValueError):
     """The notebook's document-metadata output is not usable."""
+
+
+class NotebookNotExportableError(ValueError):
+    """The notebook failed or was not (fully) executed: exporting it would print a blank or partial letter."""
+
+
+class LetterContentWarning(UserWarning):
+    """Cells with something to show were left out of the letter (not tagged ``letter``)."""
 
 
 # ---------------------------------------------------------------------------
@@ -172,7 +202,62 @@ def _coerce_metadata(raw: Any, where: str) -> dict[str, Any]:
         "lang": lang,
         "is_sample": is_sample,
         "kind": kind,
+        "provenance": _coerce_provenance(raw.get("provenance"), where),
     }
+
+
+def _coerce_provenance(raw: Any, where: str) -> dict[str, Any] | None:
+    """Validate the optional ``provenance`` object: data files' hashes, package version, generation time."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise DocumentMetadataError(f"{where}: provenance must be a JSON object, got {type(raw).__name__}")
+    files = raw.get("data_files") or []
+    if not isinstance(files, list):
+        raise DocumentMetadataError(f"{where}: provenance.data_files must be a list")
+    data_files = []
+    for number, entry in enumerate(files, start=1):
+        fields = ("table", "name", "sha256")
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k, ""), str) for k in fields):
+            raise DocumentMetadataError(
+                f"{where}: provenance.data_files[{number}] must hold text table, name and sha256"
+            )
+        sha256 = entry.get("sha256", "").lower()
+        if not _SHA256_PATTERN.match(sha256):
+            raise DocumentMetadataError(
+                f"{where}: provenance.data_files[{number}].sha256 {sha256[:80]!r} is not a SHA-256 hex digest"
+            )
+        data_files.append({"table": entry.get("table", ""), "name": entry.get("name", ""), "sha256": sha256})
+    version, generated_at = raw.get("package_version"), raw.get("generated_at")
+    for key, value in (("package_version", version), ("generated_at", generated_at)):
+        if value is not None and not isinstance(value, str):
+            raise DocumentMetadataError(f"{where}: provenance.{key} must be a string, got {type(value).__name__}")
+    return {"data_files": data_files, "package_version": version or None, "generated_at": generated_at or None}
+
+
+def pdf_keywords(document: dict[str, Any]) -> list[str]:
+    """The PDF's /Keywords (also XMP pdf:Keywords): the letter's provenance, one item each.
+
+    Why keywords: WeasyPrint writes them to both the document information
+    dictionary and the XMP packet, which every PDF reader shows; the letter's
+    page then carries none of these machine details. WeasyPrint splits the
+    ``<meta name="keywords">`` content at commas, so no item may hold one.
+    """
+    provenance = document.get("provenance") or {}
+    items = []
+    if provenance.get("package_version"):
+        items.append(f"lgsco-report {provenance['package_version']}")
+    if provenance.get("generated_at"):
+        items.append(f"generated {provenance['generated_at']}")
+    for entry in provenance.get("data_files", []):
+        items.append(f"{entry['table'] or 'data'} {entry['name']} sha256:{entry['sha256']}".strip())
+    return [item.replace(",", " ") for item in items]
+
+
+def pdf_created(document: dict[str, Any]) -> str | None:
+    """The generation time as a W3C date-time for ``dcterms.created`` (PDF /CreationDate), or None."""
+    generated_at = (document.get("provenance") or {}).get("generated_at")
+    return generated_at if generated_at and _W3C_DATETIME.match(generated_at) else None
 
 
 def read_document_metadata(nb: NotebookNode) -> dict[str, Any]:
@@ -193,36 +278,118 @@ def read_document_metadata(nb: NotebookNode) -> dict[str, Any]:
     return _coerce_metadata({"title": fallback_title if isinstance(fallback_title, str) else None}, "notebook")
 
 
+def _cell_tags(cell: NotebookNode) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _section_name(cell: NotebookNode) -> str:
+    """What a letter cell shows, for messages: its ``lgsco-report.section`` metadata, else its code."""
+    named = cell.get("metadata", {}).get(CELL_METADATA_KEY, {})
+    if isinstance(named, dict) and isinstance(named.get("section"), str):
+        return named["section"]
+    source = _joined(cell.get("source", ""))
+    match = re.search(r"""letter\.section\(\s*["']([^"']+)["']""", source) or re.search(r"letter\.(\w+)\(", source)
+    if match:
+        return match.group(1)
+    first_line = source.strip().splitlines()[0] if source.strip() else "(empty cell)"
+    return first_line[:60]
+
+
+def _error_message(cell_number: int, output: NotebookNode) -> str:
+    evalue = _ANSI_ESCAPE.sub("", str(output.get("evalue", ""))).strip()
+    ename = output.get("ename") or "error"
+    return (
+        f"notebook cell {cell_number} failed: {ename}: {evalue}\n"
+        "Nothing was exported. Fix the cause and run the whole notebook again."
+    )
+
+
+def check_notebook_executed(nb: NotebookNode, kind: str = "letter") -> None:
+    """Refuse a notebook that failed or was not executed; it would print a blank or partial document.
+
+    Raises :class:`NotebookNotExportableError` naming the failed cell (its
+    error), or each letter section whose cell never ran. Cells are numbered from
+    1 in the order of the executed notebook. A report (kind ``report``) must
+    have run at least one code cell.
+    """
+    for number, cell in enumerate(nb.cells, start=1):
+        if EXPECTED_ERROR_TAG in _cell_tags(cell):
+            continue  # nbclient's tag for a cell meant to raise: the run went on past it
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise NotebookNotExportableError(_error_message(number, output))
+    if any("papermill-error-cell-tag" in _cell_tags(cell) for cell in nb.cells):
+        raise NotebookNotExportableError("papermill marked this notebook's run as failed; nothing was exported")
+    code_cells = [(n, c) for n, c in enumerate(nb.cells, start=1) if c.get("cell_type") == "code"]
+    ran_any = any(c.get("execution_count") is not None or c.get("outputs") for _, c in code_cells)
+    if kind != "letter":
+        if not ran_any:
+            raise NotebookNotExportableError("the report notebook was not executed: no code cell has run")
+        return
+    letter_cells = [(n, c) for n, c in code_cells if LETTER_CELL_TAG in _cell_tags(c)]
+    if not letter_cells and not any(LETTER_CELL_TAG in _cell_tags(c) for c in nb.cells):
+        raise NotebookNotExportableError(
+            f"no cell of this notebook is tagged {LETTER_CELL_TAG!r}, so it has nothing to print as a letter; "
+            f"tag each cell whose output is part of the letter {LETTER_CELL_TAG!r} "
+            "(see the letter notebook's first cell)"
+        )
+    missing = [(n, c) for n, c in letter_cells if c.get("execution_count") is None and not c.get("outputs")]
+    if missing:
+        state = "was not executed" if not ran_any else "did not run to the end"
+        named = [f"section {_section_name(c)!r} (cell {n})" for n, c in missing]
+        sections = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+        raise NotebookNotExportableError(
+            f"the letter notebook {state}: no output for {sections}. "
+            "Run every cell (or run it with papermill or `lgsco-report letters`) before exporting."
+        )
+
+
+def _has_something_to_show(cell: NotebookNode) -> bool:
+    """True for a cell that the stock exporters would have printed something of."""
+    if cell.get("cell_type") == "markdown":
+        return bool(_joined(cell.get("source", "")).strip())
+    if cell.get("cell_type") != "code":
+        return False
+    return any(_is_letter_output(output) for output in cell.get("outputs", []))
+
+
 class LetterCleanupPreprocessor(Preprocessor):
     """Keep only what belongs in the letter, and lift out the document metadata.
 
-    Drops cells tagged :data:`DROPPED_CELL_TAGS`, all outputs of cells tagged
+    First refuses a failed or unexecuted notebook (:func:`check_notebook_executed`).
+    Then drops cells tagged :data:`DROPPED_CELL_TAGS`, all outputs of cells tagged
     ``remove-output``, every stream and error output, and the metadata output
     (whose contents go to ``resources["lgsco_document"]`` for the template).
-    Works on the copy nbconvert makes, so the caller's notebook is untouched.
+    In a letter (``kind == "letter"``) only cells tagged :data:`LETTER_CELL_TAG`
+    are kept: an analyst's scratch cell can never reach a council's letter, and
+    the dropped cells that had something to show are named in a
+    :class:`LetterContentWarning`. Works on the copy nbconvert makes, so the
+    caller's notebook is untouched.
     """
 
+    kind = Unicode("letter", help="'letter': only cells tagged 'letter' are printed; 'report': every cell").tag(
+        config=True
+    )
+
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        check_notebook_executed(nb, self.kind)
         resources["lgsco_document"] = read_document_metadata(nb)
         resources["lgsco_default_banner"] = DEFAULT_SAMPLE_BANNER
-        kept_cells = []
-        for cell in nb.cells:
-            tags = set(cell.metadata.get("tags", []))
+        kept_cells, left_out = [], []
+        for number, cell in enumerate(nb.cells, start=1):
+            tags = _cell_tags(cell)
             if tags & DROPPED_CELL_TAGS:
                 continue
+            if self.kind == "letter" and LETTER_CELL_TAG not in tags:
+                if _has_something_to_show(cell):
+                    left_out.append(number)
+                continue
             if cell.cell_type == "code":
-                if REMOVE_OUTPUT_TAG in tags:
-                    cell.outputs = []
-                else:
-                    cell.outputs = [output for output in cell.outputs if _is_letter_output(output)]
-                    for output in cell.outputs:
-                        # In-memory notebooks may hold multi-line text as a list of lines.
-                        data = output.get("data", {})
-                        for mimetype in ("text/html", "text/markdown", "image/png"):
-                            if isinstance(data.get(mimetype), list):
-                                data[mimetype] = _joined(data[mimetype])
+                _keep_letter_outputs(cell, tags)
             kept_cells.append(cell)
         nb.cells = kept_cells
+        if left_out:
+            _warn_left_out(left_out, self.log)
         # A sample letter must never print unlabelled: if the notebook's own HTML
         # has no banner, the template adds the default one.
         document = resources["lgsco_document"]
@@ -232,7 +399,77 @@ class LetterCleanupPreprocessor(Preprocessor):
             if cell.cell_type == "code"
             for output in cell.outputs
         )
+        document["pdf_keywords"] = pdf_keywords(document)
+        document["pdf_created"] = pdf_created(document)
         return nb, resources
+
+
+def _keep_letter_outputs(cell: NotebookNode, tags: set[str]) -> None:
+    if REMOVE_OUTPUT_TAG in tags:
+        cell.outputs = []
+        return
+    cell.outputs = [output for output in cell.outputs if _is_letter_output(output)]
+    for output in cell.outputs:
+        # In-memory notebooks may hold multi-line text as a list of lines.
+        data = output.get("data", {})
+        for mimetype in ("text/html", "text/markdown", "image/png"):
+            if isinstance(data.get(mimetype), list):
+                data[mimetype] = _joined(data[mimetype])
+        if "text/html" in data:
+            data["text/html"] = mark_address_links(data["text/html"])
+
+
+_ANCHOR = re.compile(r"<a\b(?P<attrs>[^>]*)>(?P<text>[^<]*)</a>", re.IGNORECASE)
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_CLASS = re.compile(r"""\bclass\s*=\s*(["'])""", re.IGNORECASE)
+ADDRESS_LINK_CLASS = "lgsco-link-is-address"
+
+
+def _bare_address(text: str) -> str:
+    text = html_module.unescape(text).strip().lower()
+    return re.sub(r"^https?://", "", text).rstrip("/")
+
+
+def mark_address_links(markup: str) -> str:
+    """Add class ``lgsco-link-is-address`` to each link whose text is already its address.
+
+    Why: in print the stylesheet writes a link's address after its text; a link
+    that reads "www.lgo.org.uk" need not say it twice. CSS cannot compare an
+    element's text with its attribute, so the exporter marks these links.
+    """
+
+    def mark(match: re.Match[str]) -> str:
+        attrs, text = match.group("attrs"), match.group("text")
+        href = _HREF.search(attrs)
+        if not href or _bare_address(href.group(1) or href.group(2) or "") != _bare_address(text):
+            return match.group(0)
+        if _CLASS.search(attrs):
+            attrs = _CLASS.sub(lambda m: f"class={m.group(1)}{ADDRESS_LINK_CLASS} ", attrs, count=1)
+        else:
+            attrs = f' class="{ADDRESS_LINK_CLASS}"{attrs}'
+        return f"<a{attrs}>{text}</a>"
+
+    return _ANCHOR.sub(mark, markup) if "<a" in markup else markup
+
+
+def _warn_left_out(cell_numbers: list[int], log: Any) -> None:
+    """Name the cells that had something to show but are not part of the letter.
+
+    A :class:`LetterContentWarning` from Python; under ``jupyter nbconvert``, a
+    WARNING line in nbconvert's log instead (no source line quoted).
+    """
+    from nbconvert.nbconvertapp import NbConvertApp
+
+    cells = ", ".join(str(n) for n in cell_numbers)
+    message = (
+        f"left out of the letter: notebook cell{'s' if len(cell_numbers) > 1 else ''} {cells} "
+        f"(not tagged {LETTER_CELL_TAG!r}). Only cells tagged {LETTER_CELL_TAG!r} are printed; "
+        "tag a cell if its output belongs in every council's letter."
+    )
+    if NbConvertApp.initialized():
+        log.warning("%s", message)
+    else:
+        warnings.warn(message, LetterContentWarning, stacklevel=3)
 
 
 def _joined(text: str | list[str]) -> str:
@@ -252,11 +489,30 @@ def _is_letter_output(output: NotebookNode) -> bool:
 # ---------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _clear_exit_under_nbconvert(exporter: Any) -> Iterator[None]:
+    """Under ``jupyter nbconvert``, end a refused export with its message and exit 1, not a traceback.
+
+    Called from Python (the batch, tests), the exception propagates as usual.
+    """
+    try:
+        yield
+    except NotebookNotExportableError as exc:
+        from nbconvert.nbconvertapp import NbConvertApp
+
+        if not NbConvertApp.initialized():
+            raise
+        exporter.log.critical("%s", exc)
+        raise SystemExit(1) from None
+
+
 class LetterHTMLExporter(HTMLExporter):
     """One self-contained, accessible HTML letter: no code, prompts, logs or network."""
 
     export_from_notebook = "LGSCO letter (HTML)"
     output_mimetype = "text/html"
+    #: "letter": only cells tagged ``letter`` are printed; "report": every cell not tagged to be removed.
+    document_kind = "letter"
 
     @default("file_extension")
     def _file_extension_default(self) -> str:
@@ -305,9 +561,15 @@ class LetterHTMLExporter(HTMLExporter):
         # A printed letter has no use for the pilcrow permalinks nbconvert adds to headings.
         return True
 
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[Any, dict[str, Any]]:
+        with _clear_exit_under_nbconvert(self):
+            return super().from_notebook_node(nb, resources=resources, **kw)
+
     def _init_preprocessors(self) -> None:
         super()._init_preprocessors()
-        self.register_preprocessor(LetterCleanupPreprocessor(parent=self), enabled=True)
+        self.register_preprocessor(LetterCleanupPreprocessor(parent=self, kind=self.document_kind), enabled=True)
 
     def default_filters(self):  # type: ignore[override]
         yield from super().default_filters()
@@ -371,6 +633,7 @@ class ReportHTMLExporter(LetterHTMLExporter):
     """The national review report as HTML: the letter's look, laid out as a report."""
 
     export_from_notebook = "LGSCO report (HTML)"
+    document_kind = "report"
 
     @default("template_name")
     def _template_name_default(self) -> str:
@@ -381,6 +644,7 @@ class ReportPDFExporter(LetterPDFExporter):
     """The national review report as a tagged PDF."""
 
     export_from_notebook = "LGSCO report (PDF)"
+    document_kind = "report"
 
     @default("template_name")
     def _template_name_default(self) -> str:

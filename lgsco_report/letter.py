@@ -290,6 +290,8 @@ def prepare_letter(
         kind="letter",
         year=year,
         generated_at=generated,
+        # Written into the PDF's metadata by the exporter (contracts: document metadata).
+        provenance={"data_files": context["sources"], "package_version": __version__, "generated_at": generated},
     )
     return Letter(context=context, template=load_template(template_path), figures=figures, trend=trend, metadata=metadata)
 

@@ -1,8 +1,9 @@
 """Tests for lgsco_report.exporters on real exported files (HTML and PDF).
 
 The fixtures are executed-notebook look-alikes built with nbformat: they carry
-every kind of cell the letter notebook produces (parameters, papermill error
-cell, logs, tracebacks, metadata output, HTML sections, a matplotlib chart).
+every kind of cell the letter notebook produces (parameters, logs, metadata
+output, HTML sections tagged ``letter``, a matplotlib chart). Failed and
+unexecuted notebooks, scratch cells and links have tests of their own.
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ from pypdf import PdfReader  # noqa: E402
 from lgsco_report import exporters  # noqa: E402
 from lgsco_report.exporters import (  # noqa: E402
     DOCUMENT_MIMETYPE,
+    LETTER_CELL_TAG,
     TEMPLATE_BASEDIR,
     DocumentMetadataError,
+    LetterContentWarning,
     LetterHTMLExporter,
     LetterPDFExporter,
+    NotebookNotExportableError,
     ReportHTMLExporter,
     ReportPDFExporter,
     css_string,
@@ -58,6 +62,9 @@ A4_POINTS = (595.28, 841.89)
 # ---------------------------------------------------------------------------
 # Fixture notebooks
 # ---------------------------------------------------------------------------
+
+
+LETTER = [LETTER_CELL_TAG]
 
 
 def chart_png() -> bytes:
@@ -90,6 +97,7 @@ def metadata_output(council: str = COUNCIL, **overrides: object) -> nbformat.Not
 
 
 def code_cell(source: str, outputs: list, tags: list[str] | None = None) -> nbformat.NotebookNode:
+    """An executed code cell; pass ``tags=["letter"]`` for a cell whose output is part of the letter."""
     cell = new_code_cell(source, execution_count=1, outputs=outputs)
     if tags:
         cell.metadata["tags"] = tags
@@ -133,10 +141,7 @@ def build_letter_notebook(
     png = chart_png()
     png_b64 = base64.b64encode(png).decode("ascii")
     cells = [
-        new_markdown_cell(
-            '<span style="color:red">An Exception was encountered at <a href="#papermill-error-cell">In [9]</a>.</span>',
-            metadata={"tags": ["papermill-error-cell-tag"]},
-        ),
+        new_markdown_cell("ANALYST-NOTE: how to run this notebook", metadata={"tags": ["remove-cell"]}),
         code_cell('council = "PARAMETER-DEFAULT"\nyear = 2019', [], ["parameters"]),
         code_cell('council = "INJECTED-PARAMETER"\nyear = 2020', [], ["injected-parameters"]),
         code_cell(
@@ -145,8 +150,9 @@ def build_letter_notebook(
                 new_output("stream", name="stdout", text="STDOUT-LOG loading cases\n"),
                 new_output("stream", name="stderr", text="STDERR-LOG warning: sample data\n"),
             ],
+            LETTER,
         ),
-        code_cell("display(document_metadata, raw=True)", [metadata_output(council, **metadata)]),
+        code_cell("display(document_metadata, raw=True)", [metadata_output(council, **metadata)], ["document-metadata"]),
         code_cell(
             "display(HTML(letterhead))",
             [
@@ -159,12 +165,13 @@ def build_letter_notebook(
                     "<h1>Annual review letter 2020</h1>"
                 )
             ],
+            LETTER,
         ),
-        new_markdown_cell("## Markdown heading\n\nA **markdown** paragraph written in the notebook."),
+        new_markdown_cell("## Markdown heading\n\nA **markdown** paragraph written in the notebook.", metadata={"tags": LETTER}),
         new_markdown_cell("REMOVED-MARKDOWN-CELL", metadata={"tags": ["remove-cell"]}),
-        code_cell("display(HTML(hidden))", [html_output("<p>REMOVED-OUTPUT-TEXT</p>")], ["remove-output"]),
-        code_cell("display(HTML(removed))", [html_output("<p>REMOVED-CODE-CELL</p>")], ["remove-cell"]),
-        code_cell("display(HTML(table))", [html_output(table_html(table_rows))]),
+        code_cell("display(HTML(hidden))", [html_output("<p>REMOVED-OUTPUT-TEXT</p>")], ["remove-output", *LETTER]),
+        code_cell("display(HTML(removed))", [html_output("<p>REMOVED-CODE-CELL</p>")], ["remove-cell", *LETTER]),
+        code_cell("display(HTML(table))", [html_output(table_html(table_rows))], LETTER),
         code_cell(
             "display(Image(png), metadata=alt)",
             [
@@ -174,6 +181,7 @@ def build_letter_notebook(
                     metadata={"image/png": {"alt": CHART_ALT, "caption": "Figure 1: upheld complaints by year"}},
                 )
             ],
+            LETTER,
         ),
         code_cell(
             "display(HTML(figure))",
@@ -183,24 +191,14 @@ def build_letter_notebook(
                     "<figcaption>Figure 2: the same chart as HTML</figcaption></figure>"
                 )
             ],
+            LETTER,
         ),
-        code_cell("display(Markdown(note))", [new_output("display_data", data={"text/markdown": "*Markdown output note.*"})]),
-        code_cell("repr_only", [new_output("execute_result", data={"text/plain": "'PLAIN-TEXT-REPR'"}, execution_count=1)]),
-        code_cell(
-            "1/0",
-            [
-                new_output(
-                    "error",
-                    ename="ZeroDivisionError",
-                    evalue="division by zero",
-                    traceback=["TRACEBACK-LINE ZeroDivisionError: division by zero"],
-                )
-            ],
-        ),
+        code_cell("display(Markdown(note))", [new_output("display_data", data={"text/markdown": "*Markdown output note.*"})], LETTER),
+        code_cell("repr_only", [new_output("execute_result", data={"text/plain": "'PLAIN-TEXT-REPR'"}, execution_count=1)], LETTER),
     ]
     if not charts:
         cells = [cell for cell in cells if "Image(png)" not in cell.source and "HTML(figure)" not in cell.source]
-    cells += [code_cell(f"display(HTML(section_{n}))", [html_output(section_html(n))]) for n in range(1, sections + 1)]
+    cells += [code_cell(f"display(HTML(section_{n}))", [html_output(section_html(n))], LETTER) for n in range(1, sections + 1)]
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.validate(nb)
     return nb
@@ -279,6 +277,7 @@ FORBIDDEN_IN_LETTER = [
     "REMOVED-OUTPUT-TEXT",
     "REMOVED-CODE-CELL",
     "An Exception was encountered",
+    "ANALYST-NOTE",
     "import lgsco_report",
     "display(",
     "In [",
@@ -409,6 +408,14 @@ def test_stylesheet_has_the_print_rules_the_letter_relies_on():
     assert by_selector["thead"]["display"] == "table-header-group"
     assert by_selector["figure"]["break-inside"] == "avoid"
     assert by_selector[".lgsco-council-name"]["string-set"] == "council content(text)"
+    assert by_selector[".lgsco-annex"]["break-before"] == "page"
+    assert by_selector[".lgsco-kind-letter table"]["break-inside"] == "avoid"
+    assert by_selector["caption"]["break-after"] == "avoid"
+    assert by_selector["figcaption"]["break-before"] == "avoid"
+    headings = by_selector["h1, h2, h3, h4"]
+    assert headings["break-after"] == "avoid" and headings["break-inside"] == "avoid"
+    link_rule = by_selector['a[href^="http"]:not(.lgsco-link-is-address)::after']
+    assert link_rule["content"] == '" (" attr(href) ")"'
 
 
 # ---------------------------------------------------------------------------
@@ -467,7 +474,7 @@ def test_bad_metadata_gives_a_clear_error():
 
 def test_corrupt_png_output_is_rejected():
     nb = build_letter_notebook(sections=1)
-    nb.cells.append(code_cell("bad", [new_output("display_data", data={"image/png": 'AAAA" onload="x'})]))
+    nb.cells.append(code_cell("bad", [new_output("display_data", data={"image/png": 'AAAA" onload="x'})], LETTER))
     with pytest.raises(ValueError, match="not valid base64"):
         LetterHTMLExporter().from_notebook_node(nb)
 
@@ -753,6 +760,257 @@ def test_annual_review_letter_notebook_executes_and_exports(tmp_path, sample_dir
 
 def test_multiline_outputs_stored_as_lists_are_joined():
     nb = build_letter_notebook(sections=1, table_rows=2, charts=False)
-    nb.cells.append(code_cell("x", [new_output("display_data", data={"text/html": ["<p>LINE-ONE\n", "LINE-TWO</p>"]})]))
+    nb.cells.append(code_cell("x", [new_output("display_data", data={"text/html": ["<p>LINE-ONE\n", "LINE-TWO</p>"]})], LETTER))
     html, _ = LetterHTMLExporter().from_notebook_node(nb)
     assert "<p>LINE-ONE\nLINE-TWO</p>" in html
+
+
+# ---------------------------------------------------------------------------
+# Only the letter goes out: scratch cells are left out, with a warning
+# ---------------------------------------------------------------------------
+
+
+def scratch_cells() -> list[nbformat.NotebookNode]:
+    """An analyst's scratch work saved into the notebook: a table of other councils, a print, a plot."""
+    import pandas as pd
+
+    others = pd.DataFrame({"council": ["SCRATCH-Adur", "SCRATCH-Bolsover"], "upheld": [3, 5]})
+    png = base64.b64encode(chart_png()).decode("ascii")
+    return [
+        code_cell("others", [new_output("execute_result", data={"text/html": others._repr_html_(),
+                                                                "text/plain": repr(others)}, execution_count=1)]),
+        code_cell("print(others)", [new_output("stream", name="stdout", text="SCRATCH-PRINTED\n")]),
+        code_cell("plt.plot(...)", [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
+    ]
+
+
+def test_scratch_cells_are_left_out_of_the_letter_with_a_warning(tmp_path):
+    nb = build_letter_notebook(sections=2, table_rows=3, charts=False)
+    first_scratch = len(nb.cells) + 1
+    nb.cells += scratch_cells()
+    with pytest.warns(LetterContentWarning) as caught:
+        html_path, pdf_path = export_letter(nb, tmp_path / "l.html", tmp_path / "l.pdf")
+    messages = [str(w.message) for w in caught if issubclass(w.category, LetterContentWarning)]
+    # The table and the plot had something to show: both are named; the print never reaches a letter anyway.
+    assert any(f"notebook cells {first_scratch}, {first_scratch + 2} (not tagged 'letter')" in m for m in messages), messages
+    html = html_path.read_text(encoding="utf-8")
+    assert "SCRATCH-" not in html and "dataframe" not in html
+    assert len([tag for tag, _ in parse_tags(html) if tag == "img"]) == 0  # the scratch plot is gone
+    text = "\n".join(pdf_page_texts(pdf_path))
+    assert "SCRATCH-" not in text and "Paragraph text 2.3" in text
+
+
+def test_a_letter_notebook_with_nothing_tagged_is_refused():
+    nb = build_letter_notebook(sections=1, table_rows=2)
+    for cell in nb.cells:
+        cell.metadata["tags"] = [t for t in cell.metadata.get("tags", []) if t != LETTER_CELL_TAG]
+    with pytest.raises(NotebookNotExportableError, match="no cell of this notebook is tagged 'letter'"):
+        export_letter(nb, None, Path("never-written.pdf"))
+    assert not Path("never-written.pdf").exists()
+
+
+def test_report_kind_keeps_untagged_cells():
+    nb = build_letter_notebook(sections=1, table_rows=2, charts=False, kind="report")
+    nb.cells.append(code_cell("display(HTML(x))", [html_output("<p>REPORT-CELL-WITHOUT-TAG</p>")]))
+    html, _ = ReportHTMLExporter().from_notebook_node(nb)
+    assert "REPORT-CELL-WITHOUT-TAG" in html
+
+
+def test_the_real_notebook_leaves_out_a_scratch_cell_saved_into_it(tmp_path, sample_dir):
+    """The reported bug: a DataFrame of other councils printed at the end of a council's letter."""
+    import papermill
+
+    source = nbformat.read(REPO / "notebooks" / "annual_review_letter.ipynb", as_version=4)
+    source.cells.append(new_code_cell(
+        "import pandas as pd\npd.DataFrame({'council': ['SCRATCH-Other Council'], 'upheld': [9]})"))
+    notebook, executed = tmp_path / "with-scratch.ipynb", tmp_path / "executed.ipynb"
+    nbformat.write(source, notebook)
+    papermill.execute_notebook(
+        str(notebook), str(executed), parameters={"council": COUNCIL, "year": 2020, "data_dir": str(sample_dir)},
+        kernel_name="python3", progress_bar=False, cwd=str(REPO / "notebooks"),
+    )
+    nb = nbformat.read(executed, as_version=4)
+    assert "SCRATCH-Other Council" in json.dumps(nb.cells[-1].outputs)  # the notebook itself still shows it
+    with pytest.warns(LetterContentWarning, match=rf"notebook cell {len(nb.cells)} \(not tagged 'letter'\)"):
+        html_path, pdf_path = export_letter(nb, tmp_path / "l.html", tmp_path / "l.pdf")
+    assert "SCRATCH-" not in html_path.read_text(encoding="utf-8")
+    assert "SCRATCH-" not in "\n".join(pdf_page_texts(pdf_path))
+
+
+# ---------------------------------------------------------------------------
+# A failed or unexecuted notebook never becomes a blank letter
+# ---------------------------------------------------------------------------
+
+
+def run_nbconvert(fmt: str, notebook: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [jupyter_command(), "nbconvert", "--to", fmt, str(notebook), "--output-dir", str(out)],
+        capture_output=True, text=True, cwd=notebook.parent, timeout=300,
+    )
+
+
+@pytest.mark.parametrize("fmt", ["letter_pdf", "letter_html"])
+def test_jupyter_nbconvert_refuses_an_unexecuted_letter_notebook(tmp_path, fmt):
+    notebook = tmp_path / "annual_review_letter.ipynb"
+    shutil.copy(REPO / "notebooks" / "annual_review_letter.ipynb", notebook)
+    source = nbformat.read(notebook, as_version=4)
+    first_section = next(n for n, c in enumerate(source.cells, start=1) if LETTER_CELL_TAG in c.metadata.get("tags", []))
+    result = run_nbconvert(fmt, notebook, tmp_path / "out")
+    assert result.returncode != 0
+    assert (f"the letter notebook was not executed: no output for section 'banner' (cell {first_section})"
+            in result.stderr), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_jupyter_nbconvert_refuses_a_failed_papermill_run(tmp_path, sample_dir):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    executed = tmp_path / "failed.ipynb"
+    with pytest.raises(PapermillExecutionError):
+        papermill.execute_notebook(
+            str(REPO / "notebooks" / "annual_review_letter.ipynb"), str(executed),
+            parameters={"council": "Nowhere Council", "year": 2020, "data_dir": str(sample_dir)},
+            kernel_name="python3", progress_bar=False, cwd=str(REPO / "notebooks"),
+        )
+    nb = nbformat.read(executed, as_version=4)
+    failed = next(n for n, c in enumerate(nb.cells, start=1)
+                  if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+    result = run_nbconvert("letter_pdf", executed, tmp_path / "out")
+    assert result.returncode != 0
+    assert re.search(rf"notebook cell {failed} failed: LetterInputError: .*Nowhere Council", result.stderr), result.stderr[-2000:]
+    assert "\x1b[" not in result.stderr  # the kernel's colour codes are stripped
+    assert not (tmp_path / "out" / "failed.pdf").exists()
+    # Called from Python (as the batch does), the same refusal is an exception and no file is written.
+    with pytest.raises(NotebookNotExportableError, match=rf"cell {failed} failed: LetterInputError"):
+        export_letter(nb, tmp_path / "f.html", tmp_path / "f.pdf")
+    assert not (tmp_path / "f.html").exists() and not (tmp_path / "f.pdf").exists()
+
+
+def test_a_partly_executed_letter_names_the_sections_with_no_output():
+    nb = build_letter_notebook(sections=3, table_rows=2, charts=False)
+    last = nb.cells[-1]
+    last.outputs, last.execution_count = [], None
+    with pytest.raises(NotebookNotExportableError,
+                       match=rf"did not run to the end: no output for section 'display\(HTML\(section_3\)\)' \(cell {len(nb.cells)}\)"):
+        LetterHTMLExporter().from_notebook_node(nb)
+
+
+# ---------------------------------------------------------------------------
+# Links, provenance metadata, annex
+# ---------------------------------------------------------------------------
+
+PERFORMANCE_URL = "https://www.lgo.org.uk/your-councils-performance"
+
+
+def test_links_are_clickable_and_their_address_is_printed(tmp_path):
+    nb = build_letter_notebook(sections=1, table_rows=2, charts=False)
+    nb.cells.append(code_cell("letter.section('closing')", [html_output(
+        f'<p>See <a href="{PERFORMANCE_URL}">Your council\'s performance</a> on our map, '
+        'and our website <a href="https://www.lgo.org.uk/">www.lgo.org.uk</a>.</p>')], LETTER))
+    html_path, pdf_path = export_letter(nb, tmp_path / "l.html", tmp_path / "l.pdf")
+    reader = PdfReader(pdf_path)
+    uris = [annotation.get_object()["/A"]["/URI"] for page in reader.pages
+            for annotation in page.get("/Annots", []) if annotation.get_object().get("/Subtype") == "/Link"]
+    assert PERFORMANCE_URL in uris and "https://www.lgo.org.uk/" in uris
+    text = " ".join(" ".join(pdf_page_texts(pdf_path)).split())
+    assert f"Your council's performance ({PERFORMANCE_URL})" in text
+    # A link that already reads as its address is not printed twice.
+    assert "www.lgo.org.uk." in text and "www.lgo.org.uk (https://www.lgo.org.uk/)" not in text
+    assert 'class="lgsco-link-is-address"' in html_path.read_text(encoding="utf-8")
+
+
+HASHES = {"received": "a" * 64, "decided": "b" * 64, "compliance": "c" * 64}
+PROVENANCE = {
+    "data_files": [{"table": t, "name": f"{t}.csv", "sha256": h} for t, h in HASHES.items()],
+    "package_version": "9.8.7",
+    "generated_at": "2026-11-28T00:12:17+00:00",
+}
+
+
+def test_provenance_goes_into_the_pdf_metadata_not_onto_the_page(tmp_path):
+    nb = build_letter_notebook(sections=1, table_rows=2, charts=False, provenance=PROVENANCE)
+    _, pdf_path = export_letter(nb, None, tmp_path / "p.pdf")
+    reader = PdfReader(pdf_path)
+    keywords = reader.metadata["/Keywords"]
+    for table, digest in HASHES.items():
+        assert f"{table} {table}.csv sha256:{digest}" in keywords
+    assert "lgsco-report 9.8.7" in keywords and "generated 2026-11-28T00:12:17+00:00" in keywords
+    assert reader.metadata["/CreationDate"].startswith("D:20261128001217")
+    assert reader.metadata["/Creator"] == "lgsco-report 9.8.7"
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    assert f"sha256:{HASHES['decided']}" in xmp and "2026-11-28T00:12:17" in xmp and "lgsco-report 9.8.7" in xmp
+    text = "\n".join(pdf_page_texts(pdf_path))
+    assert "a" * 64 not in text and "9.8.7" not in text
+
+
+@pytest.mark.parametrize("provenance, problem", [
+    ("hashes", "provenance must be a JSON object"),
+    ({"data_files": [{"table": "received", "name": "r.csv", "sha256": "not-a-hash"}]}, "is not a SHA-256 hex digest"),
+    ({"package_version": 7}, "provenance.package_version must be a string"),
+])
+def test_bad_provenance_gives_a_clear_error(provenance, problem):
+    with pytest.raises(DocumentMetadataError, match=problem):
+        LetterHTMLExporter().from_notebook_node(build_letter_notebook(sections=1, provenance=provenance))
+
+
+def test_annex_starts_on_a_new_page_and_a_small_table_stays_whole(tmp_path):
+    nb = build_letter_notebook(sections=2, table_rows=2, charts=False)
+    nb.cells.append(code_cell("letter.section('annex')", [html_output(
+        '<section class="lgsco-annex"><h2>Annex: ANNEX-HEADING</h2>' + table_html(12) + "</section>")], LETTER))
+    _, pdf_path = export_letter(nb, None, tmp_path / "a.pdf")
+    texts = pdf_page_texts(pdf_path)
+    annex_pages = [n for n, text in enumerate(texts) if "ANNEX-HEADING" in text]
+    assert annex_pages and annex_pages[0] > 0
+    assert "Paragraph text 2.3" not in texts[annex_pages[0]], "the annex shares a page with the letter"
+    assert "Category 12" in texts[annex_pages[0]], "the annex's small table was split from its heading"
+
+
+def test_the_signature_never_stands_alone_on_a_page(tmp_path):
+    """Wherever the page break falls, the closing paragraphs go over with the signature, unsplit."""
+    closing = (
+        '<section class="lgsco-closing"><h2>Publication and support</h2>'
+        + "".join(f"<p>CLOSING-PARA-{n}: " + "We will publish these figures on our map of councils. " * 5 + "</p>"
+                  for n in (1, 2, 3))
+        + '<div class="lgsco-signature"><p class="lgsco-signoff">Yours sincerely,</p>'
+        '<p class="lgsco-signatory"><strong>SIGNATORY-NAME</strong><br>Ombudsman</p></div></section>'
+    )
+    crossings = 0
+    for filler_paragraphs in range(4, 16):
+        nb = build_letter_notebook(sections=0, table_rows=2, charts=False)
+        filler = "".join(f"<p>Filler {n}: " + "A line of the letter's body text. " * 9 + "</p>" for n in range(filler_paragraphs))
+        nb.cells.append(code_cell("letter.section('key_statistics')", [html_output(filler)], LETTER))
+        nb.cells.append(code_cell("letter.section('closing')", [html_output(closing)], LETTER))
+        _, pdf_path = export_letter(nb, None, tmp_path / f"s{filler_paragraphs}.pdf")
+        texts = pdf_page_texts(pdf_path)
+        signed = next(text for text in texts if "SIGNATORY-NAME" in text)
+        for n in (1, 2, 3):
+            assert f"CLOSING-PARA-{n}" in signed, f"{filler_paragraphs} filler paragraphs: paragraph {n} left behind"
+        crossings += len(texts) > 1
+    assert crossings >= 3, "the filler should push the closing across a page break in several variants"
+
+
+def test_an_error_output_refuses_the_export_unless_the_cell_was_meant_to_raise():
+    error = new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                       traceback=["TRACEBACK-LINE ZeroDivisionError: division by zero"])
+    nb = build_letter_notebook(sections=1, table_rows=2, charts=False)
+    nb.cells.append(code_cell("1/0", [error], ["remove-cell"]))
+    with pytest.raises(NotebookNotExportableError, match=rf"notebook cell {len(nb.cells)} failed: ZeroDivisionError: division by zero"):
+        LetterHTMLExporter().from_notebook_node(nb)
+    nb.cells[-1].metadata["tags"] = ["remove-cell", "raises-exception"]
+    html, _ = LetterHTMLExporter().from_notebook_node(nb)
+    assert "TRACEBACK-LINE" not in html and "Paragraph text 1.1" in html
+
+
+def test_jupyter_nbconvert_warns_about_left_out_cells(tmp_path):
+    nb = build_letter_notebook(sections=1, table_rows=2, charts=False)
+    first_scratch = len(nb.cells) + 1
+    nb.cells += scratch_cells()
+    source = tmp_path / "with-scratch.ipynb"
+    nbformat.write(nb, source)
+    result = run_nbconvert("letter_pdf", source, tmp_path / "out")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (f"WARNING | left out of the letter: notebook cells {first_scratch}, {first_scratch + 2} "
+            "(not tagged 'letter')") in result.stderr
+    assert "SCRATCH-" not in "\n".join(pdf_page_texts(tmp_path / "out" / "with-scratch.pdf"))
