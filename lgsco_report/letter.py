@@ -386,6 +386,25 @@ def _copies(recipients: list[pd.Series]) -> list[str]:
     return copies
 
 
+def _mtime(path: Path | None) -> float:
+    try:
+        return path.stat().st_mtime if path is not None else 0.0
+    except OSError:
+        return 0.0
+
+
+@functools.lru_cache(maxsize=4)
+def _addressee_table(addressees: str, _mtime: float) -> pd.DataFrame:
+    """Every council with its addressee details, by GSS code (read once per file version)."""
+    frame = register.all_councils()
+    if addressees:
+        try:
+            frame = register.apply_overrides(frame, addressees)
+        except ValueError as exc:
+            raise LetterInputError(str(exc)) from None
+    return frame.drop_duplicates("authority_code").set_index("authority_code", drop=False)
+
+
 def addressing_for(code: str, letter_date: _dt.date, addressees: Path | None = None) -> dict[str, Any]:
     """Who the letter goes to and who is copied in.
 
@@ -393,13 +412,7 @@ def addressing_for(code: str, letter_date: _dt.date, addressees: Path | None = N
     successor's chief executive (the first successor's; any others are copied).
     Raises ``LetterInputError`` for a bad addressees file.
     """
-    frame = register.all_councils()
-    if addressees is not None:
-        try:
-            frame = register.apply_overrides(frame, addressees)
-        except ValueError as exc:
-            raise LetterInputError(str(exc)) from None
-    by_code = frame.drop_duplicates("authority_code").set_index("authority_code", drop=False)
+    by_code = _addressee_table(str(addressees) if addressees is not None else "", _mtime(addressees))
     recipients, abolished = [by_code.loc[code]], None
     ended = register.abolished_before(code, letter_date)
     if ended and ended[1]:

@@ -385,3 +385,25 @@ def abolished_before(code: str, date: _dt.date) -> tuple[_dt.date, list[pd.Serie
     if ended is None or ended >= date:
         return None
     return ended, successors(code)
+
+
+def abolition_note(code: str, date: _dt.date | None) -> str | None:
+    """"abolished 31 March 2020; successor: Buckinghamshire Council" for a council that
+    ceased before ``date`` (the year's letter date); None otherwise."""
+    ended = abolished_before(code, date) if date is not None else None
+    if not ended:
+        return None
+    last, found = ended
+    label = "successor" if len(found) == 1 else "successors"
+    names = "; ".join(row["authority_name"] for row in found) or "not in the register"
+    return f"abolished {last.day} {last:%B %Y}; {label}: {names}"
+
+
+def letter_date(year: int) -> _dt.date | None:
+    """The letter date in ``parameters/<year>.yaml``, or None if that file is missing or unreadable."""
+    from .yearparams import load_year_parameters  # late: yearparams is not needed for look-ups
+
+    try:
+        return load_year_parameters(int(year)).letter_date
+    except ValueError:
+        return None
