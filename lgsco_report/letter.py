@@ -197,8 +197,8 @@ class Letter:
         return bool(self._key_rates())
 
     def has_trend_chart(self) -> bool:
-        """Whether any year of the trend had a detailed investigation to chart."""
-        return bool(self.trend["detailed_investigations"].fillna(0).sum() > 0)
+        """Whether any year of the trend had a detailed investigation to chart (never in a short letter)."""
+        return not self.context["nothing_to_report"] and bool(self.trend["detailed_investigations"].fillna(0).sum() > 0)
 
     def key_rates_figure(self) -> charts.Chart | None:
         """The key-rates chart, or None (nothing displayed) when the council has no rate."""

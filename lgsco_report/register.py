@@ -375,6 +375,7 @@ def successors(code: str) -> list[pd.Series]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def abolished_before(code: str, date: _dt.date) -> tuple[_dt.date, list[pd.Series]] | None:
     """``(last day, successors)`` when the council ceased to exist before ``date``; else None."""
     frame = _register_frame()
