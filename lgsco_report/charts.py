@@ -47,8 +47,8 @@ COUNCIL_COLOUR = "#1f4e79"
 COMPARISON_COLOUR = "#595959"
 #: Text colour for labels (16:1).
 TEXT_COLOUR = "#1b1b1b"
-#: A council's bar resting on fewer than SMALL_BASE cases: lighter blue (4.6:1), cross-hatched.
-SMALL_BASE_COLOUR = "#4a7bb0"
+#: A council's bar resting on fewer than SMALL_BASE cases: lighter blue (5.3:1), cross-hatched.
+SMALL_BASE_COLOUR = "#3f6ea3"
 SMALL_BASE_HATCH = "xx"
 SMALL_BASE_LABEL = f"{{name}}, fewer than {SMALL_BASE} cases"
 #: Councils without a rate on the map: mid grey marker with a dark edge.
