@@ -380,3 +380,37 @@ def test_hostile_addressee_is_escaped(tmp_path, stats_file):
     path.write_text('council,chief_executive_name,link_officer_name\nAdur,<script>x</script>,"<b>Bold</b>"\n')
     markup = prepare_letter("Adur", 2020, stats_file=stats_file, overrides_file=path).to_html()
     assert "<script>" not in markup and "<b>Bold" not in markup and "&lt;script&gt;" in markup
+
+
+# --------------------------------------------------------------------------- index page and national review
+
+
+def test_index_page_marks_letters_of_abolished_councils(statistics, tmp_path):
+    from lgsco_report.index_page import index_rows, render_index
+    from lgsco_report.manifest import Manifest
+
+    councils = statistics.councils[statistics.councils["year"] == 2020]
+    rows = {row["name"]: row for row in index_rows(councils, Manifest(year=2020), tmp_path, 2020)}
+    for name in ("Aylesbury Vale District Council", "Chiltern District Council", "South Bucks District Council",
+                 "Wycombe District Council", "Buckinghamshire County Council"):
+        assert rows[name]["abolished"] == "abolished 31 March 2020; successor: Buckinghamshire Council"
+    assert sum(bool(row["abolished"]) for row in rows.values()) == 5
+    page = render_index(2020, councils, Manifest(year=2020), tmp_path)
+    assert '<span class="abolished">abolished 31 March 2020; successor: Buckinghamshire Council</span>' in page
+    later = statistics.councils[statistics.councils["year"] == 2022]
+    assert not any(row["abolished"] for row in index_rows(later, Manifest(year=2022), tmp_path, 2022))
+
+
+def test_national_review_marks_letters_of_abolished_councils(statistics):
+    from lgsco_report import national
+
+    frame = national.abolished_councils(statistics, 2021)
+    assert set(frame["authority_name"]) == {
+        "Corby Borough Council", "Daventry District Council", "East Northamptonshire Council",
+        "Kettering Borough Council", "Northampton Borough Council", "Northamptonshire County Council",
+        "South Northamptonshire Council", "Wellingborough Borough Council",
+    }
+    markup = national.abolished_councils_html(statistics, 2021)
+    assert "abolished 31 March 2021; successor: West Northamptonshire Council" in markup
+    assert "successors: North Northamptonshire Council; West Northamptonshire Council" in markup
+    assert national.abolished_councils_html(statistics, 2022) == ""
