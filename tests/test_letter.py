@@ -267,3 +267,30 @@ def test_committed_notebooks_have_no_outputs():
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+
+
+def test_exported_pdfs_short_letter_and_abolished_council(tmp_path, stats_file):
+    """Real notebooks, real PDFs: the Isles of Scilly's short letter fits one page with no table or
+    chart; Aylesbury Vale's letter goes to Buckinghamshire Council and its annex follows the signature."""
+    import pypdf
+
+    from lgsco_report.exporters import export_letter
+    from pdf_render import page_count, render_page
+
+    texts = {}
+    for council in ("Isles of Scilly", "Aylesbury Vale"):
+        nb = _execute(council, tmp_path / f"{council}.ipynb", tmp_path, stats_file=str(stats_file), generated_at=GENERATED_AT)
+        _, pdf = export_letter(nb, None, tmp_path / f"{council}.pdf")
+        texts[council] = " ".join((page.extract_text() or "") for page in pypdf.PdfReader(pdf).pages)
+        texts[council] = re.sub(r"\s+", " ", texts[council])
+        if council == "Isles of Scilly":
+            assert page_count(pdf) == 1
+            pixels = render_page(pdf, 0, 40)
+            assert (pixels < 0.9).any()  # not blank
+    scilly = texts["Isles of Scilly"]
+    assert "about the Council of the Isles of Scilly" in scilly and "no statistics to report" in scilly
+    assert "Annex" not in scilly and "Received" not in scilly and "Figure" not in scilly
+    aylesbury = texts["Aylesbury Vale"]
+    assert "Buckinghamshire Council" in aylesbury.split("Dear")[0]
+    assert "ceased to exist on 31 March 2020" in aylesbury
+    assert aylesbury.index("Yours sincerely") < aylesbury.index("Annex: the figures for Aylesbury Vale District Council")
