@@ -381,8 +381,10 @@ def _copies(recipients: list[pd.Series]) -> list[str]:
         for prefix, role in _OFFICERS:
             name, title = _text(row[f"{prefix}_name"]), _text(row[f"{prefix}_title"])
             if name or title or _text(row[f"{prefix}_email"]):
+                # "Ms A, Complaints Manager (Link Officer), X Council"; unnamed: "the Link Officer, X Council".
                 label = f"{title} ({role})" if title and title != role else role
-                copies.append(", ".join([w for w in (name, label if name else f"the {label}") if w] + [row["authority_name"]]))
+                who = f"{name}, {label}" if name else f"the {label}"
+                copies.append(f"{who}, {row['authority_name']}")
     return copies
 
 
