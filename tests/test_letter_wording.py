@@ -414,3 +414,16 @@ def test_national_review_marks_letters_of_abolished_councils(statistics):
     assert "abolished 31 March 2021; successor: West Northamptonshire Council" in markup
     assert "successors: North Northamptonshire Council; West Northamptonshire Council" in markup
     assert national.abolished_councils_html(statistics, 2022) == ""
+
+
+def test_links_come_from_the_year_parameters_and_must_be_https(tmp_path):
+    from lgsco_report.yearparams import YearParametersError
+
+    for year in YEARS:
+        links = load_year_parameters(year).links
+        assert set(links) == {"performance_map", "website", "training"}
+    text = (ROOT / "parameters" / "2020.yaml").read_text()
+    bad = tmp_path / "2020.yaml"
+    bad.write_text(text.replace("https://www.lgo.org.uk/training", 'javascript:alert(1)"'))
+    with pytest.raises(YearParametersError, match="key 'links'"):
+        load_year_parameters(2020, bad)
