@@ -198,7 +198,7 @@ BAD_PATTERNS = [
     r"\babout (Council of|London Borough|Royal Borough|City of London Corporation)",
     r"(?<!the )(?<!The )City of London Corporation's",
     r"\bNone\b(?! of)", r"\bnan\b", r"\bNaN\b", r"\{\{", r"\}\}", r"\{%", r"Undefined", r"\bno figure%",
-    r"\.\.", r" ,", r"\bthe the\b", r"\bThe the\b", r"\ba a\b",
+    r"\.\.", r" ,", r"\bthe the\b", r"\bno complaints and enquiries\b", r"\bThe the\b", r"\ba a\b",
 ]
 #: Fixed phrases of the wording that mention 0% or 100% as words, not as a council's figure.
 FIXED_PERCENT_PHRASES = ("below 100%", "exactly 0% or 100%")
