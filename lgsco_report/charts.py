@@ -38,7 +38,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .definitions import AUTHORITY_TYPES, year_label
-from .stats import is_missing, percent  # the letters' rounding: whole percent, half up
+from .stats import SMALL_BASE, is_missing, is_small_base, percent  # the letters' rounding: whole percent, half up
 
 #: Output resolution; with the figure sizes below a chart is ~ 800-1000 px wide.
 DPI = 120
@@ -50,6 +50,10 @@ COUNCIL_COLOUR = "#1f4e79"
 COMPARISON_COLOUR = "#595959"
 #: Text colour for labels (16:1).
 TEXT_COLOUR = "#1b1b1b"
+#: A council's bar resting on fewer than SMALL_BASE cases: lighter blue (5.3:1), cross-hatched.
+SMALL_BASE_COLOUR = "#3f6ea3"
+SMALL_BASE_HATCH = "xx"
+SMALL_BASE_LABEL = f"{{name}}, fewer than {SMALL_BASE} cases"
 #: Councils without a rate on the map: mid grey marker with a dark edge.
 NO_FIGURE_COLOUR = "#bdbdbd"
 #: Sequential, colour-blind-safe colormap for the map.
@@ -157,12 +161,50 @@ def _style_axes(axes) -> None:
 # letter charts
 
 
+def _small_base_note(base: int | None) -> str:
+    if base is None or not is_small_base(base):
+        return ""
+    return f" (based on only {base} case{'s' if base != 1 else ''})"
+
+
+def key_rates_text(
+    council_name: str,
+    figures: Mapping[str, tuple[float | None, float | None]],
+    *,
+    comparison_label: str = SIMILAR_COUNCILS,
+    caption: str | None = None,
+    bases: Mapping[str, int] | None = None,
+    text_name: str | None = None,
+) -> tuple[str, str]:
+    """The key-rates chart's alt text and caption (as ``key_rates_chart``), without drawing it."""
+    bases = dict(bases or {})
+    text_name = text_name or council_name
+    small = [label for label in figures if not is_missing(figures[label][0]) and is_small_base(bases.get(label, SMALL_BASE))]
+    parts = []
+    for label, (council_value, comparison_value) in figures.items():
+        note = _small_base_note(bases.get(label)) if label in small else ""
+        parts.append(
+            f"{_lower_first(label)} {_percent_or_no_figure(council_value)}{note} for {text_name} "
+            f"against {_percent_or_no_figure(comparison_value)} for {comparison_label}"
+        )
+    alt = "Bar chart: " + "; ".join(parts) + "."
+    caption = caption or f"Key rates for {text_name} compared with the average for {comparison_label}."
+    if small:
+        caption += (
+            f" Lighter, cross-hatched bars rest on fewer than {SMALL_BASE} cases "
+            f"({', '.join(_lower_first(label) for label in small)}), so read them with care."
+        )
+    return alt, caption
+
+
 def key_rates_chart(
     council_name: str,
     figures: Mapping[str, tuple[float | None, float | None]],
     *,
     comparison_label: str = SIMILAR_COUNCILS,
     caption: str | None = None,
+    bases: Mapping[str, int] | None = None,
+    text_name: str | None = None,
 ) -> Chart:
     """Council against the average for similar councils on each key rate.
 
@@ -170,10 +212,17 @@ def key_rates_chart(
     ``(council_rate, similar_councils_rate)`` as fractions (0..1), None or NaN
     when there is no figure. Horizontal grouped bars, value printed at the end
     of each bar; a missing rate gets a "no figure" label and no bar.
+    ``bases`` maps a label to the number of cases the council's rate rests on:
+    a rate on fewer than ``SMALL_BASE`` cases is drawn lighter and cross-hatched,
+    with its own legend entry, and the alt text and caption say so.
+    ``text_name`` is the name as it reads in a sentence (alt text), e.g.
+    "the London Borough of Lambeth"; the legend keeps ``council_name``.
     """
     if not figures:
         raise ValueError("key_rates_chart needs at least one rate in `figures`")
     labels = list(figures)
+    bases = dict(bases or {})
+    small = [label for label in labels if not is_missing(figures[label][0]) and is_small_base(bases.get(label, SMALL_BASE))]
     with matplotlib.rc_context(_RC):
         figure = _new_figure(7.2, 0.9 + 0.85 * len(labels))
         axes = figure.add_subplot(1, 1, 1)
@@ -186,49 +235,37 @@ def key_rates_chart(
         for index, legend_label, colour, hatch in series:
             offsets = [p - bar_height / 2 + index * bar_height for p in positions]
             values = [figures[label][index] for label in labels]
-            drawn = [0.0 if is_missing(v) else float(v) * 100 for v in values]
-            bars = axes.barh(
-                offsets,
-                drawn,
-                height=bar_height * 0.92,
-                color=colour,
-                hatch=hatch,
-                edgecolor=colour,
-                label=legend_label,
-            )
-            for bar, value, y in zip(bars, values, offsets):
+            for label, value, y in zip(labels, values, offsets):
                 if is_missing(value):
-                    bar.set_visible(False)
                     axes.text(1, y, NO_FIGURE, va="center", ha="left", fontstyle="italic")
-                else:
-                    axes.text(
-                        float(value) * 100 + 1, y, percent(value), va="center", ha="left", fontweight="bold"
-                    )
+                    continue
+                light = index == 0 and label in small
+                axes.barh(
+                    [y], [float(value) * 100], height=bar_height * 0.92,
+                    color=SMALL_BASE_COLOUR if light else colour, hatch=SMALL_BASE_HATCH if light else hatch,
+                    edgecolor=SMALL_BASE_COLOUR if light else colour,
+                    label=SMALL_BASE_LABEL.format(name=council_name) if light else legend_label,
+                )
+                axes.text(float(value) * 100 + 1, y, percent(value), va="center", ha="left", fontweight="bold")
         axes.set_yticks(list(positions), labels)
         axes.invert_yaxis()
         axes.set_xlim(0, 112)
         axes.set_xticks([0, 20, 40, 60, 80, 100], ["0%", "20%", "40%", "60%", "80%", "100%"])
         _style_axes(axes)
+        # One legend entry per series actually drawn: never an entry without its swatch.
+        handles, names = axes.get_legend_handles_labels()
+        unique = dict(zip(names, handles))
         axes.legend(
-            loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
-            ncol=_legend_columns(council_name, comparison_label),
+            list(unique.values()), list(unique), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
+            ncol=1 if small else _legend_columns(council_name, comparison_label),
         )
         figure.tight_layout()
         png = _render(figure)
 
-    parts = []
-    for label in labels:
-        council_value, comparison_value = figures[label]
-        parts.append(
-            f"{_lower_first(label)} {_percent_or_no_figure(council_value)} for {council_name} "
-            f"against {_percent_or_no_figure(comparison_value)} for {comparison_label}"
-        )
-    alt = "Bar chart: " + "; ".join(parts) + "."
-    return Chart(
-        png=png,
-        alt=alt,
-        caption=caption or f"Key rates for {council_name} compared with the average for {comparison_label}.",
+    alt, caption = key_rates_text(
+        council_name, figures, comparison_label=comparison_label, caption=caption, bases=bases, text_name=text_name
     )
+    return Chart(png=png, alt=alt, caption=caption)
 
 
 def trend_chart(
@@ -237,6 +274,7 @@ def trend_chart(
     *,
     comparison_label: str = SIMILAR_COUNCILS,
     caption: str | None = None,
+    text_name: str | None = None,
 ) -> Chart:
     """The council's uphold rate and detailed investigations over up to five years.
 
@@ -309,21 +347,34 @@ def trend_chart(
         figure.tight_layout()
         png = _render(figure)
 
+    alt, caption = trend_text(council_name, trend, comparison_label=comparison_label, caption=caption, text_name=text_name)
+    return Chart(png=png, alt=alt, caption=caption)
+
+
+def trend_text(
+    council_name: str,
+    trend: pd.DataFrame,
+    *,
+    comparison_label: str = SIMILAR_COUNCILS,
+    caption: str | None = None,
+    text_name: str | None = None,
+) -> tuple[str, str]:
+    """The trend chart's alt text and caption (as ``trend_chart``), without drawing it."""
+    rows = trend.sort_values("year").tail(5).reset_index(drop=True)
+    labels = [year_label(int(y)) for y in rows["year"]]
+    counts = [0 if is_missing(c) else int(c) for c in rows["detailed_investigations"]]
     parts = []
-    for label, rate, average, count in zip(labels, rates, averages, counts):
+    for label, rate, average, count in zip(labels, rows["upheld_rate"], rows["type_avg_upheld_rate"], counts):
         parts.append(
             f"{label}: uphold rate {_percent_or_no_figure(rate)} against "
             f"{_percent_or_no_figure(average)} for {comparison_label}, "
-            f"{count} detailed investigation{'s' if count != 1 else ''}"
+            + ("no detailed investigations" if count == 0 else f"{count} detailed investigation{'s' if count != 1 else ''}")
         )
-    alt = f"Line and bar chart of {council_name}'s uphold rate and detailed investigations by year: " + "; ".join(parts) + "."
+    text_name = text_name or council_name
+    alt = f"Line and bar chart of {text_name}'s uphold rate and detailed investigations by year: " + "; ".join(parts) + "."
     first, last = labels[0], labels[-1]
     span = first if first == last else f"{first} to {last}"
-    return Chart(
-        png=png,
-        alt=alt,
-        caption=caption or f"Uphold rate and detailed investigations for {council_name}, {span}.",
-    )
+    return alt, caption or f"Uphold rate and detailed investigations for {text_name}, {span}."
 
 
 # ---------------------------------------------------------------------------

@@ -92,11 +92,17 @@ def _sort_value(value: Any) -> str:
     return "" if is_missing(value) or (isinstance(value, float) and math.isnan(value)) else repr(float(value))
 
 
-def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> list[dict[str, Any]]:
-    """One dict per council (sorted by name) holding exactly what the page shows."""
+def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year: int | None = None) -> list[dict[str, Any]]:
+    """One dict per council (sorted by name) holding exactly what the page shows.
+
+    With ``year``, a council abolished before that year's letter date gets a
+    note ("abolished 31 March 2020; successor: Buckinghamshire Council").
+    """
+    from . import register
     from .sending import send_states
 
     sent = send_states(year_dir)
+    letter_day = register.letter_date(year) if year is not None else None
     rows: list[dict[str, Any]] = []
     for record in councils.sort_values(["authority_name", "authority_code"], kind="stable").to_dict("records"):
         code = str(record["authority_code"])
@@ -130,6 +136,7 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path) -> li
                 "docx": _link(year_dir, outputs.get("docx")) if status == STATUS_DONE else None,
                 "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),
+                "abolished": register.abolition_note(code, letter_day),
             }
         )
     return rows
@@ -148,7 +155,7 @@ def _environment() -> jinja2.Environment:
 
 def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir: Path, is_sample: bool = False) -> str:
     """The page's HTML text (deterministic for the same manifest, statistics and files)."""
-    rows = index_rows(councils, manifest, year_dir)
+    rows = index_rows(councils, manifest, year_dir, year)
     counts = {
         "councils": len(rows),
         "done": sum(row["status"] == STATUS_DONE for row in rows),

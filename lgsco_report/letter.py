@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
-from . import __version__, charts, register, stats
+from . import __version__, charts, register, stats, wording
 from .definitions import (
     ADVICE_GIVEN,
     AUTHORITY_TYPES,
@@ -42,8 +43,10 @@ DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "letter"
 TEMPLATE_NAME = "letter.html.j2"
 
-#: Sections of the template, in letter order.
-SECTIONS = ("banner", "heading", "key_statistics", "tables", "closing", "notes")
+#: Sections of the template, in letter order: the letter proper ends with
+#: ``closing`` (the signature); ``annex`` holds the figures in detail (and the
+#: blocks ``tables`` and ``notes`` inside it).
+SECTIONS = ("banner", "heading", "key_statistics", "closing", "annex")
 
 #: Decision table rows: (label printed, statistics column).
 DECISION_ROWS = (
@@ -106,6 +109,14 @@ def _longdate(value: _dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def _generated_on(generated_at: str) -> str:
+    """The generation date for the annex's provenance line ("1 July 2020"); the full time is in the metadata."""
+    try:
+        return _longdate(_dt.datetime.fromisoformat(str(generated_at)).date())
+    except ValueError:
+        return str(generated_at)
+
+
 def _join_places(places: tuple[str, ...]) -> str:
     places = list(places)
     return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
@@ -124,6 +135,14 @@ def _environment(template_dir: str) -> jinja2.Environment:
     env.filters["count"] = _count
     env.filters["longdate"] = _longdate
     env.filters["join_places"] = _join_places
+    env.filters["counted"] = wording.count_phrase
+    env.filters["all_of"] = wording.all_of
+    env.filters["any_of"] = wording.any_of
+    env.filters["none_of"] = wording.none_of
+    env.filters["some_of"] = wording.some_of
+    env.filters["figure"] = wording.figure_phrase
+    env.filters["upper_first"] = wording.upper_first
+    env.tests["small_base"] = stats.is_small_base
     return env
 
 
@@ -162,57 +181,102 @@ class Letter:
         """One section of the letter as HTML (see ``SECTIONS``)."""
         if name not in self.template.blocks:
             raise KeyError(f"the letter template has no section {name!r}; it has {', '.join(self.template.blocks)}")
-        context = self.template.new_context({**self.context, **self._macros()})
+        context = self.template.new_context({**self.context, **self._macros(), "trend_figure": self._trend_figure})
         return HTMLFragment("".join(self.template.blocks[name](context)).strip())
+
+    def annex(self) -> HTMLFragment:
+        """The annex after the signature: the figures in detail, the trend chart and the definitions."""
+        return self.section("annex")
+
+    def _trend_figure(self) -> markupsafe.Markup:
+        # Chart.to_html escapes its alt text and caption itself.
+        return markupsafe.Markup(self.trend_chart().to_html()) if self.has_trend_chart() else markupsafe.Markup("")
+
+    def has_key_rates_chart(self) -> bool:
+        """Whether the council has any key rate to draw (no chart of "no figure" bars)."""
+        return bool(self._key_rates())
+
+    def has_trend_chart(self) -> bool:
+        """Whether any year of the trend had a detailed investigation to chart (never in a short letter)."""
+        return not self.context["nothing_to_report"] and bool(self.trend["detailed_investigations"].fillna(0).sum() > 0)
+
+    def key_rates_figure(self) -> charts.Chart | None:
+        """The key-rates chart, or None (nothing displayed) when the council has no rate."""
+        return self.key_rates_chart() if self.has_key_rates_chart() else None
+
+    def _key_rates(self) -> dict[str, tuple[Any, Any, int]]:
+        f, c = self.figures, self.context
+        rates = {
+            "Uphold rate": (f["upheld_rate"], f["type_avg_upheld_rate"], c["investigations"]),
+            "Compliance rate": (f["compliance_rate"], f["type_avg_compliance_rate"], c["compliance_outcomes"]),
+            "Satisfactory remedy rate": (
+                f["satisfactory_remedy_rate"], f["type_avg_satisfactory_remedy_rate"], c["upheld"]
+            ),
+        }
+        return {label: values for label, values in rates.items() if not stats.is_missing(values[0])}
 
     def _macros(self) -> dict[str, Any]:
         # Top-level macros of the template are not visible to a block rendered on
         # its own; take them from the template's module once per letter.
         if "macros" not in self._charts:
-            module = self.template.make_module(self.context)
+            module = self.template.make_module({**self.context, "trend_figure": lambda: markupsafe.Markup("")})
             self._charts["macros"] = {
                 k: v for k, v in vars(module).items() if isinstance(v, jinja2.runtime.Macro)
             }
         return self._charts["macros"]
 
+    def _key_rates_arguments(self) -> dict[str, Any]:
+        rates = self._key_rates()
+        if not rates:
+            raise ValueError(f"{self.context['council_name']} has no key rate to chart this year")
+        return dict(
+            council_name=self.context["council_name"],
+            figures={label: (rate, average) for label, (rate, average, _) in rates.items()},
+            comparison_label=f"similar authorities ({self.context['type_plural']})",
+            caption=f"Figure 1. {self.context['Councils_']} key rates for {self.context['year_label']} "
+            f"beside the average for {self.context['type_plural']}.",
+            bases={label: base for label, (_, _, base) in rates.items()},
+            text_name=self.context["council"],
+        )
+
+    def _trend_arguments(self) -> dict[str, Any]:
+        first, last = int(self.trend["year"].min()), int(self.trend["year"].max())
+        span = year_label(last) if first == last else f"{year_label(first)} to {year_label(last)}"
+        return dict(
+            council_name=self.context["council_name"],
+            trend=self.trend,
+            comparison_label=f"similar authorities ({self.context['type_plural']})",
+            caption=f"Figure 2. Uphold rate and detailed investigations for {self.context['council']}, {span}.",
+            text_name=self.context["council"],
+        )
+
     def key_rates_chart(self) -> charts.Chart:
-        """The council against the average for similar councils on the key rates."""
+        """The council against the average for similar councils on the key rates it has."""
         if "key_rates" not in self._charts:
-            f = self.figures
-            self._charts["key_rates"] = charts.key_rates_chart(
-                self.context["council_name"],
-                {
-                    "Uphold rate": (f["upheld_rate"], f["type_avg_upheld_rate"]),
-                    "Compliance rate": (f["compliance_rate"], f["type_avg_compliance_rate"]),
-                    "Satisfactory remedy rate": (f["satisfactory_remedy_rate"], f["type_avg_satisfactory_remedy_rate"]),
-                },
-                comparison_label=f"similar authorities ({self.context['type_plural']})",
-                caption=(
-                    f"Figure 1. {self.context['council_name']}'s key rates for {self.context['year_label']} "
-                    f"beside the average for {self.context['type_plural']}."
-                ),
-            )
+            self._charts["key_rates"] = charts.key_rates_chart(**self._key_rates_arguments())
         return self._charts["key_rates"]
 
     def trend_chart(self) -> charts.Chart:
         """The council's uphold rate and detailed investigations over up to five years."""
         if "trend" not in self._charts:
-            first, last = int(self.trend["year"].min()), int(self.trend["year"].max())
-            span = year_label(last) if first == last else f"{year_label(first)} to {year_label(last)}"
-            self._charts["trend"] = charts.trend_chart(
-                self.context["council_name"],
-                self.trend,
-                comparison_label=f"similar authorities ({self.context['type_plural']})",
-                caption=f"Figure 2. Uphold rate and detailed investigations for {self.context['council_name']}, {span}.",
-            )
+            self._charts["trend"] = charts.trend_chart(**self._trend_arguments())
         return self._charts["trend"]
+
+    def chart_texts(self) -> list[tuple[str, str]]:
+        """(alt text, caption) of each chart the letter shows, without drawing the charts."""
+        texts = []
+        if self.has_key_rates_chart():
+            texts.append(charts.key_rates_text(**self._key_rates_arguments()))
+        if self.has_trend_chart():
+            texts.append(charts.trend_text(**self._trend_arguments()))
+        return texts
 
     def to_html(self) -> str:
         """The whole letter as one HTML fragment (sections and charts in order)."""
+        figure = self.key_rates_figure()
         parts = [self.section("banner"), self.section("heading"), self.section("key_statistics"),
-                 self.key_rates_chart().to_html(), self.section("tables"), self.trend_chart().to_html(),
-                 self.section("closing"), self.section("notes")]
-        return "\n".join(parts)
+                 figure.to_html() if figure else "", self.section("closing"), self.annex()]
+        return "\n".join(part for part in parts if part)
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -261,20 +325,12 @@ def prepare_letter(
         raise LetterInputError(str(exc)) from None
     code = row["authority_code"]
     overrides = _resolve_file(overrides_file, project_root() / "parameters" / "addressees.csv")
-    addressee_name = addressee_title = None
-    if overrides_file or overrides.is_file():
-        try:
-            frame = register.councils_for_year(year, overrides=overrides)
-        except ValueError as exc:
-            raise LetterInputError(str(exc)) from None
-        chosen = frame[frame["authority_code"] == code].iloc[0]
-        addressee_name, addressee_title = chosen["chief_executive_name"], chosen["chief_executive_title"]
+    addressing = addressing_for(code, year_params.letter_date, overrides if (overrides_file or overrides.is_file()) else None)
     figures = statistics.council(code, year)
     trend = statistics.trend(code, year, n=5)
     generated = generated_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     context = letter_context(
-        figures, year_params, statistics,
-        addressee_name=addressee_name, addressee_title=addressee_title, generated_at=generated,
+        figures, year_params, statistics, generated_at=generated, addressing=addressing,
     )
     template_path = year_params_template(year_params)
     metadata = DocumentMetadata(
@@ -309,6 +365,82 @@ def _none_if_missing(value: Any) -> Any:
     return None if stats.is_missing(value) else value
 
 
+def _text(value: Any) -> str | None:
+    value = _none_if_missing(value)
+    return (" ".join(str(value).split()) or None) if value is not None else None
+
+
+_OFFICERS = (("link_officer", "Link Officer"), ("monitoring_officer", "Monitoring Officer"))
+
+
+def _copies(recipients: list[pd.Series]) -> list[str]:
+    """"Copied to" entries: other successors' chief executives, then Link and Monitoring Officers."""
+    copies = []
+    for row in recipients[1:]:
+        who = [_text(row["chief_executive_name"]), _text(row["chief_executive_title"]) or "the Chief Executive"]
+        copies.append(", ".join([w for w in who if w] + [row["authority_name"]]))
+    for row in recipients:
+        for prefix, role in _OFFICERS:
+            name, title = _text(row[f"{prefix}_name"]), _text(row[f"{prefix}_title"])
+            if name or title or _text(row[f"{prefix}_email"]):
+                # "Ms A, Complaints Manager (Link Officer), X Council"; unnamed: "the Link Officer, X Council".
+                label = f"{title} ({role})" if title and title != role else role
+                who = f"{name}, {label}" if name else f"the {label}"
+                copies.append(f"{who}, {row['authority_name']}")
+    return copies
+
+
+def _mtime(path: Path | None) -> float:
+    try:
+        return path.stat().st_mtime if path is not None else 0.0
+    except OSError:
+        return 0.0
+
+
+@functools.lru_cache(maxsize=4)
+def _addressee_table(addressees: str, _mtime: float) -> pd.DataFrame:
+    """Every council with its addressee details, by GSS code (read once per file version)."""
+    frame = register.all_councils()
+    if addressees:
+        try:
+            frame = register.apply_overrides(frame, addressees)
+        except ValueError as exc:
+            raise LetterInputError(str(exc)) from None
+    return frame.drop_duplicates("authority_code").set_index("authority_code", drop=False)
+
+
+def addressing_for(code: str, letter_date: _dt.date, addressees: Path | None = None) -> dict[str, Any]:
+    """Who the letter goes to and who is copied in.
+
+    A council abolished before the letter date has its letter sent to its
+    successor's chief executive (the first successor's; any others are copied).
+    Raises ``LetterInputError`` for a bad addressees file.
+    """
+    by_code = _addressee_table(str(addressees) if addressees is not None else "", _mtime(addressees))
+    recipients, abolished = [by_code.loc[code]], None
+    ended = register.abolished_before(code, letter_date)
+    if ended and ended[1]:
+        last, successors = ended
+        recipients = [by_code.loc[row["authority_code"]] for row in successors]
+        names = [register.name_in_text(row["authority_name"]) for row in successors]
+        abolished = {
+            "last_day": last,
+            "successors": [row["authority_name"] for row in successors],
+            "successors_text": _join_places(tuple(names)),
+            "successor_count": len(names),
+        }
+    main = recipients[0]
+    name = _text(main["chief_executive_name"])
+    return {
+        "addressee_name": name,
+        "addressee_title": _text(main["chief_executive_title"]) or "The Chief Executive",
+        "addressee_council": main["authority_name"],
+        "salutation_name": name or "Chief Executive",
+        "copies": _copies(recipients),
+        "abolished": abolished,
+    }
+
+
 def letter_context(
     figures: pd.Series,
     year_params: YearParameters,
@@ -316,8 +448,13 @@ def letter_context(
     addressee_name: str | None = None,
     addressee_title: str | None = None,
     generated_at: str = "",
+    addressing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the template prints, as counts and ready-rounded strings."""
+    """Everything the template prints, as counts and ready-rounded strings.
+
+    ``addressing`` (from ``addressing_for``) names the addressee, copies and any
+    abolition; without it the letter goes to the council's chief executive.
+    """
     year = int(figures["year"])
     authority_type = figures["authority_type"]
     count = lambda column: int(figures[column])  # noqa: E731 - a short local reader
@@ -326,15 +463,30 @@ def letter_context(
     complied_total, compliance_outcomes = stats.rate_basis(figures, "compliance_rate")
     categories = list(getattr(statistics, "categories", CATEGORIES))
     name = str(figures["authority_name"])
+    addressing = addressing or {
+        "addressee_name": _text(addressee_name),
+        "addressee_title": _text(addressee_title) or "The Chief Executive",
+        "addressee_council": name,
+        "salutation_name": _text(addressee_name) or "Chief Executive",
+        "copies": [],
+        "abolished": None,
+    }
     return {
+        **addressing,
+        "council": register.name_in_text(name),
+        "Council_": register.name_in_text(name, start=True),
+        "councils": register.possessive(name),
+        "Councils_": register.possessive(name, start=True),
+        "nothing_to_report": count("received_total") == 0 and count("decisions_total") == 0
+        and count("compliance_outcomes") == 0,
+        "small_base_threshold": stats.SMALL_BASE,
+        "links": dict(getattr(year_params, "links", {}) or {}),
+        "generated_on": _generated_on(generated_at),
         "is_sample": bool(statistics.is_sample),
         "sample_banner": SAMPLE_BANNER,
         "ombudsman_name": year_params.ombudsman_name,
         "letter_date": year_params.letter_date,
         "publication_date": year_params.publication_date,
-        "addressee_name": _none_if_missing(addressee_name),
-        "addressee_title": _none_if_missing(addressee_title) or "The Chief Executive",
-        "salutation_name": _none_if_missing(addressee_name) or "Chief Executive",
         "council_name": name,
         "council_code": str(figures["authority_code"]),
         "year": year,

@@ -845,6 +845,47 @@ def non_compliance_html(statistics: Statistics, year: int | str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# letters of abolished councils
+
+
+def abolished_councils(statistics: Statistics, year: int | str) -> pd.DataFrame:
+    """Councils in the year's letters that ceased before the letter date (its letter goes to the successor).
+
+    Columns ``authority_code``, ``authority_name``, ``abolished`` (e.g. "abolished 31 March 2020;
+    successor: Buckinghamshire Council"); the letter date is the one in the year's parameters file.
+    """
+    from . import register
+
+    year = _check_year(statistics, year)
+    letter_day = register.letter_date(year)
+    councils = statistics.councils[statistics.councils["year"] == year].sort_values("authority_name")
+    notes = [register.abolition_note(code, letter_day) for code in councils["authority_code"]]
+    frame = councils.assign(abolished=notes)[["authority_code", "authority_name", "abolished"]]
+    return frame[frame["abolished"].notna()].reset_index(drop=True)
+
+
+def abolished_councils_html(statistics: Statistics, year: int | str) -> str:
+    """A short table marking the letters written to councils that no longer exist (empty when none)."""
+    frame = abolished_councils(statistics, year)
+    if frame.empty:
+        return ""
+    rows = [
+        Row([_text_cell(record["authority_name"]), _text_cell(record["abolished"])],
+            (("authority-code", str(record["authority_code"])),))
+        for _, record in frame.iterrows()
+    ]
+    return _render_table(
+        heading="Letters for councils that no longer exist",
+        caption=f"Councils abolished before the {year_label(int(year))} letters were sent",
+        columns=[Column("authority_name", "Council"), Column("abolished", "Abolished; successor")],
+        rows=rows,
+        css_class="lgsco-abolished",
+        intro=("These councils' letters cover their last year and are addressed to their successors' chief executives.",),
+        empty="",
+    )
+
+
+# ---------------------------------------------------------------------------
 # notes
 
 

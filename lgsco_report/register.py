@@ -8,9 +8,13 @@ before Y-03-31 and its end date is empty or on or after Y-03-31. The register
 writes end dates both as the last day and as the successor's first day; the
 rule handles both.
 
-Addressee details (chief executive's name and title) are not in the register;
-a user supplies them in an overrides CSV with columns
-``council, chief_executive_name, chief_executive_title``.
+Addressee details are not in the register; a user supplies them in an
+addressees CSV (``parameters/addressees.csv``) with a ``council`` column and
+any of ``ADDRESSEE_COLUMNS`` (names, titles and emails of the chief executive,
+Link Officer and Monitoring Officer; all optional).
+
+How a name reads in a sentence is decided here once (``name_in_text``): "the
+London Borough of Lambeth", but "Kent County Council".
 """
 
 from __future__ import annotations
@@ -42,9 +46,20 @@ COUNCIL_COLUMNS: tuple[str, ...] = (
     "former_codes",
     "chief_executive_name",
     "chief_executive_title",
+    "chief_executive_email",
+    "link_officer_name",
+    "link_officer_title",
+    "link_officer_email",
+    "monitoring_officer_name",
+    "monitoring_officer_title",
+    "monitoring_officer_email",
 )
 
-OVERRIDE_COLUMNS = ("council", "chief_executive_name", "chief_executive_title")
+#: The addressees file's optional columns (contract with the "word" helper).
+ADDRESSEE_COLUMNS: tuple[str, ...] = COUNCIL_COLUMNS[COUNCIL_COLUMNS.index("chief_executive_name"):]
+OVERRIDE_COLUMNS = ("council",) + ADDRESSEE_COLUMNS
+#: A plain e-mail address: one @, no spaces, a dot in the domain.
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 class UnknownCouncilError(ValueError):
@@ -86,8 +101,7 @@ def _register_frame() -> pd.DataFrame:
             "former_codes": raw["former-gss-codes"].map(
                 lambda s: tuple(c.strip() for c in s.split(",") if c.strip())
             ),
-            "chief_executive_name": None,
-            "chief_executive_title": None,
+            **{column: None for column in ADDRESSEE_COLUMNS},
             "start_date": pd.to_datetime(raw["start-date"].replace("", None)),
             "end_date": pd.to_datetime(raw["end-date"].replace("", None)),
             "replaced_by": raw["replaced-by"],
@@ -387,24 +401,36 @@ def resolve_authority(values: pd.Series) -> pd.Series:
     return keys.map(pd.Series(resolved.to_numpy(), index=unique.to_numpy())).astype(object)
 
 
-def apply_overrides(frame: pd.DataFrame, path: Path | str) -> pd.DataFrame:
-    """Fill addressee fields from an overrides CSV (``council`` is a code or name).
-
-    Errors name the file, row and column.
-    """
-    path = Path(path)
+def _read_addressees(path: Path) -> pd.DataFrame:
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment="#")
     except FileNotFoundError:
-        raise RegisterOverridesError(f"{path}: overrides file not found") from None
+        raise RegisterOverridesError(f"{path}: addressees file not found") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise RegisterOverridesError(f"{path}: not a readable CSV file ({exc})") from None
-    missing = [c for c in OVERRIDE_COLUMNS if c not in raw.columns]
-    if missing:
+    raw.columns = [str(c).strip() for c in raw.columns]
+    if "council" not in raw.columns or not set(ADDRESSEE_COLUMNS) & set(raw.columns):
         raise RegisterOverridesError(
-            f"{path}, row 1: missing column(s) {', '.join(missing)}; expected header "
-            f"{','.join(OVERRIDE_COLUMNS)}"
+            f"{path}, row 1: the header needs column council and at least one of "
+            f"{', '.join(ADDRESSEE_COLUMNS)} (e.g. council,chief_executive_name,chief_executive_title)"
         )
+    unknown = [c for c in raw.columns if c not in OVERRIDE_COLUMNS]
+    if unknown:
+        raise RegisterOverridesError(
+            f"{path}, row 1: unknown column(s) {', '.join(unknown)}; the columns are {','.join(OVERRIDE_COLUMNS)}"
+        )
+    return raw
+
+
+def apply_overrides(frame: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+    """Fill addressee fields from an addressees CSV (``council`` is a code or name).
+
+    Only ``council`` is required; every column of ``ADDRESSEE_COLUMNS`` may be
+    left out or left empty. E-mail addresses are checked. Errors name the file,
+    row and column.
+    """
+    path = Path(path)
+    raw = _read_addressees(path)
     frame = frame.copy()
     for index, row in raw.iterrows():
         codes = _candidates(row["council"])
@@ -415,8 +441,122 @@ def apply_overrides(frame: pd.DataFrame, path: Path | str) -> pd.DataFrame:
                 f"{path}, row {index + 2}, column council: unknown council {row['council']!r}.{hint}"
             )
         selected = frame["authority_code"].isin(codes)
-        for column in ("chief_executive_name", "chief_executive_title"):
-            value = row[column].strip()
+        for column in ADDRESSEE_COLUMNS:
+            value = " ".join(str(row.get(column, "")).split())
+            if value and column.endswith("_email") and not _EMAIL.match(value):
+                raise RegisterOverridesError(
+                    f"{path}, row {index + 2}, column {column}: {value[:80]!r} is not an e-mail address; "
+                    "write it as name@council.gov.uk, or leave the cell empty"
+                )
             if value:
                 frame.loc[selected, column] = value
     return frame
+
+
+# --------------------------------------------------------------------------- names in running text
+
+#: Official names that begin with one of these read with "the" in a sentence
+#: ("a complaint about the London Borough of Lambeth").
+_NAMES_TAKING_THE = (
+    "Council of ", "London Borough of ", "Royal Borough of ", "City of London Corporation", "Borough of ",
+    "Borough Council of ", "County of ", "County Council of ", "Metropolitan Borough of ", "City and County of ",
+    "Corporation of ", "Mayor and ",
+)
+#: Explicit exceptions to the prefix rule: official name -> takes "the".
+#: "City of X" alone is a place used as a council's name ("the City of Westminster");
+#: "City of York Council" is a name ending in "Council" and reads without.
+NAME_ARTICLE_OVERRIDES: dict[str, bool] = {
+    "City of Westminster": True,
+}
+
+
+def takes_the(name: str) -> bool:
+    """Whether ``name`` reads with "the" in running text ("about the Council of the Isles of Scilly")."""
+    name = " ".join(str(name).split())
+    if name in NAME_ARTICLE_OVERRIDES:
+        return NAME_ARTICLE_OVERRIDES[name]
+    if name.lower().startswith("the "):
+        return False  # already has it
+    if name.startswith("City of ") and not name.endswith(("Council", "Corporation")):
+        return True
+    return name.startswith(_NAMES_TAKING_THE)
+
+
+def name_in_text(name: str, start: bool = False) -> str:
+    """A council's name as it reads in a sentence: "the London Borough of Lambeth", or
+    "The London Borough of Lambeth" when ``start`` (at the start of a sentence)."""
+    name = " ".join(str(name).split())
+    if takes_the(name):
+        return ("The " if start else "the ") + name
+    return name[:1].upper() + name[1:] if start else name
+
+
+def possessive(name: str, start: bool = False) -> str:
+    """"the City of London Corporation's", "Kent County Council's"."""
+    return name_in_text(name, start=start) + "'s"
+
+
+# --------------------------------------------------------------------------- abolished councils
+
+
+def last_day(row: pd.Series) -> _dt.date | None:
+    """The last day a council existed, or None if it still exists.
+
+    The register writes an end date as the last day (2020-03-31) or as the
+    successor's first day (2021-04-01); a date on 1 April is read as the latter.
+    """
+    end = row.get("end_date")
+    if end is None or pd.isna(end):
+        return None
+    end = pd.Timestamp(end).date()
+    return end - _dt.timedelta(days=1) if (end.month, end.day) == (4, 1) else end
+
+
+def successors(code: str) -> list[pd.Series]:
+    """The councils that took over from the council with GSS ``code`` (register order), if any."""
+    frame = _register_frame()
+    rows = frame[frame["authority_code"] == code]
+    if rows.empty:
+        return []
+    wanted = [c.strip() for c in str(rows.iloc[0]["replaced_by"]).split(",") if c.strip()]
+    found = []
+    for register_code in wanted:
+        match = frame[frame["register_code"] == register_code]
+        if not match.empty:
+            found.append(match.iloc[0])
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def abolished_before(code: str, date: _dt.date) -> tuple[_dt.date, list[pd.Series]] | None:
+    """``(last day, successors)`` when the council ceased to exist before ``date``; else None."""
+    frame = _register_frame()
+    rows = frame[frame["authority_code"] == code]
+    if rows.empty:
+        return None
+    ended = last_day(rows.iloc[0])
+    if ended is None or ended >= date:
+        return None
+    return ended, successors(code)
+
+
+def abolition_note(code: str, date: _dt.date | None) -> str | None:
+    """"abolished 31 March 2020; successor: Buckinghamshire Council" for a council that
+    ceased before ``date`` (the year's letter date); None otherwise."""
+    ended = abolished_before(code, date) if date is not None else None
+    if not ended:
+        return None
+    last, found = ended
+    label = "successor" if len(found) == 1 else "successors"
+    names = "; ".join(row["authority_name"] for row in found) or "not in the register"
+    return f"abolished {last.day} {last:%B %Y}; {label}: {names}"
+
+
+def letter_date(year: int) -> _dt.date | None:
+    """The letter date in ``parameters/<year>.yaml``, or None if that file is missing or unreadable."""
+    from .yearparams import load_year_parameters  # late: yearparams is not needed for look-ups
+
+    try:
+        return load_year_parameters(int(year)).letter_date
+    except ValueError:
+        return None

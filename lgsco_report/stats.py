@@ -918,9 +918,11 @@ def per_100k_text(value: float | None) -> str | None:
     return f"{rounded:f}"
 
 
-#: A council's rate resting on fewer cases than this in its denominator is "a small base".
+#: A council's rate resting on fewer than this many cases in its denominator is
+#: "a small base": the letters and charts say so, because one case moves it a lot.
 SMALL_BASE = 10
 
 
 def is_small_base(denominator: int) -> bool:
+    """True when a rate rests on at least one but fewer than ``SMALL_BASE`` cases."""
     return 0 < denominator < SMALL_BASE

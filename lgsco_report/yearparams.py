@@ -53,6 +53,8 @@ class YearParameters:
     #: An office's reference Word document (styles, page set-up) for .docx letters, relative to the parameters file.
     reference_docx: str | None = None
     source: Path | None = None
+    #: Web addresses the letter links to (key 'links': performance_map, website, training).
+    links: dict = field(default_factory=dict)
 
 
 def project_root() -> Path:
@@ -172,7 +174,13 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
     if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
         raise YearParametersError(f"{path}: key 'extra_paragraphs' should be a list of paragraphs")
 
+    links = data.get("links") or {}
+    if not isinstance(links, dict) or not all(
+        isinstance(v, str) and v.startswith("https://") and not any(c in v for c in " <>\"'") for v in links.values()
+    ):
+        raise YearParametersError(f"{path}: key 'links' should map names to https:// addresses, e.g. website: https://www.lgo.org.uk")
     return YearParameters(
+        links=dict(links),
         year=year,
         letter_date=_date(data, "letter_date", path, required=True),
         publication_date=_date(data, "publication_date", path, required=False),

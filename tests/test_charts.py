@@ -91,9 +91,11 @@ def national_frame() -> pd.DataFrame:
 
 
 def test_charts_round_like_the_letters():
-    """Charts use stats.percent; check it against an independent half-up reference."""
-    for rate in (0.625, 0.994, 0.995, 0.005, 0.0, 1.0, 0.285, 0.145, 2 / 3):
+    """Charts use stats.percent; check it against an independent half-up reference,
+    except that a rate that is not exactly 0 or 1 never prints as 0% or 100%."""
+    for rate in (0.625, 0.994, 0.005, 0.0, 1.0, 0.285, 0.145, 2 / 3):
         assert charts.percent(rate) == half_up_percent(rate)
+    assert charts.percent(0.995) == "99.5%" and charts.percent(0.004) == "0.4%"
     assert charts.percent(None) is None
     assert charts.percent(float("nan")) is None
 
@@ -122,6 +124,31 @@ def test_key_rates_chart_missing_rate_draws_no_bar():
     assert charts.key_rates_chart(COUNCIL, all_missing).alt.count("no figure for") == 3
     nan_chart = charts.key_rates_chart(COUNCIL, {"Uphold rate": (float("nan"), 0.5)})
     assert "uphold rate no figure" in nan_chart.alt
+
+
+def test_key_rates_chart_marks_small_bases():
+    """A rate on fewer than 10 cases is drawn lighter and cross-hatched, with its legend entry and a note."""
+    bases = {"Uphold rate": 3, "Satisfactory remedy rate": 0, "Compliance rate": 25}
+    chart = charts.key_rates_chart(COUNCIL, KEY_FIGURES, bases=bases, text_name="the Council")
+    plain = charts.key_rates_chart(COUNCIL, KEY_FIGURES, bases={label: 25 for label in KEY_FIGURES})
+    assert colour_pixel_count(chart.png, charts.SMALL_BASE_COLOUR) > 200
+    assert colour_pixel_count(plain.png, charts.SMALL_BASE_COLOUR) == 0
+    assert "uphold rate 63% (based on only 3 cases) for the Council against 55%" in chart.alt
+    assert "compliance rate 100% for the Council" in chart.alt and "(based on only" not in plain.alt
+    assert "fewer than 10 cases (uphold rate)" in chart.caption and "fewer than" not in plain.caption
+    assert (chart.alt, chart.caption) == charts.key_rates_text(COUNCIL, KEY_FIGURES, bases=bases, text_name="the Council")
+
+
+def test_key_rates_legend_has_no_entry_without_its_swatch():
+    """No council bar drawn: no council legend entry either (its colour appears nowhere)."""
+    no_council_rate = {label: (None, pair[1]) for label, pair in KEY_FIGURES.items()}
+    png = charts.key_rates_chart(COUNCIL, no_council_rate).png
+    assert colour_pixel_count(png, charts.COUNCIL_COLOUR) == 0
+    assert colour_pixel_count(png, charts.COMPARISON_COLOUR) > 200
+    # All small: the plain council entry goes, the small-base entry stays.
+    small = charts.key_rates_chart(COUNCIL, {"Uphold rate": (0.5, 0.55)}, bases={"Uphold rate": 2}).png
+    assert colour_pixel_count(small, charts.COUNCIL_COLOUR) == 0
+    assert colour_pixel_count(small, charts.SMALL_BASE_COLOUR) > 200
 
 
 def test_key_rates_chart_is_deterministic():
@@ -167,7 +194,7 @@ def test_trend_chart_png_alt_and_years():
     chart = charts.trend_chart(COUNCIL, trend_frame())
     assert_not_blank(chart.png)
     assert "2019-20: uphold rate 63% against 61% for similar councils, 8 detailed investigations" in chart.alt
-    assert "2016-17: uphold rate no figure against 52% for similar councils, 0 detailed investigations" in chart.alt
+    assert "2016-17: uphold rate no figure against 52% for similar councils, no detailed investigations" in chart.alt
     assert "2015-16 to 2019-20" in chart.caption
     assert charts.trend_chart(COUNCIL, trend_frame()).png == chart.png
 
@@ -235,7 +262,7 @@ def test_uphold_map_escapes_hostile_names():
 
 def test_colours_meet_wcag_aa_against_white():
     white = relative_luminance("#ffffff")
-    for colour in (charts.COUNCIL_COLOUR, charts.COMPARISON_COLOUR, charts.TEXT_COLOUR):
+    for colour in (charts.COUNCIL_COLOUR, charts.COMPARISON_COLOUR, charts.TEXT_COLOUR, charts.SMALL_BASE_COLOUR):
         ratio = (white + 0.05) / (relative_luminance(colour) + 0.05)
         assert ratio >= 4.5, (colour, ratio)
 

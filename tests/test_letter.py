@@ -14,7 +14,7 @@ import nbformat
 import papermill
 import pytest
 
-from lgsco_report import register
+from lgsco_report import register, stats, wording
 from lgsco_report.cases import load_cases
 from lgsco_report.letter import DOCUMENT_MIMETYPE, LetterInputError, prepare_letter
 from lgsco_report.sample import ensure_sample_data
@@ -98,10 +98,24 @@ def _check_letter(nb, figures, sample_data: Path) -> None:
     markup = letter_html(nb)
     text = visible_text(markup)
     name = figures["authority_name"]
-    assert name in text
+    assert register.name_in_text(name) in text
     assert "Annual Review letter 2020" in text
     assert "1 April 2019 to 31 March 2020" in text
     assert "SAMPLE DATA - not real Ombudsman figures" in text
+    metadata = [o["data"][DOCUMENT_MIMETYPE] for c in nb.cells for o in c.get("outputs", []) if DOCUMENT_MIMETYPE in o.get("data", {})]
+    assert metadata and metadata[0]["council"] == name and metadata[0]["is_sample"] is True
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    # File hashes and the generation time are not in the running text (they go to the document metadata).
+    for path in sorted(sample_data.glob("*.csv")):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() not in text
+    assert GENERATED_AT not in text
+
+    if not (int(figures["received_total"]) or int(figures["decisions_total"]) or int(figures["compliance_outcomes"])):
+        assert "no statistics to report" in text
+        assert "<table" not in markup and "<img" not in markup and "lgsco-annex" not in markup
+        return
+    assert markup.index('class="lgsco-signature"') < markup.index('<section class="lgsco-annex"')
+    assert markup.count('class="lgsco-provenance"') == 1 and "Made with lgsco-report" in text
 
     investigations, upheld = int(figures["detailed_investigations"]), int(figures["upheld"])
     if investigations == 0:
@@ -109,7 +123,9 @@ def _check_letter(nb, figures, sample_data: Path) -> None:
     else:
         assert percent_of(upheld, investigations) in text
     if investigations > 1 and 0 < upheld < investigations:
-        assert f"based on {investigations:,} detailed investigations ({upheld:,} upheld)" in text
+        assert f"{wording.some_of(upheld, investigations, 'detailed investigation')}" in text
+    if 0 < investigations < 10:
+        assert f"rests on only {wording.count_phrase(investigations, 'detailed investigation')}" in text
     for column in ("type_avg_upheld_rate", "type_avg_compliance_rate", "type_avg_satisfactory_remedy_rate"):
         assert f"similar authorities ({figures['authority_type']}s) was {percent(figures[column])}" in text.replace("Boroughs", "Borough" + "s")
     outcomes = int(figures["compliance_outcomes"])
@@ -118,33 +134,32 @@ def _check_letter(nb, figures, sample_data: Path) -> None:
     else:
         complied = int(figures["complied"]) + int(figures["complied_late"])
         assert percent_of(complied, outcomes) in text
-        if int(figures["not_complied"]):
-            assert f"{int(figures['not_complied'])} {'was' if int(figures['not_complied']) == 1 else 'were'} not carried out" in text
+        if 0 < complied < outcomes:
+            assert f"in {wording.count_phrase(int(figures['not_complied']), 'case')} it did not comply" in text
     if figures["population"] != figures["population"]:  # NaN: no population
         assert "holds no population" in text
-    else:
+    elif upheld:
         assert f"{per_100k_text(figures['upheld_per_100k'])} upheld" in text
+    else:
+        assert "per 100,000 residents is nil" in text
 
     rows = table_rows(markup)
-    assert rows["Total"] == f"{int(figures['received_total']):,}"
-    assert rows["Upheld"] == str(upheld)
-    assert rows["Not upheld"] == str(int(figures["not_upheld"]))
-    assert rows["Referred back for local resolution"] == str(int(figures["referred_back"]))
-    assert rows["Total decisions"] == f"{int(figures['decisions_total']):,}"
-    assert rows["Housing"] == str(int(figures["received_housing"]))
+    if int(figures["received_total"]):
+        assert rows["Total"] == f"{int(figures['received_total']):,}"
+        assert rows["Housing"] == str(int(figures["received_housing"]))
+    if int(figures["decisions_total"]):
+        assert rows["Upheld"] == str(upheld)
+        assert rows["Not upheld"] == str(int(figures["not_upheld"]))
+        assert rows["Referred back for local resolution"] == str(int(figures["referred_back"]))
+        assert rows["Total decisions"] == f"{int(figures['decisions_total']):,}"
 
     alts = re.findall(r'<img [^>]*alt="([^"]*)"', markup)
-    assert len(alts) == 2 and all(alts)
-    expected_uphold = percent(figures["upheld_rate"]) or "no figure"
-    assert f"uphold rate {expected_uphold} for {html.escape(name)}" in alts[0]
-
-    for path in sorted(sample_data.glob("*.csv")):
-        assert hashlib.sha256(path.read_bytes()).hexdigest() in text
-    assert f"Generated {GENERATED_AT}" in text
-
-    metadata = [o["data"][DOCUMENT_MIMETYPE] for c in nb.cells for o in c.get("outputs", []) if DOCUMENT_MIMETYPE in o.get("data", {})]
-    assert metadata and metadata[0]["council"] == name and metadata[0]["is_sample"] is True
-    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert all(alts)
+    has_key_rate = any(not stats.is_missing(figures[c]) for c in ("upheld_rate", "compliance_rate", "satisfactory_remedy_rate"))
+    assert (len(alts) >= 1 and alts[0].startswith("Bar chart")) == has_key_rate
+    if investigations:
+        expected_uphold = percent(figures["upheld_rate"])
+        assert f"uphold rate {expected_uphold}" in alts[0] and html.escape(register.name_in_text(name)) in alts[0]
 
 
 def test_edge_cases_are_all_present(statistics):
@@ -252,3 +267,30 @@ def test_committed_notebooks_have_no_outputs():
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+
+
+def test_exported_pdfs_short_letter_and_abolished_council(tmp_path, stats_file):
+    """Real notebooks, real PDFs: the Isles of Scilly's short letter fits one page with no table or
+    chart; Aylesbury Vale's letter goes to Buckinghamshire Council and its annex follows the signature."""
+    import pypdf
+
+    from lgsco_report.exporters import export_letter
+    from pdf_render import page_count, render_page
+
+    texts = {}
+    for council in ("Isles of Scilly", "Aylesbury Vale"):
+        nb = _execute(council, tmp_path / f"{council}.ipynb", tmp_path, stats_file=str(stats_file), generated_at=GENERATED_AT)
+        _, pdf = export_letter(nb, None, tmp_path / f"{council}.pdf")
+        texts[council] = " ".join((page.extract_text() or "") for page in pypdf.PdfReader(pdf).pages)
+        texts[council] = re.sub(r"\s+", " ", texts[council])
+        if council == "Isles of Scilly":
+            assert page_count(pdf) == 1
+            pixels = render_page(pdf, 0, 40)
+            assert (pixels < 0.9).any()  # not blank
+    scilly = texts["Isles of Scilly"]
+    assert "about the Council of the Isles of Scilly" in scilly and "no statistics to report" in scilly
+    assert "Annex" not in scilly and "Received" not in scilly and "Figure" not in scilly
+    aylesbury = texts["Aylesbury Vale"]
+    assert "Buckinghamshire Council" in aylesbury.split("Dear")[0]
+    assert "ceased to exist on 31 March 2020" in aylesbury
+    assert aylesbury.index("Yours sincerely") < aylesbury.index("Annex: the figures for Aylesbury Vale District Council")

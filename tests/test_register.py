@@ -273,3 +273,83 @@ def test_every_council_is_found_by_its_own_official_and_short_name(year):
     for row in register.councils_for_year(year).itertuples():
         for query in (row.authority_name, row.short_name):
             assert register.find_council(query, year)["authority_code"] == row.authority_code, query
+
+
+# --------------------------------------------------------------------------- addressees, names, successors
+
+
+def test_addressees_file_with_every_optional_column(tmp_path):
+    path = tmp_path / "addressees.csv"
+    path.write_text(
+        "council," + ",".join(register.ADDRESSEE_COLUMNS) + "\n"
+        "E07000192,Ms Example,Chief Executive,ce@council.example,Mr Link,Link Officer,link@council.example,,,\n"
+        "Adur,,,,,,,Ms Monitor,,\n"
+    )
+    frame = register.councils_for_year(2020, overrides=path).set_index("authority_code")
+    assert frame.loc["E07000192", "chief_executive_email"] == "ce@council.example"
+    assert frame.loc["E07000192", "link_officer_name"] == "Mr Link"
+    assert frame.loc["E07000192", "monitoring_officer_name"] is None
+    assert frame.loc["E07000223", "monitoring_officer_name"] == "Ms Monitor"
+    assert frame.loc["E07000223", "chief_executive_name"] is None
+    assert tuple(frame.reset_index().columns) == register.COUNCIL_COLUMNS
+
+
+@pytest.mark.parametrize("email", ["not-an-address", "a@b", "two@@council.example", "x y@council.example"])
+def test_addressees_bad_email_names_file_row_and_column(tmp_path, email):
+    path = tmp_path / "addressees.csv"
+    path.write_text(f"council,monitoring_officer_email\nAdur,\nE07000192,{email}\n")
+    with pytest.raises(register.RegisterOverridesError) as info:
+        register.councils_for_year(2020, overrides=path)
+    message = str(info.value)
+    assert str(path) in message and "row 3" in message and "column monitoring_officer_email" in message
+
+
+def test_addressees_unknown_column_is_refused(tmp_path):
+    path = tmp_path / "addressees.csv"
+    path.write_text("council,chief_executive_name,link_officer_phone\nAdur,Ms X,0123\n")
+    with pytest.raises(register.RegisterOverridesError, match="row 1: unknown column.*link_officer_phone"):
+        register.councils_for_year(2020, overrides=path)
+
+
+def test_project_addressees_file_is_valid_and_illustrative():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "parameters" / "addressees.csv"
+    frame = register.apply_overrides(register.all_councils(), path)
+    emails = [e for c in register.ADDRESSEE_COLUMNS if c.endswith("_email") for e in frame[c].dropna()]
+    assert emails and all(e.endswith(".example") for e in emails)
+
+
+def test_corrected_names_and_old_spellings_still_resolve():
+    kings_lynn = register.find_council("Kings Lynn and West Norfolk", 2020)
+    assert kings_lynn["authority_name"] == "Borough Council of King's Lynn and West Norfolk"
+    assert register.find_council("Borough Council of Kings Lynn and West Norfolk", 2020)["authority_code"] == "E07000146"
+    assert register.find_council("St. Helens", 2020)["short_name"] == "St Helens"
+    assert register.find_council("North Somerset  Council", 2020)["authority_name"] == "North Somerset Council"
+    assert register.find_council("London Borough of Hammersmith & Fulham", 2020)["authority_name"] == (
+        "London Borough of Hammersmith and Fulham"
+    )
+    names = register.all_councils()["authority_name"]
+    assert not names.str.contains("  ").any() and not names.str.contains("Kings Lynn").any()
+
+
+def test_successors_and_last_day():
+    import datetime as dt
+
+    ended = register.abolished_before("E07000004", dt.date(2020, 7, 22))  # Aylesbury Vale
+    assert ended is not None and ended[0] == dt.date(2020, 3, 31)
+    assert [s["authority_name"] for s in ended[1]] == ["Buckinghamshire Council"]
+    # Corby's end date is written as the successor's first day (2021-04-01): its last day is 31 March.
+    corby = register.abolished_before("E07000150", dt.date(2021, 7, 20))
+    assert corby[0] == dt.date(2021, 3, 31) and corby[1][0]["authority_name"] == "North Northamptonshire Council"
+    county = register.successors("E10000021")
+    assert [s["authority_name"] for s in county] == ["North Northamptonshire Council", "West Northamptonshire Council"]
+    assert register.abolished_before("E07000004", dt.date(2020, 3, 31)) is None
+    assert register.abolished_before("E07000192", dt.date(2024, 7, 1)) is None
+    assert register.abolition_note("E07000004", dt.date(2020, 7, 22)) == (
+        "abolished 31 March 2020; successor: Buckinghamshire Council"
+    )
+    assert register.abolition_note("E10000021", dt.date(2021, 7, 20)).endswith(
+        "successors: North Northamptonshire Council; West Northamptonshire Council"
+    )
+    assert register.abolition_note("E07000004", None) is None
