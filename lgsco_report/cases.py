@@ -750,13 +750,14 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _beyond_limits(row: int, column: int, what: str) -> _Refused:
+def _beyond_limits(row: int, column: int, what: str, at_row: int | None = None) -> _Refused:
     from openpyxl.utils import get_column_letter
 
     return _Refused(
         f"{what} reaches row {row:,}, column {column:,}, beyond the limit of a table ({MAX_ROWS:,} rows, {MAX_COLUMNS} "
         f"columns, up to column {get_column_letter(MAX_COLUMNS)}); delete whatever is below or right of the table "
-        "(Ctrl+End in Excel goes to the last used cell) and save"
+        "(Ctrl+End in Excel goes to the last used cell) and save",
+        at_row,
     )
 
 
@@ -795,7 +796,10 @@ class _SheetReader:
             self.row_number = int(attrs["r"]) if _NUMBER.fullmatch(attrs.get("r", "")) else self.row_number + 1
             self.column, self.values = 0, {}
             if self.row_number > MAX_ROWS:
-                raise _Refused(f"the sheet has a row numbered {self.row_number:,}, over the limit of {MAX_ROWS:,} rows; delete the rows below the table and save")
+                raise _Refused(
+                    f"the sheet has a row numbered {self.row_number:,}, over the limit of {MAX_ROWS:,} rows; delete the rows "
+                    "below the table and save", self.row_number,
+                )
         elif tag == "mergeCell" and _CELL_RANGE.fullmatch(attrs.get("ref", "")):
             self.content.merged.append(attrs["ref"])
         elif tag == "dimension":
@@ -809,7 +813,7 @@ class _SheetReader:
         reference = _COLUMN_LETTERS.fullmatch(attrs.get("r", ""))
         self.column = _column_number(reference.group(1)) if reference else self.column + 1
         if self.column > MAX_COLUMNS:
-            raise _beyond_limits(self.row_number, self.column, f"cell {clean_text(attrs.get('r', ''), 20) or 'a cell'}")
+            raise _beyond_limits(self.row_number, self.column, f"cell {clean_text(attrs.get('r', ''), 20) or 'a cell'}", self.row_number)
         self.cell_type, self.style = attrs.get("t", "n"), int(attrs["s"]) if _NUMBER.fullmatch(attrs.get("s", "")) else 0
         self.value, self.formula, self.capture = [], None, None
 
@@ -950,7 +954,11 @@ def _read_workbook(path: Path, table: str | None, label: str, warnings: list[str
         styles = _date_styles(archive, styles_part)
         holds = lambda sheet: bool(_read_sheet(archive, sheet.part, strings, styles, date1904, stop_at_value=True).rows)  # noqa: E731
         chosen = _choose_sheet(archive, sheets, table, label, warnings, holds)
-        return _read_sheet(archive, chosen.part, strings, styles, date1904)
+        try:
+            return _read_sheet(archive, chosen.part, strings, styles, date1904)
+        except _Refused as refused:
+            where = f"the sheet {shown(chosen.name)}: "
+            raise _Refused(where + refused.message, refused.row, refused.column) from None
 
 
 def _read_xlsx(path: Path, label: str, problems: list[Problem], table: str | None = None, warnings: list[str] | None = None) -> _RawTable | None:
