@@ -110,6 +110,11 @@ _RATIO_FREE_BYTES = 2**20
 #: Most parts (zip entries) in a workbook, and most shared strings it may hold.
 MAX_PARTS = 10_000
 MAX_SHARED_STRINGS = 2_000_000
+#: Most worksheets in a workbook, and most merged ranges in the table's sheet (a table has none).
+MAX_SHEETS = 1_000
+MAX_MERGED_RANGES = 1_000
+#: Formula cells without a saved value are counted past this many, but not kept.
+_MAX_KEPT_FORMULAS = 1_000
 
 
 def _escape(text: str) -> str:
@@ -447,6 +452,9 @@ def _read_csv_exact(text: str, label: str, problems: list[Problem]) -> _RawTable
             previous_end = reader.line_num
             if not record or all(not value.strip() for value in record):
                 continue
+            if len(record) > MAX_COLUMNS:
+                problems.append(Problem(label, start, None, f"this row has {len(record):,} values, over the limit of {MAX_COLUMNS} columns a table may have; check the file"))
+                return None
             if header is None:
                 if _is_comment(record[0]):
                     is_sample = is_sample or _marks_sample(",".join(record))
@@ -618,6 +626,8 @@ def _workbook_parts(archive: zipfile.ZipFile) -> tuple[list[_Sheet], str | None,
 
     def on_workbook(tag: str, attrs: dict[str, str]) -> None:
         if tag == "sheet":
+            if len(sheets) >= MAX_SHEETS:
+                raise _Refused(f"this workbook has more than {MAX_SHEETS:,} sheets, over the limit; {_RESAVE}")
             rid = next((value for key, value in attrs.items() if key.rpartition("}")[2] == "id"), "")
             sheets.append((attrs.get("name", "?"), attrs.get("state", "visible"), rid))
         elif tag == "workbookPr":
@@ -766,6 +776,7 @@ class _SheetContent:
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     unsaved_formulas: list[tuple[int, int, str]] = field(default_factory=list)
+    unsaved_formula_count: int = 0
 
 
 class _SheetReader:
@@ -801,13 +812,18 @@ class _SheetReader:
                     "below the table and save", self.row_number,
                 )
         elif tag == "mergeCell" and _CELL_RANGE.fullmatch(attrs.get("ref", "")):
+            if len(self.content.merged) >= MAX_MERGED_RANGES:
+                raise _Refused(
+                    f"the sheet has more than {MAX_MERGED_RANGES:,} merged ranges, over the limit; a table has none: select "
+                    "every cell and unmerge them (Home > Merge & Center > Unmerge Cells)"
+                )
             self.content.merged.append(attrs["ref"])
         elif tag == "dimension":
             found = [_COLUMN_LETTERS.fullmatch(part) for part in attrs.get("ref", "").split(":")]
             if found and found[-1]:
                 row, column = int(found[-1].group(2)), _column_number(found[-1].group(1))
                 if row > MAX_ROWS or column > MAX_COLUMNS:
-                    raise _beyond_limits(row, column, f"the sheet's used range ({clean_text(attrs.get('ref', ''), 40)})")
+                    raise _beyond_limits(row, column, f"the used range ({clean_text(attrs.get('ref', ''), 40)})")
 
     def _start_cell(self, attrs: dict[str, str]) -> None:
         reference = _COLUMN_LETTERS.fullmatch(attrs.get("r", ""))
@@ -840,7 +856,9 @@ class _SheetReader:
     def _end_cell(self) -> None:
         raw = "".join(self.value)
         if self.formula is not None and not raw:
-            self.content.unsaved_formulas.append((self.row_number, self.column - 1, "=" + "".join(self.formula)))
+            self.content.unsaved_formula_count += 1
+            if len(self.content.unsaved_formulas) < _MAX_KEPT_FORMULAS:
+                self.content.unsaved_formulas.append((self.row_number, self.column - 1, "=" + "".join(self.formula)))
             return
         if not raw:
             return
@@ -934,6 +952,8 @@ def _unsaved_formula_problem(found: list[tuple[int, int, str]], header: list[str
     row, position, formula = found[0]
     column = header[position].strip() if header[position].strip() else None
     more = f" ({len(found)} such cells in the sheet)" if len(found) > 1 else ""
+    if len(found) >= _MAX_KEPT_FORMULAS:
+        more = f" (more than {_MAX_KEPT_FORMULAS:,} such cells in the sheet)"
     return [
         Problem(
             label, row, column,
@@ -947,6 +967,8 @@ def _read_workbook(path: Path, table: str | None, label: str, warnings: list[str
     with zipfile.ZipFile(path) as archive:
         sheets, strings_part, styles_part, date1904 = _workbook_parts(archive)
         names = set(archive.namelist())
+        if len({sheet.part for sheet in sheets}) < len(sheets):
+            raise _Refused(f"two sheets of this workbook share one part (it is damaged); {_RESAVE}")
         for sheet in sheets:
             if sheet.part not in names:
                 raise _Refused(f"the sheet {shown(sheet.name)} is missing from the workbook (it is damaged); {_RESAVE}")
@@ -957,8 +979,12 @@ def _read_workbook(path: Path, table: str | None, label: str, warnings: list[str
         try:
             return _read_sheet(archive, chosen.part, strings, styles, date1904)
         except _Refused as refused:
-            where = f"the sheet {shown(chosen.name)}: "
-            raise _Refused(where + refused.message, refused.row, refused.column) from None
+            message = refused.message
+            if message.startswith("the sheet "):
+                message = f"the sheet {shown(chosen.name)} " + message[len("the sheet "):]
+            else:
+                message = f"in the sheet {shown(chosen.name)}, {message}"
+            raise _Refused(message, refused.row, refused.column) from None
 
 
 def _read_xlsx(path: Path, label: str, problems: list[Problem], table: str | None = None, warnings: list[str] | None = None) -> _RawTable | None:

@@ -251,6 +251,40 @@ def wide_header_workbook(columns: int = 16_384) -> bytes:
     return rewrite_zip(base, {"xl/worksheets/sheet1.xml": lambda: [sheet[:end] + extra + sheet[end:]]})
 
 
+def merged_ranges_workbook(count: int = 1_000_000) -> bytes:
+    """A million merged ranges below the table (each would become a problem)."""
+    base = received_workbook()
+    with zipfile.ZipFile(io.BytesIO(base)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    cut = sheet.index(b"</sheetData>") + len(b"</sheetData>")
+
+    def chunks() -> Iterator[bytes]:
+        yield sheet[:cut] + b'<mergeCells count="%d">' % count
+        for start in range(10, count + 10, 100_000):
+            yield b"".join(b'<mergeCell ref="A%d:B%d"/>' % (r, r) for r in range(start, min(start + 100_000, count + 10)))
+        yield b"</mergeCells>" + sheet[cut:]
+
+    return rewrite_zip(base, {"xl/worksheets/sheet1.xml": chunks})
+
+
+def many_sheets_workbook(count: int = 100_000) -> bytes:
+    """A workbook listing a hundred thousand visible sheets."""
+    base = received_workbook()
+    with zipfile.ZipFile(io.BytesIO(base)) as archive:
+        workbook = archive.read("xl/workbook.xml")
+    listed = b"".join(b'<sheet name="s%d" sheetId="%d" state="visible" r:id="rId1" />' % (n, n + 2) for n in range(count))
+    workbook = workbook.replace(b"<sheets>", b"<sheets>" + listed)
+    return rewrite_zip(base, {"xl/workbook.xml": lambda: [workbook]})
+
+
+def long_row_csv(path: Path, fields: int = 2_000_000) -> None:
+    """A received.csv whose second data row has millions of fields."""
+    path.write_bytes(
+        b"case_ref,authority,received_date,category\n1,E07000192,2019-05-01,Housing\n2,E07000192,2019-05-01,Housing"
+        + b",x" * fields + b"\n"
+    )
+
+
 def many_lines_csv(path: Path, lines: int = 3_000_000) -> None:
     """A received.csv whose header is followed by millions of lines of empty cells."""
     with path.open("wb") as handle:
@@ -276,6 +310,9 @@ HOSTILE: dict[str, tuple[str, Callable[[Path], None]]] = {
     "value on row 3,000,000": ("received.xlsx", lambda p: p.write_bytes(far_row_workbook())),
     "billion laughs entities": ("received.xlsx", lambda p: p.write_bytes(entity_bomb_workbook())),
     "16,384 header columns": ("received.xlsx", lambda p: p.write_bytes(wide_header_workbook())),
+    "a million merged ranges": ("received.xlsx", lambda p: p.write_bytes(merged_ranges_workbook())),
+    "100,000 sheets": ("received.xlsx", lambda p: p.write_bytes(many_sheets_workbook())),
+    "CSV row of 2 million fields": ("received.csv", long_row_csv),
     "CSV of 3 million lines": ("received.csv", many_lines_csv),
     "CSV header of 2 million fields": ("received.csv", wide_csv),
 }

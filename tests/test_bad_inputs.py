@@ -311,6 +311,9 @@ HOSTILE_WORDS = {
     "billion laughs entities": ["'xl/worksheets/sheet1.xml'", "entit"],
     "16,384 header columns": ["256 columns", "limit"],
     "CSV of 3 million lines": ["2,000,000 rows", "limit"],
+    "a million merged ranges": ["1,000 merged ranges", "limit"],
+    "100,000 sheets": ["1,000 sheets", "limit"],
+    "CSV row of 2 million fields": ["256 columns", "limit"],
     "CSV header of 2 million fields": ["256 columns", "limit"],
 }
 #: Generous bound on the loading process's peak memory (imports alone take about 75 MB); the bench measures it.
