@@ -29,6 +29,18 @@ Decisions about doubtful input (the corpus in ``tests/data/bad/`` shows each):
 * Data values quoted in messages are cut to ``QUOTE_LIMIT`` characters with
   control characters escaped (``shown``), so no cell can break a terminal, a
   log or a page that shows the message.
+* A workbook's table is on its one visible worksheet holding data (among
+  several, the one named after the table); hidden sheets are never read and a
+  warning names them (``CaseData.warnings``, also logged); anything ambiguous
+  is refused naming the sheets.
+* Files are checked against limits (``MAX_ROWS``, ``MAX_COLUMNS``,
+  ``MAX_PART_BYTES``, ``MAX_COMPRESSION_RATIO``, ``MAX_SHARED_STRINGS``...)
+  before they are read: workbook parts from the zip directory, then their XML
+  streamed through expat (no document type, so no entity expansion) with
+  counters, never unpacked whole.
+* Values must be plain ASCII where it matters: a full-width or Arabic-Indic
+  digit or a look-alike letter is refused with the character named.
+* A table that is a link leading out of the data folder is refused unread.
 
 All checks are vectorised pandas operations: a table of 100,000 rows is checked
 in a fraction of a second, and a 50 MB table in a few seconds.
@@ -1182,8 +1194,8 @@ def parse_dates(
     if (bad & non_ascii).any():
         found = text[bad & non_ascii].str.slice(0, _SUGGEST_MAX_LENGTH).map(_first_non_ascii)
         messages[bad & non_ascii] = (
-            "date " + quoted[bad & non_ascii] + " is not written in plain ASCII digits (it contains " + found
-            + "); retype it as yyyy-mm-dd (e.g. 2020-03-31) with ASCII digits"
+            "date " + quoted[bad & non_ascii] + " is not written in plain ASCII characters (it contains " + found
+            + "); retype it as yyyy-mm-dd (e.g. 2020-03-31) with ASCII digits and hyphens"
         )
     impossible = pattern_ok & parseable & dates.isna()
     messages[impossible] = "date " + quoted[impossible] + f" is not a real calendar date; {fmt}"

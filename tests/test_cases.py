@@ -532,7 +532,8 @@ def test_workbook_whose_sheets_are_all_hidden_is_refused(tmp_path: Path) -> None
     "date",
     ["\uff12\uff10\uff11\uff19-\uff10\uff15-\uff10\uff11", "\u0662\u0660\u0661\u0669-\u0660\u0665-\u0660\u0661",
      "\u06f2\u06f0\u06f1\u06f9-\u06f0\u06f5-\u06f0\u06f1", "\u0968\u0966\u0967\u096f-\u0966\u096b-\u0966\u0967",
-     "\uff10\uff11/\uff10\uff15/\uff12\uff10\uff11\uff19", "2019-05-\U0001d7ce\U0001d7cf"],
+     "\uff10\uff11/\uff10\uff15/\uff12\uff10\uff11\uff19", "2019-05-\U0001d7ce\U0001d7cf", "2019\u201005\u201001",
+     "2019-05-01\u200b"],
 )
 def test_dates_in_non_ascii_digits_are_refused_naming_file_row_and_column(tmp_path: Path, date: str) -> None:
     problem = only(problems_of(make_dir(tmp_path, received=RECEIVED.replace("2019-05-01", date))))
@@ -627,3 +628,58 @@ def test_link_to_a_file_inside_the_folder_is_followed(tmp_path: Path) -> None:
     (folder / "archive" / "received-2020.csv").write_text(RECEIVED, encoding="utf-8")
     (folder / "received.csv").symlink_to(Path("archive") / "received-2020.csv")
     assert load_cases(folder).received["case_ref"].tolist() == ["19 000 001", "19 000 002"]
+
+
+# ---------------------------------------------------------------- the streaming workbook reader
+
+
+def excel_like_workbook(path: Path, date1904: bool) -> None:
+    """A workbook as Excel writes it: shared strings (one in rich-text runs, one with a phonetic guide),
+    a number stored as a number, date cells under a custom and a built-in date format, prefixed
+    namespaces and no dimension; written by hand so every part is what Excel would save."""
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    strings = ["case_ref", "authority", "received_date", "category", "19 000 001", "E07000192", "Watford Borough Council"]
+    shared = "".join(f"<x:si><x:t>{text}</x:t></x:si>" for text in strings)
+    shared += "<x:si><x:r><x:t>Hou</x:t></x:r><x:r><x:rPr><x:b/></x:rPr><x:t>sing</x:t></x:r></x:si>"  # 7
+    shared += "<x:si><x:t>Planning and Development</x:t><x:rPh sb='0' eb='1'><x:t>ignored</x:t></x:rPh></x:si>"  # 8
+    offset = 1462 if date1904 else 0
+    may, june = 43586 - offset, 43618 - offset  # 2019-05-01 and 2019-06-02
+    cells = (
+        '<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="s"><x:v>1</x:v></x:c>'
+        '<x:c r="C1" t="s"><x:v>2</x:v></x:c><x:c r="D1" t="s"><x:v>3</x:v></x:c></x:row>'
+        f'<x:row r="2"><x:c r="A2" t="s"><x:v>4</x:v></x:c><x:c r="B2" t="s"><x:v>5</x:v></x:c>'
+        f'<x:c r="C2" s="1"><x:v>{may}</x:v></x:c><x:c r="D2" t="s"><x:v>7</x:v></x:c></x:row>'
+        f'<x:row r="3"><x:c r="A3"><x:v>19000002</x:v></x:c><x:c r="B3" t="s"><x:v>6</x:v></x:c>'
+        f'<x:c r="C3" s="2"><x:v>{june}.0</x:v></x:c><x:c r="D3" t="s"><x:v>8</x:v></x:c><x:c r="E3" s="1"/></x:row>'
+    )
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "xl/workbook.xml": f'<x:workbook xmlns:x="{main}" xmlns:r="{rel}"><x:workbookPr date1904="{int(date1904)}"/>'
+        '<x:sheets><x:sheet name="Cases" sheetId="1" r:id="rId7"/></x:sheets></x:workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId7" Type="{rel}/worksheet" Target="worksheets/data.xml"/>'
+        f'<Relationship Id="rId8" Type="{rel}/sharedStrings" Target="/xl/strings.xml"/>'
+        f'<Relationship Id="rId9" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
+        "xl/strings.xml": f'<x:sst xmlns:x="{main}">{shared}</x:sst>',
+        "xl/styles.xml": f'<x:styleSheet xmlns:x="{main}"><x:numFmts><x:numFmt numFmtId="164" formatCode="dd/mm/yyyy;@"/></x:numFmts>'
+        '<x:cellStyleXfs><x:xf numFmtId="0"/></x:cellStyleXfs>'
+        '<x:cellXfs><x:xf numFmtId="0"/><x:xf numFmtId="164"/><x:xf numFmtId="14"/></x:cellXfs></x:styleSheet>',
+        "xl/worksheets/data.xml": f'<x:worksheet xmlns:x="{main}"><x:sheetData>{cells}</x:sheetData></x:worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_workbook_written_as_excel_writes_it_reads_like_the_csv(tmp_path: Path, date1904: bool) -> None:
+    folder = make_dir(tmp_path, received=None)
+    excel_like_workbook(folder / "received.xlsx", date1904)
+    frame = load_cases(folder).received
+    assert frame["case_ref"].tolist() == ["19 000 001", "19000002"]
+    assert frame["received_date"].tolist() == [pd.Timestamp("2019-05-01"), pd.Timestamp("2019-06-02")]
+    assert frame["category"].tolist() == ["Housing", "Planning and Development"]
+    assert frame["authority_code"].tolist() == ["E07000192", "E07000103"]
