@@ -105,13 +105,14 @@ _LOG = logging.getLogger(__name__)
 # Limits on a table file, enforced before (or while streaming, never after) reading it: a real
 # annual table has tens of thousands of rows, so these are generous, yet a hostile file of a
 # few kilobytes is refused in well under a second and 200 MB (bench/bench_inputs.py measures).
-#: Most rows (spreadsheet row number, or CSV line) a table may use; Excel itself stops at 1,048,576.
-MAX_ROWS = 2_000_000
+#: Most rows (spreadsheet row number, or CSV line) a table may use: a little more than Excel's own
+#: 1,048,576, so that any table Excel can hold is read; memory grows about 400 bytes a row.
+MAX_ROWS = 1_100_000
 #: Most columns a table may use (column IV); the tables have four to six.
 MAX_COLUMNS = 256
-#: Most characters in one cell (Excel's own limit).
+#: Most characters in one workbook cell (Excel's own limit).
 MAX_CELL_CHARACTERS = 32_767
-#: Most bytes a CSV file may hold (a table of MAX_ROWS rows takes about 100 MB).
+#: Most bytes a CSV file may hold (a table of a million rows takes about 100 MB).
 MAX_CSV_BYTES = 512 * 2**20
 #: Most bytes one part (zip entry) of a workbook may unpack to, from the zip directory.
 MAX_PART_BYTES = 512 * 2**20
@@ -125,6 +126,10 @@ MAX_SHARED_STRINGS = 2_000_000
 #: Most worksheets in a workbook, and most merged ranges in the table's sheet (a table has none).
 MAX_SHEETS = 1_000
 MAX_MERGED_RANGES = 1_000
+#: Most comment (``#``) or blank lines above a CSV's header.
+MAX_LINES_BEFORE_HEADER = 1_000
+#: Most problems of one kind listed one by one in one column of one file (the rest are counted).
+MAX_PROBLEMS_PER_CHECK = 1_000
 #: Formula cells without a saved value are counted past this many, but not kept.
 _MAX_KEPT_FORMULAS = 1_000
 
@@ -345,6 +350,11 @@ def _read_csv(path: Path, label: str, problems: list[Problem]) -> _RawTable | No
             )
         )
         return None
+    if _leading_lines(text)[0] > MAX_LINES_BEFORE_HEADER:
+        problems.append(
+            Problem(label, None, None, f"more than {MAX_LINES_BEFORE_HEADER:,} comment or blank lines come before the header row, over the limit; delete them")
+        )
+        return None
     if (too_wide := _too_wide(text)) is not None:
         problems.append(Problem(label, too_wide[0], None, too_wide[1]))
         return None
@@ -396,11 +406,14 @@ def _wrong_separator(text: str) -> tuple[int, str] | None:
 
 
 def _leading_lines(text: str) -> tuple[int, bool]:
-    """How many comment (``#``) or blank lines come before the header, and whether one is the sample marker."""
+    """How many comment (``#``) or blank lines come before the header, and whether one is the sample marker.
+
+    Counting stops past ``MAX_LINES_BEFORE_HEADER`` (the file is then refused).
+    """
     skipped = 0
     is_sample = False
     position = 0
-    while position < len(text):
+    while position < len(text) and skipped <= MAX_LINES_BEFORE_HEADER:
         end = text.find("\n", position)
         end = len(text) if end < 0 else end
         line = text[position:end]
@@ -484,10 +497,12 @@ def _read_csv_exact(text: str, label: str, problems: list[Problem]) -> _RawTable
     if _title_above(header, records):  # the caller names the real header row; keep every row to find it
         width = max(len(record) for record in [header, *records])
     too_long = [(row, len(record)) for row, record in zip(rows, records) if len(record) > width and any(v.strip() for v in record[width:])]
-    for row, length in too_long:
+    for row, length in too_long[:MAX_PROBLEMS_PER_CHECK]:
         problems.append(
             Problem(label, row, None, f"this row has {length} values but the header has {width} columns; check for an unquoted comma")
         )
+    if len(too_long) > MAX_PROBLEMS_PER_CHECK:
+        problems.append(_more_rows(label, [row for row, _ in too_long], None))
     bad_rows = {row for row, _ in too_long}
     kept = [(row, (record + [""] * width)[:width]) for row, record in zip(rows, records) if row not in bad_rows]
     cells = pd.DataFrame([record for _, record in kept], columns=range(width), dtype=object)
@@ -926,7 +941,7 @@ def _read_sheet(archive: zipfile.ZipFile, part: str, strings: list[str], styles:
 
 
 def _choose_sheet(
-    archive: zipfile.ZipFile, sheets: list[_Sheet], table: str | None, label: str, warnings: list[str], holds_values: Callable[[_Sheet], bool]
+    sheets: list[_Sheet], table: str | None, label: str, warnings: list[str], holds_values: Callable[[_Sheet], bool]
 ) -> _Sheet:
     """The one worksheet holding the table (rule in the module docstring); anything ambiguous is refused."""
     listed = lambda group: ", ".join(shown(s.name) for s in group)  # noqa: E731
@@ -938,7 +953,7 @@ def _choose_sheet(
         raise _Refused(f"every worksheet of this workbook is hidden ({listed(hidden)}); unhide the one holding the table (right-click a sheet tab > Unhide) and delete the others")
     chosen = visible[0]
     if len(visible) > 1:
-        named = [s for s in visible if table is not None and _label_key(s.name) == table]
+        named = [s for s in visible if table is not None and _label_key(s.name) == table and holds_values(s)]
         with_values = named or [s for s in visible if holds_values(s)]
         if len(with_values) > 1:
             raise _Refused(
@@ -987,7 +1002,7 @@ def _read_workbook(path: Path, table: str | None, label: str, warnings: list[str
         strings = _shared_strings(archive, strings_part)
         styles = _date_styles(archive, styles_part)
         holds = lambda sheet: bool(_read_sheet(archive, sheet.part, strings, styles, date1904, stop_at_value=True).rows)  # noqa: E731
-        chosen = _choose_sheet(archive, sheets, table, label, warnings, holds)
+        chosen = _choose_sheet(sheets, table, label, warnings, holds)
         try:
             return _read_sheet(archive, chosen.part, strings, styles, date1904)
         except _Refused as refused:
@@ -1087,9 +1102,28 @@ def _merged_problems(ranges: list[str], header: list[str], header_row: int, labe
 
 
 def _row_problems(label: str, rows: np.ndarray, column: str, messages: pd.Series | str) -> list[Problem]:
+    """One problem per row, up to ``MAX_PROBLEMS_PER_CHECK``; then one more saying how many rows are left.
+
+    A tiny file of millions of one-character rows would otherwise make millions
+    of problems (gigabytes, minutes) that nobody reads one by one.
+    """
+    kept = rows[:MAX_PROBLEMS_PER_CHECK]
     if isinstance(messages, str):
-        return [Problem(label, int(row), column, messages) for row in rows]
-    return [Problem(label, int(row), column, str(message)) for row, message in zip(rows, messages)]
+        found = [Problem(label, int(row), column, messages) for row in kept]
+    else:
+        found = [Problem(label, int(row), column, str(message)) for row, message in zip(kept, messages)]
+    if len(rows) > MAX_PROBLEMS_PER_CHECK:
+        found.append(_more_rows(label, rows, column))
+    return found
+
+
+def _more_rows(label: str, rows: np.ndarray | list[int], column: str | None) -> Problem:
+    left = len(rows) - MAX_PROBLEMS_PER_CHECK
+    return Problem(
+        label, int(rows[MAX_PROBLEMS_PER_CHECK]), column,
+        f"this row and {left - 1:,} more below have the same kind of problem as the {MAX_PROBLEMS_PER_CHECK:,} listed "
+        "above them (over the limit of problems listed one by one); fix the column as a whole",
+    )
 
 
 def _per_distinct(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -1615,7 +1649,10 @@ def _date_order_problems(
         wrong = np.zeros(len(late_refs), dtype=bool)
         wrong[found] = late_dates[found] < early_dates[match[found]]  # NaT compares False
         early_file, late_file = files[earlier].name, files[later].name
-        for position in np.flatnonzero(wrong):
+        positions = np.flatnonzero(wrong)
+        if len(positions) > MAX_PROBLEMS_PER_CHECK:
+            problems.append(_more_rows(files[later].name, rows[later][positions], late_column))
+        for position in positions[:MAX_PROBLEMS_PER_CHECK]:
             case_ref, late, late_row = late_refs[position], pd.Timestamp(late_dates[position]), rows[later][position]
             early, early_row = pd.Timestamp(early_dates[match[position]]), early_rows[match[position]]
             problems.append(

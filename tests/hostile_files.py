@@ -285,6 +285,11 @@ def long_row_csv(path: Path, fields: int = 2_000_000) -> None:
     )
 
 
+def comment_lines_csv(path: Path, lines: int = 1_000_000) -> None:
+    """A received.csv with a million comment lines above the header."""
+    path.write_bytes(b"#\n" * lines + b"case_ref,authority,received_date,category\n1,E07000192,2019-05-01,Housing\n")
+
+
 def many_lines_csv(path: Path, lines: int = 3_000_000) -> None:
     """A received.csv whose header is followed by millions of lines of empty cells."""
     with path.open("wb") as handle:
@@ -313,6 +318,7 @@ HOSTILE: dict[str, tuple[str, Callable[[Path], None]]] = {
     "a million merged ranges": ("received.xlsx", lambda p: p.write_bytes(merged_ranges_workbook())),
     "100,000 sheets": ("received.xlsx", lambda p: p.write_bytes(many_sheets_workbook())),
     "CSV row of 2 million fields": ("received.csv", long_row_csv),
+    "CSV with a million comment lines": ("received.csv", comment_lines_csv),
     "CSV of 3 million lines": ("received.csv", many_lines_csv),
     "CSV header of 2 million fields": ("received.csv", wide_csv),
 }

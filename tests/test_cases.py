@@ -503,9 +503,11 @@ def test_sheet_named_after_the_table_is_chosen_among_visible_sheets(tmp_path: Pa
     assert load_cases(folder).received["case_ref"].tolist() == ["19 000 001", "19 000 002"]
 
 
-def test_empty_visible_sheets_beside_the_table_are_ignored(tmp_path: Path) -> None:
+@pytest.mark.parametrize("empty_names", [("Sheet2", "Sheet3"), ("received",)])
+def test_empty_visible_sheets_beside_the_table_are_ignored(tmp_path: Path, empty_names: tuple[str, ...]) -> None:
     folder = make_dir(tmp_path, received=None)
-    write_workbook(folder / "received.xlsx", [("Sheet1", received_rows(), "visible"), ("Sheet2", [], "visible"), ("Sheet3", [], "visible")])
+    empty = [(name, [], "visible") for name in empty_names]
+    write_workbook(folder / "received.xlsx", [*empty, ("Sheet1", received_rows(), "visible")])
     cases = load_cases(folder)
     assert cases.received["case_ref"].tolist() == ["19 000 001", "19 000 002"] and cases.warnings == []
 
@@ -683,3 +685,15 @@ def test_workbook_written_as_excel_writes_it_reads_like_the_csv(tmp_path: Path, 
     assert frame["received_date"].tolist() == [pd.Timestamp("2019-05-01"), pd.Timestamp("2019-06-02")]
     assert frame["category"].tolist() == ["Housing", "Planning and Development"]
     assert frame["authority_code"].tolist() == ["E07000192", "E07000103"]
+
+
+def test_the_same_problem_in_thousands_of_rows_is_listed_a_thousand_times_then_counted(tmp_path: Path) -> None:
+    from lgsco_report.cases import MAX_PROBLEMS_PER_CHECK
+
+    rows = "".join(f"19 {n:06d},E07000192,2019-05-01,Housng\n" for n in range(MAX_PROBLEMS_PER_CHECK + 500))
+    problems = problems_of(make_dir(tmp_path, received="case_ref,authority,received_date,category\n" + rows))
+    assert len(problems) == MAX_PROBLEMS_PER_CHECK + 1
+    assert [p.row for p in problems[:MAX_PROBLEMS_PER_CHECK]] == list(range(2, MAX_PROBLEMS_PER_CHECK + 2))
+    last = problems[-1]
+    assert (last.row, last.column) == (MAX_PROBLEMS_PER_CHECK + 2, "category")
+    assert "499 more" in last.message and "same kind of problem" in last.message
