@@ -609,7 +609,7 @@ def _refuse_dtd(*_: object) -> None:
 
 
 def _parse_part(archive: zipfile.ZipFile, name: str, start: Callable, end: Callable | None = None, text: Callable | None = None) -> None:
-    """Stream one XML part through expat (element and attribute names without namespaces), 1 MiB at a time.
+    """Stream one XML part through expat (element names without their namespace), 1 MiB at a time.
 
     A document type declaration is refused (spreadsheet XML never has one), so
     no entity can expand; handlers raise :class:`_Refused` to stop at a limit.

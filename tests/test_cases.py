@@ -697,3 +697,30 @@ def test_the_same_problem_in_thousands_of_rows_is_listed_a_thousand_times_then_c
     last = problems[-1]
     assert (last.row, last.column) == (MAX_PROBLEMS_PER_CHECK + 2, "category")
     assert "499 more" in last.message and "same kind of problem" in last.message
+
+
+@pytest.mark.parametrize("damage", ["encrypted", "deflate64", "truncated"])
+def test_damaged_or_unreadable_workbook_parts_are_problems_not_crashes(tmp_path: Path, damage: str) -> None:
+    import zipfile
+
+    folder = make_dir(tmp_path, received=None)
+    write_workbook(tmp_path / "book.xlsx", [("received", received_rows(), "visible")])
+    data = bytearray((tmp_path / "book.xlsx").read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = data.find(signature)
+        while start >= 0:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if bytes(data[name_at : name_at + len(name)]) == name:
+                if damage == "encrypted":
+                    data[start + flags_at] |= 1
+                elif damage == "deflate64":
+                    data[start + method_at] = 9
+            start = data.find(signature, start + 4)
+    if damage == "truncated":
+        info = zipfile.ZipFile(tmp_path / "book.xlsx").getinfo(name.decode())
+        cut = info.header_offset + 30 + len(name) + info.compress_size // 2
+        data[cut : cut + 40] = bytes(40)  # corrupt the compressed sheet in place
+    (folder / "received.xlsx").write_bytes(bytes(data))
+    problem = only(problems_of(folder))
+    assert problem.file == "received.xlsx" and ".xlsx or CSV" in problem.message
