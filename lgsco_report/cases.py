@@ -29,6 +29,18 @@ Decisions about doubtful input (the corpus in ``tests/data/bad/`` shows each):
 * Data values quoted in messages are cut to ``QUOTE_LIMIT`` characters with
   control characters escaped (``shown``), so no cell can break a terminal, a
   log or a page that shows the message.
+* A workbook's table is on its one visible worksheet holding data (among
+  several, the one named after the table); hidden sheets are never read and a
+  warning names them (``CaseData.warnings``, also logged); anything ambiguous
+  is refused naming the sheets.
+* Files are checked against limits (``MAX_ROWS``, ``MAX_COLUMNS``,
+  ``MAX_PART_BYTES``, ``MAX_COMPRESSION_RATIO``, ``MAX_SHARED_STRINGS``...)
+  before they are read: workbook parts from the zip directory, then their XML
+  streamed through expat (no document type, so no entity expansion) with
+  counters, never unpacked whole.
+* Values must be plain ASCII where it matters: a full-width or Arabic-Indic
+  digit or a look-alike letter is refused with the character named.
+* A table that is a link leading out of the data folder is refused unread.
 
 All checks are vectorised pandas operations: a table of 100,000 rows is checked
 in a fraction of a second, and a 50 MB table in a few seconds.
@@ -41,11 +53,17 @@ import datetime as _dt
 import difflib
 import hashlib
 import io
+import logging
+import os
+import posixpath
 import re
+import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
@@ -82,6 +100,38 @@ _SUGGEST_MAX_LENGTH = 200
 #: Characters escaped when a value is quoted: C0/C1 controls, zero-width and bidirectional marks, BOM.
 _UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _MAX_MESSAGE = 1000
+_LOG = logging.getLogger(__name__)
+
+# Limits on a table file, enforced before (or while streaming, never after) reading it: a real
+# annual table has tens of thousands of rows, so these are generous, yet a hostile file of a
+# few kilobytes is refused in well under a second and 200 MB (bench/bench_inputs.py measures).
+#: Most rows (spreadsheet row number, or CSV line) a table may use: a little more than Excel's own
+#: 1,048,576, so that any table Excel can hold is read; memory grows about 400 bytes a row.
+MAX_ROWS = 1_100_000
+#: Most columns a table may use (column IV); the tables have four to six.
+MAX_COLUMNS = 256
+#: Most characters in one workbook cell (Excel's own limit).
+MAX_CELL_CHARACTERS = 32_767
+#: Most bytes a CSV file may hold (a table of a million rows takes about 100 MB).
+MAX_CSV_BYTES = 512 * 2**20
+#: Most bytes one part (zip entry) of a workbook may unpack to, from the zip directory.
+MAX_PART_BYTES = 512 * 2**20
+#: Most a part of a workbook may be compressed (uncompressed / compressed size) when it unpacks
+#: to more than ``_RATIO_FREE_BYTES``; a real sheet compresses 10 to 15 times.
+MAX_COMPRESSION_RATIO = 100
+_RATIO_FREE_BYTES = 2**20
+#: Most parts (zip entries) in a workbook, and most shared strings it may hold.
+MAX_PARTS = 10_000
+MAX_SHARED_STRINGS = 2_000_000
+#: Most worksheets in a workbook, and most merged ranges in the table's sheet (a table has none).
+MAX_SHEETS = 1_000
+MAX_MERGED_RANGES = 1_000
+#: Most comment (``#``) or blank lines above a CSV's header.
+MAX_LINES_BEFORE_HEADER = 1_000
+#: Most problems of one kind listed one by one in one column of one file (the rest are counted).
+MAX_PROBLEMS_PER_CHECK = 1_000
+#: Formula cells without a saved value are counted past this many, but not kept.
+_MAX_KEPT_FORMULAS = 1_000
 
 
 def _escape(text: str) -> str:
@@ -95,6 +145,26 @@ def _cut(value: object, limit: int) -> tuple[str, int | None]:
     if len(text) <= limit and len(escaped) <= limit:
         return escaped, None
     return escaped[:limit], len(text)
+
+
+def non_ascii_note(text: object) -> str:
+    """``'; it contains U+0435 CYRILLIC SMALL LETTER IE, ...'`` naming the first character that is not plain ASCII, or ''.
+
+    A full-width digit or a Cyrillic letter looks like its ASCII twin on screen,
+    so a message quoting the value alone would leave the reader puzzled.
+    """
+    found = _first_non_ascii(text)
+    if found is None:
+        return ""
+    return f"; it contains {found}, which is not a plain ASCII character (it may look like one): retype the value with ASCII letters and digits"
+
+
+def _first_non_ascii(text: object) -> str | None:
+    """``U+FF12 FULLWIDTH DIGIT TWO`` for the first non-ASCII character (spaces and curly quotes aside), or None."""
+    for character in str(text):
+        if ord(character) > 127 and not character.isspace() and character not in "\u2018\u2019":
+            return f"U+{ord(character):04X} {unicodedata.name(character, 'a character without a name')}"
+    return None
 
 
 def clean_text(value: object, limit: int = QUOTE_LIMIT) -> str:
@@ -169,6 +239,8 @@ class CaseData:
     sources: list[SourceFile] = field(default_factory=list)
     is_sample: bool = False
     years: list[int] = field(default_factory=list)
+    #: What was read with a caveat (hidden sheets ignored), one message a line; also logged.
+    warnings: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- reading
@@ -232,7 +304,15 @@ def _undecodable_place(data: bytes, error: UnicodeDecodeError) -> tuple[int, str
 
 def _read_csv(path: Path, label: str, problems: list[Problem]) -> _RawTable | None:
     """Read a CSV (UTF-8, BOM tolerated); a file that is not CSV text is a problem, not a crash."""
+    if (size := path.stat().st_size) > MAX_CSV_BYTES:
+        problems.append(Problem(label, None, None, f"the file holds {size:,} bytes, over the limit of {MAX_CSV_BYTES:,} bytes for a table; check that it is the right file"))
+        return None
     data = path.read_bytes()
+    if (lines := data.count(b"\n") + (0 if data.endswith(b"\n") else 1)) > MAX_ROWS:
+        problems.append(
+            Problem(label, None, None, f"the file has {lines:,} lines, over the limit of {MAX_ROWS:,} rows a table may have; check that it is the right file")
+        )
+        return None
     if not data or data.isspace():
         problems.append(Problem(label, None, None, "the file is empty; it needs a header row and one row per case"))
         return None
@@ -270,6 +350,14 @@ def _read_csv(path: Path, label: str, problems: list[Problem]) -> _RawTable | No
             )
         )
         return None
+    if _leading_lines(text)[0] > MAX_LINES_BEFORE_HEADER:
+        problems.append(
+            Problem(label, None, None, f"more than {MAX_LINES_BEFORE_HEADER:,} comment or blank lines come before the header row, over the limit; delete them")
+        )
+        return None
+    if (too_wide := _too_wide(text)) is not None:
+        problems.append(Problem(label, too_wide[0], None, too_wide[1]))
+        return None
     if (separator := _wrong_separator(text)) is not None:
         problems.append(Problem(label, separator[0], None, separator[1]))
         return None
@@ -281,6 +369,19 @@ def _read_csv(path: Path, label: str, problems: list[Problem]) -> _RawTable | No
         problems.append(Problem(label, None, None, "the file has no header row and no data; it needs a header row and one row per case"))
         return None
     return raw
+
+
+def _too_wide(text: str) -> tuple[int, str] | None:
+    """(header row, message) when the header has more values than a table may have columns (checked before parsing)."""
+    skipped, _ = _leading_lines(text)
+    position = 0
+    for _ in range(skipped):
+        position = text.find("\n", position) + 1
+    end = text.find("\n", position)
+    values = text.count(",", position, len(text) if end < 0 else end) + 1
+    if values <= MAX_COLUMNS:
+        return None
+    return skipped + 1, f"the header row has {values:,} values, over the limit of {MAX_COLUMNS} columns a table may have; the tables have four to six"
 
 
 def _wrong_separator(text: str) -> tuple[int, str] | None:
@@ -305,11 +406,14 @@ def _wrong_separator(text: str) -> tuple[int, str] | None:
 
 
 def _leading_lines(text: str) -> tuple[int, bool]:
-    """How many comment (``#``) or blank lines come before the header, and whether one is the sample marker."""
+    """How many comment (``#``) or blank lines come before the header, and whether one is the sample marker.
+
+    Counting stops past ``MAX_LINES_BEFORE_HEADER`` (the file is then refused).
+    """
     skipped = 0
     is_sample = False
     position = 0
-    while position < len(text):
+    while position < len(text) and skipped <= MAX_LINES_BEFORE_HEADER:
         end = text.find("\n", position)
         end = len(text) if end < 0 else end
         line = text[position:end]
@@ -373,6 +477,9 @@ def _read_csv_exact(text: str, label: str, problems: list[Problem]) -> _RawTable
             previous_end = reader.line_num
             if not record or all(not value.strip() for value in record):
                 continue
+            if len(record) > MAX_COLUMNS:
+                problems.append(Problem(label, start, None, f"this row has {len(record):,} values, over the limit of {MAX_COLUMNS} columns a table may have; check the file"))
+                return None
             if header is None:
                 if _is_comment(record[0]):
                     is_sample = is_sample or _marks_sample(",".join(record))
@@ -387,17 +494,28 @@ def _read_csv_exact(text: str, label: str, problems: list[Problem]) -> _RawTable
     if header is None:
         return _RawTable(None, pd.DataFrame(), np.array([], dtype=np.int64), 0, is_sample)  # type: ignore[arg-type]
     width = len(header)
+    if _title_above(header, records):  # the caller names the real header row; keep every row to find it
+        width = max(len(record) for record in [header, *records])
     too_long = [(row, len(record)) for row, record in zip(rows, records) if len(record) > width and any(v.strip() for v in record[width:])]
-    for row, length in too_long:
+    for row, length in too_long[:MAX_PROBLEMS_PER_CHECK]:
         problems.append(
             Problem(label, row, None, f"this row has {length} values but the header has {width} columns; check for an unquoted comma")
         )
+    if len(too_long) > MAX_PROBLEMS_PER_CHECK:
+        problems.append(_more_rows(label, [row for row, _ in too_long], None))
     bad_rows = {row for row, _ in too_long}
     kept = [(row, (record + [""] * width)[:width]) for row, record in zip(rows, records) if row not in bad_rows]
     cells = pd.DataFrame([record for _, record in kept], columns=range(width), dtype=object)
     if cells.empty:
         cells = pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
     return _RawTable(header, cells, np.array([row for row, _ in kept], dtype=np.int64), header_row, is_sample)
+
+
+def _title_above(header: list[str], records: list[list[str]]) -> bool:
+    """Whether the first line is a title (no column name) and the column names come on one of the next lines."""
+    if {value.strip().lower() for value in header} & _KNOWN_COLUMN_NAMES:
+        return False
+    return any(len({value.strip().lower() for value in record} & _KNOWN_COLUMN_NAMES) >= 2 for record in records[:10])
 
 
 def _cell_text(value: object) -> str:
@@ -415,8 +533,45 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+class _Refused(Exception):
+    """A workbook refused while it is being read (a limit exceeded, a part that is not well-formed)."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.row, self.column = message, row, column
+
+
+_RESAVE = "save the table again as .xlsx or CSV"
+
+
+def _part_limits(archive: zipfile.ZipFile) -> str | None:
+    """Why the workbook's parts are too big to unpack safely, from the central directory alone (None: fine).
+
+    Checked before anything is decompressed: the declared sizes bound what
+    ``zipfile`` will ever produce (an entry inflating past its declared size
+    fails its check), so a zip bomb is refused without unpacking a byte.
+    """
+    entries = archive.infolist()
+    if len(entries) > MAX_PARTS:
+        return f"this workbook holds {len(entries):,} parts, over the limit of {MAX_PARTS:,}; {_RESAVE}"
+    for info in entries:
+        if info.file_size > MAX_PART_BYTES:
+            return (
+                f"the part {shown(info.filename)} of this workbook unpacks to {info.file_size:,} bytes, over the limit of "
+                f"{MAX_PART_BYTES:,} bytes a part (a table of {MAX_ROWS:,} rows needs less); {_RESAVE}"
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_FREE_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            return (
+                f"the part {shown(info.filename)} of this workbook is compressed {ratio:,.0f} times ({info.file_size:,} bytes "
+                f"in {info.compress_size:,}), over the limit of {MAX_COMPRESSION_RATIO} times (a real table compresses "
+                f"about 10 times): it looks like a zip bomb; {_RESAVE}"
+            )
+    return None
+
+
 def _not_a_workbook(path: Path) -> str | None:
-    """Why ``path`` is not an .xlsx workbook (None when it looks like one), from its first bytes and zip contents."""
+    """Why ``path`` is not an .xlsx workbook we can read (None when it is), from its first bytes and zip directory."""
     with path.open("rb") as handle:
         head = handle.read(4096)
     if not zipfile.is_zipfile(path):
@@ -429,9 +584,14 @@ def _not_a_workbook(path: Path) -> str | None:
         return "this is a text file with an .xlsx name, not an Excel workbook; if it is comma-separated, rename it to .csv"
     try:
         with zipfile.ZipFile(path) as archive:
+            if (too_big := _part_limits(archive)) is not None:
+                return too_big
             names = set(archive.namelist())
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError):
+            mimetype = b""
+            if "mimetype" in names:
+                with archive.open("mimetype") as entry:
+                    mimetype = entry.read(100)  # never more: the entry may be huge
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, EOFError, zlib.error):
         return "this .xlsx file is damaged (it cannot be unzipped); save it again as .xlsx or CSV"
     if b"opendocument.spreadsheet" in mimetype:
         return "this is an OpenDocument spreadsheet (.ods); save it as .xlsx (Excel workbook) or CSV"
@@ -440,33 +600,482 @@ def _not_a_workbook(path: Path) -> str | None:
     return None
 
 
-_MERGE_TAG = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+class _DoctypeFound(Exception):
+    """A part declares a document type (and so perhaps entities); spreadsheet XML never does."""
 
 
-def _scan_sheet_xml(sheet: object) -> tuple[list[str], bool]:
-    """(merged ranges, whether any cell has a formula) from the worksheet XML, read in chunks.
+def _refuse_dtd(*_: object) -> None:
+    raise _DoctypeFound
 
-    openpyxl's read-only mode (needed for large files) shows neither, so the raw
-    XML is scanned; decompressing is much faster than parsing it again.
+
+def _parse_part(archive: zipfile.ZipFile, name: str, start: Callable, end: Callable | None = None, text: Callable | None = None) -> None:
+    """Stream one XML part through expat (element names without their namespace), 1 MiB at a time.
+
+    A document type declaration is refused (spreadsheet XML never has one), so
+    no entity can expand; handlers raise :class:`_Refused` to stop at a limit.
     """
-    merged: list[str] = []
-    has_formula = False
-    tail = b""
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+    parser.StartElementHandler = lambda tag, attrs: start(tag.rpartition("}")[2], attrs)
+    if end is not None:
+        parser.EndElementHandler = lambda tag: end(tag.rpartition("}")[2])
+    if text is not None:
+        parser.CharacterDataHandler = text
     try:
-        source = sheet.parent._archive.open(sheet._worksheet_path)  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, OSError):
-        return merged, has_formula
-    with source:
+        with archive.open(name) as source:
+            while chunk := source.read(1 << 20):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _DoctypeFound:
+        raise _Refused(
+            f"the part {shown(name)} of this workbook declares a document type with entities, which no spreadsheet holds "
+            f"(entity expansion could make it enormous); {_RESAVE}"
+        ) from None
+    except expat.ExpatError as error:
+        raise _Refused(f"the part {shown(name)} of this workbook is not well-formed XML ({error}); {_RESAVE}") from None
+
+
+@dataclass
+class _Sheet:
+    name: str
+    state: str
+    part: str
+
+
+def _workbook_parts(archive: zipfile.ZipFile) -> tuple[list[_Sheet], str | None, str | None, bool]:
+    """(worksheets in tab order, shared strings part, styles part, whether dates count from 1904)."""
+    sheets: list[tuple[str, str, str]] = []
+    flags: dict[str, bool] = {"date1904": False}
+
+    def on_workbook(tag: str, attrs: dict[str, str]) -> None:
+        if tag == "sheet":
+            if len(sheets) >= MAX_SHEETS:
+                raise _Refused(f"this workbook has more than {MAX_SHEETS:,} sheets, over the limit; {_RESAVE}")
+            rid = next((value for key, value in attrs.items() if key.rpartition("}")[2] == "id"), "")
+            sheets.append((attrs.get("name", "?"), attrs.get("state", "visible"), rid))
+        elif tag == "workbookPr":
+            flags["date1904"] = attrs.get("date1904", "0").lower() in ("1", "true")
+
+    _parse_part(archive, "xl/workbook.xml", on_workbook)
+    targets: dict[str, tuple[str, str]] = {}
+
+    def on_rels(tag: str, attrs: dict[str, str]) -> None:
+        if tag == "Relationship":
+            target = attrs.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            targets[attrs.get("Id", "")] = (attrs.get("Type", "").rpartition("/")[2], part)
+
+    if "xl/_rels/workbook.xml.rels" in archive.namelist():
+        _parse_part(archive, "xl/_rels/workbook.xml.rels", on_rels)
+    by_type = {kind: part for kind, part in targets.values()}
+    worksheets = [_Sheet(name, state, targets[rid][1]) for name, state, rid in sheets if targets.get(rid, ("",))[0] == "worksheet"]
+    names = set(archive.namelist())
+    strings = by_type.get("sharedStrings", "xl/sharedStrings.xml")
+    styles = by_type.get("styles", "xl/styles.xml")
+    return worksheets, strings if strings in names else None, styles if styles in names else None, flags["date1904"]
+
+
+_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?si[\s>/]")
+
+
+def _count_tags(archive: zipfile.ZipFile, part: str, tag: re.Pattern[bytes]) -> int:
+    """How many ``<si>`` elements a part holds, streamed 1 MiB at a time (stops counting past the string limit).
+
+    ``bytes.count`` does the usual spelling at memory speed; the regular
+    expression ``tag`` is used only for a part whose tags carry a namespace prefix.
+    """
+    count = 0
+    tail = b""
+    prefixed: bool | None = None
+    with archive.open(part) as source:
         while chunk := source.read(1 << 20):
             block = tail + chunk
-            has_formula = has_formula or bool(_FORMULA_TAG.search(block))
-            if b"mergeCell" in block:
-                merged += [m.decode("ascii") for m in _MERGE_TAG.findall(block)]
-            tail = block[-200:]
-            if b"mergeCell" in tail:  # a tag may straddle the chunks: drop the copies found twice
-                merged = list(dict.fromkeys(merged))
-    return list(dict.fromkeys(merged)), has_formula
+            if prefixed is None:
+                prefixed = b"<si" not in block and b":si" in block
+            cut = max(len(block) - 32, 0)  # a tag straddling chunks is counted with the next block
+            body = block[:cut]
+            count += len(tag.findall(body)) if prefixed else body.count(b"<si>") + body.count(b"<si ") + body.count(b"<si/")
+            tail = block[cut:]
+            if count > MAX_SHARED_STRINGS:
+                return count
+    return count + len(tag.findall(tail))
+
+
+def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
+    """The shared strings, refused past ``MAX_SHARED_STRINGS`` strings or ``MAX_CELL_CHARACTERS`` characters in one."""
+    strings: list[str] = []
+    if part is None:
+        return strings
+    if _count_tags(archive, part, _STRING_TAG) > MAX_SHARED_STRINGS:  # counted on the bytes first: fast, no memory
+        raise _Refused(
+            f"the part {shown(part)} of this workbook holds more than {MAX_SHARED_STRINGS:,} shared strings, over the "
+            f"limit (a table of {MAX_ROWS:,} rows needs fewer); {_RESAVE}"
+        )
+    state = {"depth_rph": 0, "in_t": False}
+    pieces: list[str] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == "si":
+            if len(strings) >= MAX_SHARED_STRINGS:
+                raise _Refused(
+                    f"the part {shown(part)} of this workbook holds more than {MAX_SHARED_STRINGS:,} shared strings, over the "
+                    f"limit (a table of {MAX_ROWS:,} rows needs fewer); {_RESAVE}"
+                )
+            pieces.clear()
+        elif tag == "rPh":
+            state["depth_rph"] += 1
+        elif tag == "t":
+            state["in_t"] = True
+
+    def end(tag: str) -> None:
+        if tag == "si":
+            strings.append("".join(pieces))
+        elif tag == "rPh":
+            state["depth_rph"] -= 1
+        elif tag == "t":
+            state["in_t"] = False
+
+    def text(data: str) -> None:
+        if state["in_t"] and not state["depth_rph"]:
+            pieces.append(data)
+            if len(pieces) > 1 and sum(map(len, pieces)) > MAX_CELL_CHARACTERS:
+                raise _Refused(f"a shared string in {shown(part)} is longer than {MAX_CELL_CHARACTERS:,} characters, Excel's own limit")
+
+    _parse_part(archive, part, start, end, text)
+    return strings
+
+
+def _date_styles(archive: zipfile.ZipFile, part: str | None) -> tuple[list[bool], list[bool]]:
+    """For each cell style (``s`` attribute): whether its number format is a date, and whether a duration."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+    custom: dict[int, str] = {}
+    format_ids: list[int] = []
+    inside = {"cellXfs": False}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == "numFmt":
+            custom[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
+        elif tag == "cellXfs":
+            inside["cellXfs"] = True
+        elif tag == "xf" and inside["cellXfs"]:
+            format_ids.append(int(attrs.get("numFmtId", "0")))
+
+    def end(tag: str) -> None:
+        if tag == "cellXfs":
+            inside["cellXfs"] = False
+
+    if part is not None:
+        _parse_part(archive, part, start, end)
+    codes = [custom.get(i, BUILTIN_FORMATS.get(i, "General")) for i in format_ids]
+    return [is_date_format(code) for code in codes], [is_timedelta_format(code) for code in codes]
+
+
+_COLUMN_LETTERS = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
+_NUMBER = re.compile(r"[0-9]{1,9}")
+_CELL_RANGE = re.compile(r"[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _beyond_limits(row: int, column: int, what: str, at_row: int | None = None) -> _Refused:
+    from openpyxl.utils import get_column_letter
+
+    return _Refused(
+        f"{what} reaches row {row:,}, column {column:,}, beyond the limit of a table ({MAX_ROWS:,} rows, {MAX_COLUMNS} "
+        f"columns, up to column {get_column_letter(MAX_COLUMNS)}); delete whatever is below or right of the table "
+        "(Ctrl+End in Excel goes to the last used cell) and save",
+        at_row,
+    )
+
+
+@dataclass
+class _SheetContent:
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    unsaved_formulas: list[tuple[int, int, str]] = field(default_factory=list)
+    unsaved_formula_count: int = 0
+
+
+class _SheetReader:
+    """Expat handlers reading one worksheet's cells as text, with the row, column and size limits enforced."""
+
+    def __init__(self, strings: list[str], date_styles: tuple[list[bool], list[bool]], date1904: bool, stop_at_value: bool) -> None:
+        self.strings, (self.is_date, self.is_duration) = strings, date_styles
+        self.epoch = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
+        self.content = _SheetContent()
+        self.stop_at_value = stop_at_value
+        self.row_number, self.column, self.values = 0, 0, {}
+        self.cell_type, self.style, self.capture, self.phonetic = "n", 0, None, 0
+        self.value: list[str] = []
+        self.formula: list[str] | None = None
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag == "c":
+            self._start_cell(attrs)
+        elif tag == "v":
+            self.capture = "v"
+        elif tag == "t" and not self.phonetic and self.cell_type == "inlineStr":
+            self.capture = "v"
+        elif tag == "rPh":
+            self.phonetic += 1
+        elif tag == "f":
+            self.capture, self.formula = "f", []
+        elif tag == "row":
+            self.row_number = int(attrs["r"]) if _NUMBER.fullmatch(attrs.get("r", "")) else self.row_number + 1
+            self.column, self.values = 0, {}
+            if self.row_number > MAX_ROWS:
+                raise _Refused(
+                    f"the sheet has a row numbered {self.row_number:,}, over the limit of {MAX_ROWS:,} rows; delete the rows "
+                    "below the table and save", self.row_number,
+                )
+        elif tag == "mergeCell" and _CELL_RANGE.fullmatch(attrs.get("ref", "")):
+            if len(self.content.merged) >= MAX_MERGED_RANGES:
+                raise _Refused(
+                    f"the sheet has more than {MAX_MERGED_RANGES:,} merged ranges, over the limit; a table has none: select "
+                    "every cell and unmerge them (Home > Merge & Center > Unmerge Cells)"
+                )
+            self.content.merged.append(attrs["ref"])
+        elif tag == "dimension":
+            found = [_COLUMN_LETTERS.fullmatch(part) for part in attrs.get("ref", "").split(":")]
+            if found and found[-1]:
+                row, column = int(found[-1].group(2)), _column_number(found[-1].group(1))
+                if row > MAX_ROWS or column > MAX_COLUMNS:
+                    raise _beyond_limits(row, column, f"the used range ({clean_text(attrs.get('ref', ''), 40)})")
+
+    def _start_cell(self, attrs: dict[str, str]) -> None:
+        reference = _COLUMN_LETTERS.fullmatch(attrs.get("r", ""))
+        self.column = _column_number(reference.group(1)) if reference else self.column + 1
+        if self.column > MAX_COLUMNS:
+            raise _beyond_limits(self.row_number, self.column, f"cell {clean_text(attrs.get('r', ''), 20) or 'a cell'}", self.row_number)
+        self.cell_type, self.style = attrs.get("t", "n"), int(attrs["s"]) if _NUMBER.fullmatch(attrs.get("s", "")) else 0
+        self.value, self.formula, self.capture = [], None, None
+
+    def end(self, tag: str) -> None:
+        if tag in ("v", "t", "f"):
+            self.capture = None
+        elif tag == "rPh":
+            self.phonetic -= 1
+        elif tag == "c":
+            self._end_cell()
+        elif tag == "row" and self.values:
+            width = max(self.values)
+            texts = [self.values.get(i, "") for i in range(1, width + 1)]
+            self.content.rows.append((self.row_number, texts))
+
+    def text(self, data: str) -> None:
+        if self.capture == "v":
+            self.value.append(data)
+            if len(self.value) > 1 and sum(map(len, self.value)) > MAX_CELL_CHARACTERS:
+                raise _Refused(f"a cell on row {self.row_number:,} holds more than {MAX_CELL_CHARACTERS:,} characters, Excel's own limit")
+        elif self.capture == "f" and self.formula is not None and len(self.formula) < 100:
+            self.formula.append(data)
+
+    def _end_cell(self) -> None:
+        raw = "".join(self.value)
+        if self.formula is not None and not raw:
+            self.content.unsaved_formula_count += 1
+            if len(self.content.unsaved_formulas) < _MAX_KEPT_FORMULAS:
+                self.content.unsaved_formulas.append((self.row_number, self.column - 1, "=" + "".join(self.formula)))
+            return
+        if not raw:
+            return
+        text = self._convert(raw)
+        if text.strip():
+            self.values[self.column] = text
+            if self.stop_at_value:
+                self.content.rows.append((self.row_number, [text]))
+                raise _StopReading
+
+    def _convert(self, raw: str) -> str:
+        kind = self.cell_type
+        if kind == "s":
+            try:
+                return self.strings[int(raw)]
+            except (ValueError, IndexError):
+                raise _Refused(f"a cell on row {self.row_number:,} refers to shared string {clean_text(raw, 20)}, which the workbook does not have; {_RESAVE}") from None
+        if kind == "b":
+            return "true" if raw.strip() in ("1", "true") else "false"
+        if kind == "d":
+            return raw.strip()[:10] if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T.*)?", raw.strip()) else raw
+        if kind in ("inlineStr", "str", "e"):
+            return raw
+        text = raw.strip()
+        if re.fullmatch(r"-?[0-9]{1,30}", text):
+            number: float | int = int(text)
+        else:
+            try:
+                number = float(text)
+            except ValueError:
+                return raw
+        if self.style < len(self.is_date) and self.is_date[self.style]:
+            from openpyxl.utils.datetime import from_excel
+
+            try:
+                return _cell_text(from_excel(number, self.epoch, timedelta=self.is_duration[self.style]))
+            except (OverflowError, ValueError):
+                return _cell_text(number)
+        return _cell_text(number)
+
+
+class _StopReading(Exception):
+    """Raised by a reader that only needs to know whether a sheet holds any value."""
+
+
+def _read_sheet(archive: zipfile.ZipFile, part: str, strings: list[str], styles: tuple[list[bool], list[bool]], date1904: bool, stop_at_value: bool = False) -> _SheetContent:
+    reader = _SheetReader(strings, styles, date1904, stop_at_value)
+    try:
+        _parse_part(archive, part, reader.start, reader.end, reader.text)
+    except _StopReading:
+        pass
+    return reader.content
+
+
+def _choose_sheet(
+    sheets: list[_Sheet], table: str | None, label: str, warnings: list[str], holds_values: Callable[[_Sheet], bool]
+) -> _Sheet:
+    """The one worksheet holding the table (rule in the module docstring); anything ambiguous is refused."""
+    listed = lambda group: ", ".join(shown(s.name) for s in group)  # noqa: E731
+    hidden = [s for s in sheets if s.state in ("hidden", "veryHidden")]
+    visible = [s for s in sheets if s not in hidden]
+    if not sheets:
+        raise _Refused(f"this workbook has no worksheet; {_RESAVE}")
+    if not visible:
+        raise _Refused(f"every worksheet of this workbook is hidden ({listed(hidden)}); unhide the one holding the table (right-click a sheet tab > Unhide) and delete the others")
+    chosen = visible[0]
+    if len(visible) > 1:
+        named = [s for s in visible if table is not None and _label_key(s.name) == table and holds_values(s)]
+        with_values = named or [s for s in visible if holds_values(s)]
+        if len(with_values) > 1:
+            raise _Refused(
+                f"this workbook has {len(with_values)} visible sheets holding data ({listed(with_values)}), so it is not clear "
+                f"which is the {table or 'case'} table; keep the table on one sheet and delete the others, or name its sheet '{table or 'received'}'"
+            )
+        chosen = with_values[0] if with_values else visible[0]
+    if hidden:
+        message = (
+            f"{label}: ignored the hidden sheet(s) {listed(hidden)} ({', '.join(sorted({s.state for s in hidden}))}); "
+            f"the table was read from the sheet {shown(chosen.name)}"
+        )
+        warnings.append(message)
+        _LOG.warning("%s", message)
+    return chosen
+
+
+def _unsaved_formula_problem(found: list[tuple[int, int, str]], header: list[str], header_row: int, label: str) -> list[Problem]:
+    """The first formula cell (in the table's data) saved without a calculated value, and how many there are."""
+    found = [(row, position, formula) for row, position, formula in found if row > header_row and position < len(header)]
+    if not found:
+        return []
+    row, position, formula = found[0]
+    column = header[position].strip() if header[position].strip() else None
+    more = f" ({len(found)} such cells in the sheet)" if len(found) > 1 else ""
+    if len(found) >= _MAX_KEPT_FORMULAS:
+        more = f" (more than {_MAX_KEPT_FORMULAS:,} such cells in the sheet)"
+    return [
+        Problem(
+            label, row, column,
+            f"this cell holds the formula {shown(formula)} but no calculated value was saved{more}; open the file in Excel "
+            "and save it (Excel stores the results), or replace the formulas by their values (Paste Special > Values)",
+        )
+    ]
+
+
+def _read_workbook(path: Path, table: str | None, label: str, warnings: list[str]) -> _SheetContent:
+    with zipfile.ZipFile(path) as archive:
+        sheets, strings_part, styles_part, date1904 = _workbook_parts(archive)
+        names = set(archive.namelist())
+        if len({sheet.part for sheet in sheets}) < len(sheets):
+            raise _Refused(f"two sheets of this workbook share one part (it is damaged); {_RESAVE}")
+        for sheet in sheets:
+            if sheet.part not in names:
+                raise _Refused(f"the sheet {shown(sheet.name)} is missing from the workbook (it is damaged); {_RESAVE}")
+        strings = _shared_strings(archive, strings_part)
+        styles = _date_styles(archive, styles_part)
+        holds = lambda sheet: bool(_read_sheet(archive, sheet.part, strings, styles, date1904, stop_at_value=True).rows)  # noqa: E731
+        chosen = _choose_sheet(sheets, table, label, warnings, holds)
+        try:
+            return _read_sheet(archive, chosen.part, strings, styles, date1904)
+        except _Refused as refused:
+            message = refused.message
+            if message.startswith("the sheet "):
+                message = f"the sheet {shown(chosen.name)} " + message[len("the sheet "):]
+            else:
+                message = f"in the sheet {shown(chosen.name)}, {message}"
+            raise _Refused(message, refused.row, refused.column) from None
+
+
+def _read_xlsx(path: Path, label: str, problems: list[Problem], table: str | None = None, warnings: list[str] | None = None) -> _RawTable | None:
+    """Read the table's worksheet, keeping Excel's row numbers, with the workbook XML streamed under limits.
+
+    A formula is read as the value Excel saved with it (what the user sees); a
+    formula without a saved value and merged cells are problems, not empty cells.
+    """
+    if path.stat().st_size == 0:
+        problems.append(Problem(label, None, None, "the file is empty; it needs a header row and one row per case"))
+        return None
+    if (reason := _not_a_workbook(path)) is not None:
+        problems.append(Problem(label, None, None, reason))
+        return None
+    try:
+        content = _read_workbook(path, table, label, [] if warnings is None else warnings)
+    except _Refused as refused:
+        problems.append(Problem(label, refused.row, refused.column, refused.message))
+        return None
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, EOFError, zlib.error) as error:
+        problems.append(Problem(label, None, None, f"this .xlsx workbook cannot be read ({type(error).__name__}: {clean_text(error)}); {_RESAVE}"))
+        return None
+    header: list[str] | None = None
+    header_row = 0
+    is_sample = False
+    records: list[list[str]] = []
+    rows: list[int] = []
+    for number, texts in content.rows:
+        if header is None:
+            if _is_comment(texts[0]):
+                is_sample = is_sample or _marks_sample(" ".join(texts))
+                continue
+            while texts and not texts[-1].strip():
+                texts.pop()
+            header, header_row = texts, number
+            continue
+        records.append(texts)
+        rows.append(number)
+    if header is None:
+        problems.append(Problem(label, None, None, "the worksheet is empty; it needs a header row and one row per case"))
+        return None
+    # A title row above the header is reported by the caller; its merged cells are not a problem.
+    named_rows = [
+        number for number, record in zip([header_row, *rows[:10]], [header, *records[:10]])
+        if len({text.strip().lower() for text in record} & _KNOWN_COLUMN_NAMES) >= 2
+    ]
+    structural = _merged_problems(content.merged, header, named_rows[0] if named_rows else header_row, label)
+    if not structural:
+        structural = _unsaved_formula_problem(content.unsaved_formulas, header, header_row, label)
+    if structural:
+        problems.extend(structural)
+        return None
+    width = max([len(header)] + [len(r) for r in records])
+    header = header + [""] * (width - len(header))
+    cells = pd.DataFrame([(r + [""] * width)[:width] for r in records], columns=range(width), dtype=object)
+    if cells.empty:
+        cells = pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
+    return _RawTable(header, cells, np.array(rows, dtype=np.int64), header_row, is_sample)
+
+
+def _read_raw(path: Path, label: str, problems: list[Problem], table: str | None = None, warnings: list[str] | None = None) -> _RawTable | None:
+    if path.suffix.lower() == ".xlsx":
+        return _read_xlsx(path, label, problems, table, warnings)
+    return _read_csv(path, label, problems)
 
 
 def _merged_problems(ranges: list[str], header: list[str], header_row: int, label: str) -> list[Problem]:
@@ -489,126 +1098,32 @@ def _merged_problems(ranges: list[str], header: list[str], header_row: int, labe
     return problems
 
 
-def _unsaved_formulas(path: Path, cells: list[tuple[int, int]], header: list[str], label: str) -> list[Problem]:
-    """Formula cells without a saved result (files written by programs that do not calculate), among ``cells``."""
-    import openpyxl
-
-    wanted = set(cells)
-    found: list[tuple[int, int, str]] = []
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        rows_wanted = {row for row, _ in wanted}
-        last_row = max(rows_wanted)
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(min_row=1, max_row=last_row, values_only=True), start=1):
-            if number not in rows_wanted:
-                continue
-            for position, value in enumerate(values):
-                if (number, position) in wanted and isinstance(value, str) and value.startswith("="):
-                    found.append((number, position, value))
-    finally:
-        workbook.close()
-    if not found:
-        return []
-    row, position, formula = found[0]
-    column = header[position].strip() if position < len(header) and header[position].strip() else None
-    more = f" ({len(found)} such cells in the sheet)" if len(found) > 1 else ""
-    return [
-        Problem(
-            label, row, column,
-            f"this cell holds the formula {shown(formula)} but no calculated value was saved{more}; open the file in Excel "
-            "and save it (Excel stores the results), or replace the formulas by their values (Paste Special > Values)",
-        )
-    ]
-
-
-def _read_xlsx(path: Path, label: str, problems: list[Problem]) -> _RawTable | None:
-    """Read the first worksheet with openpyxl, keeping Excel's row numbers.
-
-    A formula is read as the value Excel saved with it (what the user sees); a
-    formula without a saved value and merged cells are problems, not empty cells.
-    """
-    import openpyxl
-
-    if path.stat().st_size == 0:
-        problems.append(Problem(label, None, None, "the file is empty; it needs a header row and one row per case"))
-        return None
-    if (reason := _not_a_workbook(path)) is not None:
-        problems.append(Problem(label, None, None, reason))
-        return None
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any failure inside a damaged workbook is the file's problem, not a crash
-        problems.append(Problem(label, None, None, f"this .xlsx workbook cannot be opened ({type(error).__name__}: {clean_text(error)}); save it again as .xlsx or CSV"))
-        return None
-    try:
-        sheet = workbook.worksheets[0]
-        merged_ranges, has_formula = _scan_sheet_xml(sheet)
-        header: list[str] | None = None
-        header_row = 0
-        is_sample = False
-        records: list[list[str]] = []
-        rows: list[int] = []
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            texts = [_cell_text(v) for v in values]
-            if not any(t.strip() for t in texts):
-                continue
-            if header is None:
-                if _is_comment(values[0]):
-                    is_sample = is_sample or _marks_sample(" ".join(texts))
-                    continue
-                while texts and not texts[-1].strip():
-                    texts.pop()
-                header, header_row = texts, number
-                continue
-            records.append(texts)
-            rows.append(number)
-    except Exception as error:  # noqa: BLE001 - see above
-        problems.append(Problem(label, None, None, f"this .xlsx workbook cannot be read ({type(error).__name__}: {clean_text(error)}); save it again as .xlsx or CSV"))
-        return None
-    finally:
-        workbook.close()
-    if header is None:
-        problems.append(Problem(label, None, None, "the first worksheet is empty; it needs a header row and one row per case"))
-        return None
-    # A title row above the header is reported by the caller; its merged cells are not a problem.
-    named_rows = [
-        number for number, record in zip([header_row, *rows[:10]], [header, *records[:10]])
-        if len({text.strip().lower() for text in record} & _KNOWN_COLUMN_NAMES) >= 2
-    ]
-    structural = _merged_problems(merged_ranges, header, named_rows[0] if named_rows else header_row, label)
-    if has_formula and not structural:
-        empty_cells = [
-            (row, position) for row, record in zip(rows, records) for position, text in enumerate(record[: len(header)]) if text == ""
-        ]
-        if empty_cells:
-            try:
-                structural = _unsaved_formulas(path, empty_cells, header, label)
-            except Exception:  # noqa: BLE001 - the formula check is a courtesy; the empty cells are still reported
-                structural = []
-    if structural:
-        problems.extend(structural)
-        return None
-    width = max([len(header)] + [len(r) for r in records])
-    header = header + [""] * (width - len(header))
-    cells = pd.DataFrame([(r + [""] * width)[:width] for r in records], columns=range(width), dtype=object)
-    if cells.empty:
-        cells = pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
-    return _RawTable(header, cells, np.array(rows, dtype=np.int64), header_row, is_sample)
-
-
-def _read_raw(path: Path, label: str, problems: list[Problem]) -> _RawTable | None:
-    if path.suffix.lower() == ".xlsx":
-        return _read_xlsx(path, label, problems)
-    return _read_csv(path, label, problems)
-
-
 # --------------------------------------------------------------------------- checks
 
 
 def _row_problems(label: str, rows: np.ndarray, column: str, messages: pd.Series | str) -> list[Problem]:
+    """One problem per row, up to ``MAX_PROBLEMS_PER_CHECK``; then one more saying how many rows are left.
+
+    A tiny file of millions of one-character rows would otherwise make millions
+    of problems (gigabytes, minutes) that nobody reads one by one.
+    """
+    kept = rows[:MAX_PROBLEMS_PER_CHECK]
     if isinstance(messages, str):
-        return [Problem(label, int(row), column, messages) for row in rows]
-    return [Problem(label, int(row), column, str(message)) for row, message in zip(rows, messages)]
+        found = [Problem(label, int(row), column, messages) for row in kept]
+    else:
+        found = [Problem(label, int(row), column, str(message)) for row, message in zip(kept, messages)]
+    if len(rows) > MAX_PROBLEMS_PER_CHECK:
+        found.append(_more_rows(label, rows, column))
+    return found
+
+
+def _more_rows(label: str, rows: np.ndarray | list[int], column: str | None) -> Problem:
+    left = len(rows) - MAX_PROBLEMS_PER_CHECK
+    return Problem(
+        label, int(rows[MAX_PROBLEMS_PER_CHECK]), column,
+        f"this row and {left - 1:,} more below have the same kind of problem as the {MAX_PROBLEMS_PER_CHECK:,} listed "
+        "above them (over the limit of problems listed one by one); fix the column as a whole",
+    )
 
 
 def _per_distinct(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -649,13 +1164,14 @@ def _match_labels(
                 if number < _MAX_SUGGESTED and len(text) <= _SUGGEST_MAX_LENGTH else []
             )
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            messages[value] = f"unknown {what} {shown(text)}{hint}; allowed: {allowed_text}"
+            messages[value] = f"unknown {what} {shown(text)}{hint}; allowed: {allowed_text}{non_ascii_note(text[:_SUGGEST_MAX_LENGTH])}"
         problems += _row_problems(label, rows[unknown], column, values[unknown].map(messages))
     return matched, problems
 
 
-_ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-_UK = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
+# ASCII digits only: ``\d`` would also match full-width and Arabic-Indic digits, which pandas cannot convert.
+_ISO = r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
+_UK = r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$"
 
 
 def parse_dates(
@@ -694,9 +1210,10 @@ def parse_dates(
     fmt = "write dates as yyyy-mm-dd (e.g. 2020-03-31) or dd/mm/yyyy (e.g. 31/03/2020)"
     empty = text.eq("")
     messages[empty] = f"the date is empty; {fmt}"
-    two_digit = text.str.match(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}$")
-    dashed = text.str.match(r"^\d{1,2}[.\-]\d{1,2}[.\-]\d{4}$")
-    excel_serial = text.str.match(r"^\d{5}(?:\.\d+)?$")
+    two_digit = text.str.match(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2}$")
+    dashed = text.str.match(r"^[0-9]{1,2}[.\-][0-9]{1,2}[.\-][0-9]{4}$")
+    excel_serial = text.str.match(r"^[0-9]{5}(?:\.[0-9]+)?$")
+    non_ascii = text.str.contains(r"[^\x00-\x7f]", regex=True)
     bad = ~empty & ~pattern_ok
     quoted = text.map(shown)
     messages[bad] = "date " + quoted[bad] + f" is not understood; {fmt}"
@@ -708,6 +1225,12 @@ def parse_dates(
         "date " + quoted[bad & excel_serial] + " looks like an Excel serial number; format the column as a date in Excel, or "
         + fmt
     )
+    if (bad & non_ascii).any():
+        found = text[bad & non_ascii].str.slice(0, _SUGGEST_MAX_LENGTH).map(_first_non_ascii)
+        messages[bad & non_ascii] = (
+            "date " + quoted[bad & non_ascii] + " is not written in plain ASCII characters (it contains " + found
+            + "); retype it as yyyy-mm-dd (e.g. 2020-03-31) with ASCII digits and hyphens"
+        )
     impossible = pattern_ok & parseable & dates.isna()
     messages[impossible] = "date " + quoted[impossible] + f" is not a real calendar date; {fmt}"
     us_order = impossible & uk[0].notna() & _month_first_is_valid(uk)
@@ -799,6 +1322,7 @@ def _check_authorities(
             hint = "; closest register names: " + ", ".join(f"'{s}'" for s in suggestions) if suggestions else ""
             messages[value] = (
                 f"unknown authority {shown(value)}: not a GSS code or council name in the register{hint}"
+                f"{non_ascii_note(value[:_SUGGEST_MAX_LENGTH])}"
             )
         problems += _row_problems(label, rows[unknown], "authority", stripped[unknown].map(messages))
 
@@ -916,7 +1440,7 @@ def _check_columns(raw: _RawTable, table: str, label: str) -> tuple[dict[str, in
             close = difflib.get_close_matches(key, expected, n=1, cutoff=0.6) if len(key) <= _SUGGEST_MAX_LENGTH else []
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.append(
-                Problem(label, raw.header_row, label_name, f"unexpected column {shown(name.strip())}{hint}; the {table} table has exactly the columns: {', '.join(expected)}")
+                Problem(label, raw.header_row, label_name, f"unexpected column {shown(name.strip())}{hint}; the {table} table has exactly the columns: {', '.join(expected)}{non_ascii_note(name[:_SUGGEST_MAX_LENGTH])}")
             )
     for name in expected:
         if name not in positions:
@@ -946,7 +1470,7 @@ def _validate(raw: _RawTable, table: str, label: str, register: _Register, categ
                 _per_distinct(refs[malformed], lambda distinct: distinct.map(shown)).map(
                     lambda quoted: f"case_ref {quoted} is not a case reference: use up to 40 letters, digits, spaces, "
                     "hyphens or slashes (e.g. 19 000 001)"
-                ),
+                ) + _per_distinct(refs[malformed], lambda distinct: distinct.str.slice(0, _SUGGEST_MAX_LENGTH).map(non_ascii_note)),
             )
         repeated = refs.duplicated(keep="first").to_numpy() & ~empty & well_formed
         if repeated.any():
@@ -991,7 +1515,8 @@ def _validate(raw: _RawTable, table: str, label: str, register: _Register, categ
         unknown = (~known).to_numpy()
         problems += _row_problems(
             label, rows[unknown], "remedy_by_authority",
-            "remedy_by_authority " + columns["remedy_by_authority"][unknown].str.strip().map(shown) + " is not understood; write yes or no",
+            "remedy_by_authority " + columns["remedy_by_authority"][unknown].str.strip().map(shown) + " is not understood; write yes or no"
+            + columns["remedy_by_authority"][unknown].str.slice(0, _SUGGEST_MAX_LENGTH).map(non_ascii_note),
         )
         if "outcome" in out:
             empty_upheld = (words.eq("") & out["outcome"].eq(definitions.UPHELD)).to_numpy()
@@ -1036,17 +1561,39 @@ def data_fingerprint(data_dir: Path | str) -> dict[str, str]:
     return {f"{table}:{path.name}": _sha256(path) for table, path in files.items()}
 
 
+def _outside_link(path: Path, data_dir: Path) -> str | None:
+    """Why a table that is a link cannot be read (it leads out of the data folder, or nowhere); None when fine.
+
+    Decided from the link alone, before any byte of the file it names is read,
+    so that no file elsewhere on the machine is quoted in an error message.
+    """
+    if not path.is_symlink():
+        return None
+    target = Path(os.path.realpath(path))
+    where = clean_text(target, 300)
+    if not target.is_relative_to(Path(os.path.realpath(data_dir))):
+        return (
+            f"this table is a link to {where}, outside the data folder; links out of the folder are not followed: "
+            "copy the file into the data folder instead"
+        )
+    if not target.is_file():
+        return f"this table is a link to {where}, which is not a file (a broken link?); copy the table into the data folder"
+    return None
+
+
 def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     """Pick each table's file (case-insensitive name); a missing, doubled or wrongly typed table is a problem."""
     problems: list[Problem] = []
     found: dict[str, Path] = {}
-    entries = sorted(p for p in data_dir.iterdir() if p.is_file())
+    entries = sorted(p for p in data_dir.iterdir() if p.is_symlink() or p.is_file())
     for table in TABLES:
         candidates = [p for p in entries if p.stem.lower() == table and p.suffix.lower() in FILE_SUFFIXES]
         others = [p for p in entries if p.stem.lower() == table and p.suffix.lower() not in FILE_SUFFIXES]
         if len(candidates) > 1:
             names = " and ".join(p.name for p in candidates)
             problems.append(Problem(candidates[0].name, None, None, f"the {table} table is given twice ({names}); keep only one of them"))
+        elif candidates and (outside := _outside_link(candidates[0], data_dir)) is not None:
+            problems.append(Problem(candidates[0].name, None, None, outside))
         elif candidates:
             found[table] = candidates[0]
         elif others:
@@ -1060,11 +1607,11 @@ def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
 
 
 def _load_one(
-    path: Path, table: str, register: _Register, categories: tuple[str, ...]
+    path: Path, table: str, register: _Register, categories: tuple[str, ...], warnings: list[str] | None = None
 ) -> tuple[pd.DataFrame | None, np.ndarray, bool, list[Problem]]:
     """(validated frame, each row's spreadsheet row number, is_sample, problems); frame None when unreadable."""
     problems: list[Problem] = []
-    raw = _read_raw(path, path.name, problems)
+    raw = _read_raw(path, path.name, problems, table, warnings)
     no_rows = np.array([], dtype=np.int64)
     if raw is None:
         return None, no_rows, False, problems
@@ -1102,7 +1649,10 @@ def _date_order_problems(
         wrong = np.zeros(len(late_refs), dtype=bool)
         wrong[found] = late_dates[found] < early_dates[match[found]]  # NaT compares False
         early_file, late_file = files[earlier].name, files[later].name
-        for position in np.flatnonzero(wrong):
+        positions = np.flatnonzero(wrong)
+        if len(positions) > MAX_PROBLEMS_PER_CHECK:
+            problems.append(_more_rows(files[later].name, rows[later][positions], late_column))
+        for position in positions[:MAX_PROBLEMS_PER_CHECK]:
             case_ref, late, late_row = late_refs[position], pd.Timestamp(late_dates[position]), rows[later][position]
             early, early_row = pd.Timestamp(early_dates[match[position]]), early_rows[match[position]]
             problems.append(
@@ -1147,10 +1697,11 @@ def load_cases(data_dir: Path | str, categories: tuple[str, ...] = definitions.C
     frames: dict[str, pd.DataFrame] = {}
     row_numbers: dict[str, np.ndarray] = {}
     sample_flags: list[bool] = []
+    warnings: list[str] = []
     for table in TABLES:
         if table not in files:
             continue
-        frame, rows, is_sample, found = _load_one(files[table], table, register, tuple(categories))
+        frame, rows, is_sample, found = _load_one(files[table], table, register, tuple(categories), warnings)
         problems += _sort_problems(found)
         sample_flags.append(is_sample)
         if frame is not None:
@@ -1175,4 +1726,5 @@ def load_cases(data_dir: Path | str, categories: tuple[str, ...] = definitions.C
         sources=sources,
         is_sample=any(sample_flags),
         years=years,
+        warnings=warnings,
     )

@@ -292,3 +292,80 @@ def test_fifty_megabyte_table_names_the_one_bad_row_near_the_end(tmp_path: Path)
     # Header is row 1, so 0-based data row n is spreadsheet row n + 2.
     assert (problem.file, problem.row, problem.column) == ("received.csv", bad_at + 2, "category")
     assert "'Housing\\x00<b>'" in problem.message
+
+
+# ------------------------------------------------------------------ hostile files: bombs and huge counts
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hostile_files  # noqa: E402
+
+#: What loading each hostile file in a child process must say (besides naming the file).
+HOSTILE_WORDS = {
+    "stray cell at XFD1048576 (5 KB)": ["XFD1048576", "limit"],
+    "mimetype entry of 1 GiB (1 MB)": ["'mimetype'", "limit"],
+    "sheet entry of 1 GiB (1 MB)": ["'xl/worksheets/sheet1.xml'", "limit"],
+    "20 million shared strings": ["'xl/sharedStrings.xml'", "limit"],
+    "2.5 million distinct shared strings": ["'xl/sharedStrings.xml'", "2,000,000 shared strings", "limit"],
+    "sheet padded with 200 MB of spaces": ["'xl/worksheets/sheet1.xml'", "limit"],
+    "value on row 3,000,000": ["3,000,000", "limit"],
+    "billion laughs entities": ["'xl/worksheets/sheet1.xml'", "entit"],
+    "16,384 header columns": ["256 columns", "limit"],
+    "CSV of 3 million lines": ["1,100,000 rows", "limit"],
+    "CSV with a million comment lines": ["1,000 comment or blank lines", "limit"],
+    "a million merged ranges": ["1,000 merged ranges", "limit"],
+    "100,000 sheets": ["1,000 sheets", "limit"],
+    "CSV row of 2 million fields": ["256 columns", "limit"],
+    "CSV header of 2 million fields": ["256 columns", "limit"],
+}
+#: Generous bound on the loading process's peak memory (imports alone take about 75 MB); the bench measures it.
+MAX_CHILD_RSS = 256 * 1024 * 1024
+
+
+def load_in_child(folder: Path) -> tuple[int, str, int]:
+    status, output, peak, _ = hostile_files.load_in_fresh_process(folder)
+    return status, output, peak
+
+
+@pytest.mark.parametrize("name", sorted(hostile_files.HOSTILE))
+def test_hostile_file_is_refused_naming_file_and_limit_with_bounded_memory(name: str, tmp_path: Path) -> None:
+    file_name, write = hostile_files.HOSTILE[name]
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in VALID.iterdir():
+        shutil.copyfile(path, folder / path.name)
+    (folder / "received.csv").unlink()
+    write(folder / file_name)
+    status, output, peak = load_in_child(folder)
+    assert status == 2, output[-2000:]
+    assert f"  {file_name}" in output and "Traceback" not in output, output[-2000:]
+    for words in HOSTILE_WORDS[name]:
+        assert words in output, (words, output[-2000:])
+    assert_safe_text(output)
+    assert peak < MAX_CHILD_RSS, f"{peak / 2**20:.0f} MiB"
+
+
+def test_zip_entry_that_inflates_beyond_its_declared_size_is_refused(tmp_path: Path) -> None:
+    # The central directory says 1 KiB; the deflated data would give 100 MiB.
+    data = bytearray(hostile_files.entry_bomb_workbook("xl/worksheets/sheet1.xml", 100 * hostile_files.MEBIBYTE))
+    import struct
+    import zipfile
+
+    info = zipfile.ZipFile(__import__("io").BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    for signature, size_offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            name_length = struct.unpack_from("<H", data, start + (28 if signature == b"PK\x01\x02" else 26))[0]
+            name_at = start + (46 if signature == b"PK\x01\x02" else 30)
+            if bytes(data[name_at : name_at + name_length]) == info.filename.encode():
+                struct.pack_into("<I", data, start + size_offset, 1024)
+                extra_at = name_at + name_length  # zip64 extra field: the real sizes live here
+                if struct.unpack_from("<H", data, extra_at)[0] == 1:
+                    struct.pack_into("<Q", data, extra_at + 4, 1024)
+            start += 4
+    folder = tmp_path / "data"
+    shutil.copytree(VALID, folder)
+    (folder / "received.csv").unlink()
+    (folder / "received.xlsx").write_bytes(bytes(data))
+    status, output, peak = load_in_child(folder)
+    assert status == 2 and "received.xlsx" in output and "Traceback" not in output, output[-2000:]
+    assert peak < MAX_CHILD_RSS

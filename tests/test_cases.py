@@ -450,3 +450,277 @@ def test_case_reference_form(tmp_path: Path, ref: str, accepted: bool) -> None:
     else:
         problem = only(problems_of(folder))
         assert (problem.row, problem.column) == (3, "case_ref") and "not a case reference" in problem.message
+
+
+# ---------------------------------------------------------------- workbooks with several sheets
+
+
+def write_workbook(path: Path, sheets: list[tuple[str, list[list[object]], str]]) -> None:
+    """An .xlsx holding one worksheet per (title, rows, state: visible | hidden | veryHidden)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows, state in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    workbook.active = [i for i, (_, _, state) in enumerate(sheets) if state == "visible"][0]
+    workbook.save(path)
+
+
+def received_rows(text: str = RECEIVED) -> list[list[str]]:
+    return [line.split(",") for line in text.strip().splitlines()]
+
+
+STALE = [received_rows()[0], ["18 000 001", "E07000192", "2018-05-01", "Housing"]]
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_hidden_sheet_before_the_table_is_ignored_with_a_warning(tmp_path: Path, state: str, caplog: pytest.LogCaptureFixture) -> None:
+    folder = make_dir(tmp_path, received=None)
+    write_workbook(folder / "received.xlsx", [("old 2018-19", STALE, state), ("2019-20", received_rows(), "visible")])
+    cases = load_cases(folder)
+    assert cases.received["case_ref"].tolist() == ["19 000 001", "19 000 002"]
+    warning = [w for w in cases.warnings if "received.xlsx" in w]
+    assert len(warning) == 1 and "'old 2018-19'" in warning[0] and "hidden" in warning[0] and "'2019-20'" in warning[0]
+    assert any("old 2018-19" in record.getMessage() for record in caplog.records)
+
+
+def test_two_visible_sheets_holding_data_are_refused_naming_both(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path, received=None)
+    rows = received_rows()
+    write_workbook(folder / "received.xlsx", [("April-Sept", rows, "visible"), ("Oct-March", [rows[0], *rows[1:]], "visible")])
+    problem = only(problems_of(folder))
+    assert (problem.file, problem.row, problem.column) == ("received.xlsx", None, None)
+    assert "'April-Sept'" in problem.message and "'Oct-March'" in problem.message and "received" in problem.message
+
+
+def test_sheet_named_after_the_table_is_chosen_among_visible_sheets(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path, received=None)
+    write_workbook(folder / "received.xlsx", [("notes", [["made by the casework team"]], "visible"), ("Received", received_rows(), "visible")])
+    assert load_cases(folder).received["case_ref"].tolist() == ["19 000 001", "19 000 002"]
+
+
+@pytest.mark.parametrize("empty_names", [("Sheet2", "Sheet3"), ("received",)])
+def test_empty_visible_sheets_beside_the_table_are_ignored(tmp_path: Path, empty_names: tuple[str, ...]) -> None:
+    folder = make_dir(tmp_path, received=None)
+    empty = [(name, [], "visible") for name in empty_names]
+    write_workbook(folder / "received.xlsx", [*empty, ("Sheet1", received_rows(), "visible")])
+    cases = load_cases(folder)
+    assert cases.received["case_ref"].tolist() == ["19 000 001", "19 000 002"] and cases.warnings == []
+
+
+def test_workbook_whose_sheets_are_all_hidden_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    folder = make_dir(tmp_path, received=None)
+    write_workbook(tmp_path / "book.xlsx", [("a", received_rows(), "visible"), ("b", STALE, "hidden")])
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as source, zipfile.ZipFile(folder / "received.xlsx", "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/workbook.xml":  # Excel cannot save this; other programs can
+                content = content.replace(b'state="visible"', b'state="hidden"')
+            target.writestr(info, content)
+    problem = only(problems_of(folder))
+    assert problem.file == "received.xlsx" and "hidden" in problem.message and "'a'" in problem.message
+
+
+# ---------------------------------------------------------------- non-ASCII digits and look-alike letters
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["\uff12\uff10\uff11\uff19-\uff10\uff15-\uff10\uff11", "\u0662\u0660\u0661\u0669-\u0660\u0665-\u0660\u0661",
+     "\u06f2\u06f0\u06f1\u06f9-\u06f0\u06f5-\u06f0\u06f1", "\u0968\u0966\u0967\u096f-\u0966\u096b-\u0966\u0967",
+     "\uff10\uff11/\uff10\uff15/\uff12\uff10\uff11\uff19", "2019-05-\U0001d7ce\U0001d7cf", "2019\u201005\u201001",
+     "2019-05-01\u200b"],
+)
+def test_dates_in_non_ascii_digits_are_refused_naming_file_row_and_column(tmp_path: Path, date: str) -> None:
+    problem = only(problems_of(make_dir(tmp_path, received=RECEIVED.replace("2019-05-01", date))))
+    assert (problem.file, problem.row, problem.column) == ("received.csv", 2, "received_date")
+    assert "ASCII" in problem.message and "yyyy-mm-dd" in problem.message
+
+
+def test_parse_dates_never_leaves_a_value_without_date_or_message() -> None:
+    values = pd.Series(["\uff12\uff10\uff11\uff19-\uff10\uff15-\uff10\uff11", "2019-05-01", "\u0662\u0660\u0661\u0669-05-01"])
+    dates, messages = parse_dates(values)
+    assert (dates.notna() | messages.notna()).all()
+    assert dates[1] == pd.Timestamp("2019-05-01") and pd.isna(messages[1])
+
+
+@pytest.mark.parametrize(
+    "table, old, new, column",
+    [
+        ("received", "Housing", "H\u043eusing", "category"),  # Cyrillic o
+        ("received", "E07000192", "E\uff10\uff17000192", "authority"),  # full-width digits
+        ("received", "19 000 001", "19 \uff10\uff10\uff10 001", "case_ref"),
+        ("decided", "Upheld,no", "Uphel\u0501,no", "outcome"),  # Cyrillic komi de looks like d
+        ("decided", "Upheld,no", "Upheld,\uff4e\uff4f", "remedy_by_authority"),  # full-width no
+    ],
+)
+def test_look_alike_characters_are_named_in_the_message(tmp_path: Path, table: str, old: str, new: str, column: str) -> None:
+    text = TABLES[table].replace(old, new, 1)
+    problem = only(problems_of(make_dir(tmp_path, **{table: text})))
+    assert (problem.file, problem.row, problem.column) == (f"{table}.csv", 2, column)
+    assert "U+" in problem.message and "ASCII" in problem.message
+
+
+# ---------------------------------------------------------------- title rows above the header
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Complaints received 2019-20", "Complaints received, 2019-20", '"Complaints received, 2019-20"',
+     "Complaints received 2019-20\nExtracted 1 April 2020", "Complaints received 2019-20\n\n", "LGSCO;received;2019"],
+)
+def test_title_lines_above_the_header_get_the_title_advice(tmp_path: Path, title: str) -> None:
+    problem = only(problems_of(make_dir(tmp_path, received=title + "\n" + RECEIVED)))
+    header_line = title.count("\n") + 2
+    assert (problem.file, problem.row, problem.column) == ("received.csv", 1, None)
+    assert "not the header" in problem.message and f"row {header_line}" in problem.message and "delete" in problem.message
+
+
+def test_title_row_without_commas_in_a_workbook(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path, received=None)
+    write_workbook(folder / "received.xlsx", [("received", [["Complaints received 2019-20"], [], *received_rows()], "visible")])
+    problem = only(problems_of(folder))
+    assert (problem.row, problem.column) == (1, None) and "row 3" in problem.message
+
+
+# ---------------------------------------------------------------- links out of the data folder
+
+
+def test_table_linked_from_outside_the_folder_is_refused_before_reading(tmp_path: Path) -> None:
+    secret = tmp_path / "elsewhere" / "secret.csv"
+    secret.parent.mkdir()
+    secret.write_text("TOP SECRET first line\ncase_ref\n", encoding="utf-8")
+    folder = make_dir(tmp_path / "data", received=None)
+    (folder / "received.csv").symlink_to(secret)
+    with pytest.raises(CaseDataError) as caught:
+        load_cases(folder)
+    problem = only(caught.value.problems)
+    assert (problem.file, problem.row, problem.column) == ("received.csv", None, None)
+    assert str(secret) in problem.message and "outside the data folder" in problem.message
+    assert "TOP SECRET" not in str(caught.value)
+    from lgsco_report.cases import data_fingerprint
+
+    with pytest.raises(CaseDataError):
+        data_fingerprint(folder)
+
+
+def test_link_through_a_linked_folder_and_a_dangling_link_are_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "received.csv").write_text(RECEIVED, encoding="utf-8")
+    folder = make_dir(tmp_path / "data", received=None, compliance=None)
+    (folder / "sub").symlink_to(outside)
+    (folder / "received.csv").symlink_to(Path("sub") / "received.csv")
+    (folder / "compliance.csv").symlink_to(tmp_path / "missing.csv")
+    problems = problems_of(folder)
+    assert [(p.file, p.row) for p in problems] == [("received.csv", None), ("compliance.csv", None)]
+    assert str(outside / "received.csv") in problems[0].message
+    assert "missing.csv" in problems[1].message
+
+
+def test_link_to_a_file_inside_the_folder_is_followed(tmp_path: Path) -> None:
+    folder = make_dir(tmp_path, received=None)
+    (folder / "archive").mkdir()
+    (folder / "archive" / "received-2020.csv").write_text(RECEIVED, encoding="utf-8")
+    (folder / "received.csv").symlink_to(Path("archive") / "received-2020.csv")
+    assert load_cases(folder).received["case_ref"].tolist() == ["19 000 001", "19 000 002"]
+
+
+# ---------------------------------------------------------------- the streaming workbook reader
+
+
+def excel_like_workbook(path: Path, date1904: bool) -> None:
+    """A workbook as Excel writes it: shared strings (one in rich-text runs, one with a phonetic guide),
+    a number stored as a number, date cells under a custom and a built-in date format, prefixed
+    namespaces and no dimension; written by hand so every part is what Excel would save."""
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    strings = ["case_ref", "authority", "received_date", "category", "19 000 001", "E07000192", "Watford Borough Council"]
+    shared = "".join(f"<x:si><x:t>{text}</x:t></x:si>" for text in strings)
+    shared += "<x:si><x:r><x:t>Hou</x:t></x:r><x:r><x:rPr><x:b/></x:rPr><x:t>sing</x:t></x:r></x:si>"  # 7
+    shared += "<x:si><x:t>Planning and Development</x:t><x:rPh sb='0' eb='1'><x:t>ignored</x:t></x:rPh></x:si>"  # 8
+    offset = 1462 if date1904 else 0
+    may, june = 43586 - offset, 43618 - offset  # 2019-05-01 and 2019-06-02
+    cells = (
+        '<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="s"><x:v>1</x:v></x:c>'
+        '<x:c r="C1" t="s"><x:v>2</x:v></x:c><x:c r="D1" t="s"><x:v>3</x:v></x:c></x:row>'
+        f'<x:row r="2"><x:c r="A2" t="s"><x:v>4</x:v></x:c><x:c r="B2" t="s"><x:v>5</x:v></x:c>'
+        f'<x:c r="C2" s="1"><x:v>{may}</x:v></x:c><x:c r="D2" t="s"><x:v>7</x:v></x:c></x:row>'
+        f'<x:row r="3"><x:c r="A3"><x:v>19000002</x:v></x:c><x:c r="B3" t="s"><x:v>6</x:v></x:c>'
+        f'<x:c r="C3" s="2"><x:v>{june}.0</x:v></x:c><x:c r="D3" t="s"><x:v>8</x:v></x:c><x:c r="E3" s="1"/></x:row>'
+    )
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "xl/workbook.xml": f'<x:workbook xmlns:x="{main}" xmlns:r="{rel}"><x:workbookPr date1904="{int(date1904)}"/>'
+        '<x:sheets><x:sheet name="Cases" sheetId="1" r:id="rId7"/></x:sheets></x:workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId7" Type="{rel}/worksheet" Target="worksheets/data.xml"/>'
+        f'<Relationship Id="rId8" Type="{rel}/sharedStrings" Target="/xl/strings.xml"/>'
+        f'<Relationship Id="rId9" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
+        "xl/strings.xml": f'<x:sst xmlns:x="{main}">{shared}</x:sst>',
+        "xl/styles.xml": f'<x:styleSheet xmlns:x="{main}"><x:numFmts><x:numFmt numFmtId="164" formatCode="dd/mm/yyyy;@"/></x:numFmts>'
+        '<x:cellStyleXfs><x:xf numFmtId="0"/></x:cellStyleXfs>'
+        '<x:cellXfs><x:xf numFmtId="0"/><x:xf numFmtId="164"/><x:xf numFmtId="14"/></x:cellXfs></x:styleSheet>',
+        "xl/worksheets/data.xml": f'<x:worksheet xmlns:x="{main}"><x:sheetData>{cells}</x:sheetData></x:worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_workbook_written_as_excel_writes_it_reads_like_the_csv(tmp_path: Path, date1904: bool) -> None:
+    folder = make_dir(tmp_path, received=None)
+    excel_like_workbook(folder / "received.xlsx", date1904)
+    frame = load_cases(folder).received
+    assert frame["case_ref"].tolist() == ["19 000 001", "19000002"]
+    assert frame["received_date"].tolist() == [pd.Timestamp("2019-05-01"), pd.Timestamp("2019-06-02")]
+    assert frame["category"].tolist() == ["Housing", "Planning and Development"]
+    assert frame["authority_code"].tolist() == ["E07000192", "E07000103"]
+
+
+def test_the_same_problem_in_thousands_of_rows_is_listed_a_thousand_times_then_counted(tmp_path: Path) -> None:
+    from lgsco_report.cases import MAX_PROBLEMS_PER_CHECK
+
+    rows = "".join(f"19 {n:06d},E07000192,2019-05-01,Housng\n" for n in range(MAX_PROBLEMS_PER_CHECK + 500))
+    problems = problems_of(make_dir(tmp_path, received="case_ref,authority,received_date,category\n" + rows))
+    assert len(problems) == MAX_PROBLEMS_PER_CHECK + 1
+    assert [p.row for p in problems[:MAX_PROBLEMS_PER_CHECK]] == list(range(2, MAX_PROBLEMS_PER_CHECK + 2))
+    last = problems[-1]
+    assert (last.row, last.column) == (MAX_PROBLEMS_PER_CHECK + 2, "category")
+    assert "499 more" in last.message and "same kind of problem" in last.message
+
+
+@pytest.mark.parametrize("damage", ["encrypted", "deflate64", "truncated"])
+def test_damaged_or_unreadable_workbook_parts_are_problems_not_crashes(tmp_path: Path, damage: str) -> None:
+    import zipfile
+
+    folder = make_dir(tmp_path, received=None)
+    write_workbook(tmp_path / "book.xlsx", [("received", received_rows(), "visible")])
+    data = bytearray((tmp_path / "book.xlsx").read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = data.find(signature)
+        while start >= 0:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if bytes(data[name_at : name_at + len(name)]) == name:
+                if damage == "encrypted":
+                    data[start + flags_at] |= 1
+                elif damage == "deflate64":
+                    data[start + method_at] = 9
+            start = data.find(signature, start + 4)
+    if damage == "truncated":
+        info = zipfile.ZipFile(tmp_path / "book.xlsx").getinfo(name.decode())
+        cut = info.header_offset + 30 + len(name) + info.compress_size // 2
+        data[cut : cut + 40] = bytes(40)  # corrupt the compressed sheet in place
+    (folder / "received.xlsx").write_bytes(bytes(data))
+    problem = only(problems_of(folder))
+    assert problem.file == "received.xlsx" and ".xlsx or CSV" in problem.message

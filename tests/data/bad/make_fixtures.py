@@ -21,9 +21,13 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import sys
+
 import openpyxl
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))  # tests/, for hostile_files
+import hostile_files  # noqa: E402
 VALID = HERE / "_valid"
 FIXED_TIME = dt.datetime(2020, 1, 1)
 
@@ -135,6 +139,29 @@ def main() -> None:
     dated += [[" ", None, None, None], [None, None, None, " "]]  # rows left with a stray space at the end
     write_bytes("excel_dates_and_blank_rows_xlsx", "received.xlsx", workbook_bytes(dated))
     write_bytes("both_csv_and_xlsx", "received.xlsx", workbook_bytes(received))
+
+    # Several sheets, hostile workbooks (small versions of those in tests/hostile_files.py), look-alike characters.
+    stale = hostile_files.STALE_ROWS
+    write_bytes(
+        "hidden_stale_sheet_xlsx", "received.xlsx",
+        hostile_files.workbook_bytes([("2018-19", stale, "hidden"), ("2019-20", received, "visible")]),
+    )
+    write_bytes(
+        "two_visible_data_sheets_xlsx", "received.xlsx",
+        hostile_files.workbook_bytes([("April-Sept", received[:4], "visible"), ("Oct-March", [received[0], *received[4:]], "visible")]),
+    )
+    write_bytes("stray_cell_far_away_xlsx", "received.xlsx", hostile_files.stray_cell_workbook())
+    write_bytes("value_on_row_3000000_xlsx", "received.xlsx", hostile_files.far_row_workbook())
+    write_bytes("mimetype_zip_bomb_xlsx", "received.xlsx", hostile_files.entry_bomb_workbook("mimetype", 100 * 2**20))
+    write_bytes("sheet_zip_bomb_xlsx", "received.xlsx", hostile_files.sheet_padding_workbook(50 * 2**20))
+    write_bytes("shared_strings_bomb_xlsx", "received.xlsx", hostile_files.shared_strings_workbook(3_000_000))
+    write_bytes("entity_expansion_xlsx", "received.xlsx", hostile_files.entity_bomb_workbook())
+    write_bytes("header_across_every_column_xlsx", "received.xlsx", hostile_files.wide_header_workbook())
+    write_bytes("full_width_digit_date", "received.csv", received_text.replace("2019-05-01", "２０１９-０５-０１").encode("utf-8"))
+    write_bytes("arabic_indic_digit_date", "received.csv", received_text.replace("2019-07-15", "٢٠١٩-٠٧-١٥").encode("utf-8"))
+    write_bytes("cyrillic_letter_in_category", "received.csv", received_text.replace("Planning and", "Plаnning and").encode("utf-8"))
+    write_bytes("full_width_yes_no", "decided.csv", decided_text.replace("Upheld,yes", "Upheld,ｙｅｓ").encode("utf-8"))
+    write_bytes("title_row_without_commas_csv", "received.csv", ("Complaints received 2019-20\n" + received_text).encode("utf-8"))
 
 
 if __name__ == "__main__":
