@@ -395,7 +395,7 @@ def test_bad_data_and_year_without_data_give_a_short_message(tmp_path, sample_di
 def test_bad_parameters_or_addressees_give_a_short_message(tmp_path, sample_dir):
     broken_yaml = tmp_path / "broken-yaml"
     broken_yaml.mkdir()
-    (broken_yaml / f"{YEAR}.yaml").write_text("letter_date: [unclosed\n", encoding="utf-8")
+    (broken_yaml / f"{YEAR}.yaml").write_text("letter_date: 2020-07-22\n", encoding="utf-8")  # no signatory
     bad_addressees = tmp_path / "bad-addressees"
     bad_addressees.mkdir()
     shutil.copy(ROOT / "parameters" / f"{YEAR}.yaml", bad_addressees / f"{YEAR}.yaml")
