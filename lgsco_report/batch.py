@@ -803,6 +803,10 @@ def _lost_letter_result(task: dict[str, Any], message: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the batch
 
 
+#: A statistics cache is a few MB; a bigger file in its place is not ours and is not read.
+MAX_CACHE_BYTES = 256 << 20
+
+
 def _statistics_path(year_dir: Path, data_fingerprint: dict[str, str]) -> Path:
     """Where this batch's statistics are cached: keyed on the data files and the package (JSON, never pickle)."""
     key = fingerprint_digest({"data": data_fingerprint, "package": package_digest(), "cache": "json"})
@@ -822,6 +826,8 @@ def _load_statistics(path: Path, data_path: Path, data_fingerprint: dict[str, st
 
     if path.is_file():
         try:
+            if path.stat().st_size > MAX_CACHE_BYTES:
+                raise ValueError(f"it is larger than {MAX_CACHE_BYTES >> 20} MiB")
             statistics = Statistics.load(path)
             cached = {source.get("sha256") for source in statistics.sources}
             if cached != set(data_fingerprint.values()):
@@ -1299,7 +1305,7 @@ def main(args: argparse.Namespace) -> int:
             reports=not getattr(args, "no_reports", False),
             overrides=getattr(args, "overrides", None),
         )
-    except (BatchError, CaseDataError) as error:
+    except (BatchError, CaseDataError, ValueError) as error:  # ValueError: e.g. an unreadable manifest
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:

@@ -266,6 +266,38 @@ def test_disk_full_stops_with_one_line_and_resumes(tmp_path, params_folder, monk
     assert {e["status"] for e in _letters(year_dir).values()} == {"done"} and len(_letters(year_dir)) == 3
 
 
+def _notebook_write_fails_for(code: str):
+    """A run_letter whose executed notebook cannot be saved (ENOSPC from papermill's own write)."""
+    original = batch.run_letter
+
+    def wrapped(task, kernel):
+        if task.get("authority_code") == code:
+            import papermill.execute
+
+            def full(nb, path, *args, **kwargs):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+            papermill.execute.write_ipynb = full
+        return original(task, kernel)
+
+    return wrapped
+
+
+def test_disk_full_while_saving_the_notebook_stops_the_batch(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "outputs"
+    year_dir = out / str(YEAR)
+    monkeypatch.setattr(batch, "run_letter", _notebook_write_fails_for(CANNOCK))
+    result = run_batch(YEAR, councils=[CANNOCK, WATFORD], out_dir=out, workers=1, notebook=STANDIN,
+                       formats=("ipynb",), progress=False, reports=False)
+    assert result.exit_code == batch.EXIT_DISK_FULL and result.done == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "disk is full" in err
+    letters = _letters(year_dir)
+    assert letters[CANNOCK]["status"] == "failed" and WATFORD not in letters
+    assert all((year_dir / p).is_file() for e in letters.values() for p in e["outputs"].values())
+    assert (year_dir / "index.html").is_file() and not (year_dir / ".tmp").exists()
+
+
 # --------------------------------------------------------------------------- 5. other people's files
 
 
