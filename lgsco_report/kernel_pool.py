@@ -93,8 +93,13 @@ def _restore_dict(current, saved, keep_added_modules):
 
 def restore(cwd):
     s = snapshot
-    os.chdir(cwd)
+    # Builtins and module attributes first: what follows calls library functions a letter may have replaced.
     _restore_dict(vars(builtins), s.builtins, keep_added_modules=False)
+    for name, saved in s.modules.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            _restore_dict(vars(module), saved, keep_added_modules=True)
+    os.chdir(cwd)
     if dict(os.environ) != s.environ:
         os.environ.clear()
         os.environ.update(s.environ)
@@ -111,10 +116,6 @@ def restore(cwd):
     random.setstate(s.python_random)
     decimal.setcontext(s.decimal.copy())
     os.umask(s.umask)
-    for name, saved in s.modules.items():
-        module = sys.modules.get(name)
-        if module is not None:
-            _restore_dict(vars(module), saved, keep_added_modules=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pandas.reset_option("all")
