@@ -233,8 +233,7 @@ class WarmKernel:
         if self.stderr_path is not None:
             with contextlib.suppress(OSError), open(self.stderr_path, "rb") as handle:
                 handle.seek(stderr_start)
-                lines = [line.strip() for line in handle.read().decode("utf-8", "replace").splitlines() if line.strip()]
-                said = " | ".join(lines[-5:])
+                said = _error_lines(handle.read().decode("utf-8", "replace"))
         where = f" (kernel log {self.stderr_path})" if self.stderr_path else ""
         message = f"the Jupyter kernel {self.kernel_name!r} could not start: {type(error).__name__}: {error}"
         if said:
@@ -315,6 +314,16 @@ class WarmKernel:
             raise KernelResetError(
                 f"could not reset the warm kernel: {content.get('ename')}: {content.get('evalue')}"
             )
+
+
+def _error_lines(stderr: str) -> str:
+    """The few lines of a kernel's stderr that say what went wrong (a traceback's frames left out)."""
+    lines = [
+        line.strip() for line in stderr.splitlines()
+        if line.strip() and not line[:1].isspace() and not line.startswith(("Traceback (most recent call last)", "^"))
+    ]
+    errors = [line for line in lines if "rror" in line or "xception" in line]
+    return " | ".join(errors[-2:] or lines[-3:])
 
 
 class _WarmNotebookClient(PapermillNotebookClient):
