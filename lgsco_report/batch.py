@@ -844,7 +844,7 @@ def _save_statistics(statistics, path: Path) -> None:
     path.parent.mkdir(exist_ok=True)
     statistics.save(path)
     for stale in path.parent.glob("statistics-*.json"):
-        if stale != path and stale.is_file():
+        if stale != path and stale.is_file() and re.fullmatch(r"statistics-[0-9a-f]{16}\.json", stale.name):
             stale.unlink(missing_ok=True)
 
 

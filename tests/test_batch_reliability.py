@@ -164,6 +164,13 @@ def test_letter_failing_on_rerun_removes_the_old_letter_but_not_other_files(tmp_
     assert f"{slugify(NAMES[WATFORD])}/letter.html" in index
     csv_text = (year_dir / "manifest.csv").read_text(encoding="utf-8")
     assert f"{folder.name}/letter.html" not in csv_text
+    # Fixed: the letter is back, its failure record goes, a file someone put beside that record stays.
+    failed = year_dir / "failed" / folder.name
+    (failed / "notes.txt").write_text("why it failed")
+    monkeypatch.delenv("LGSCO_STANDIN_BROKEN")
+    assert run_batch(YEAR, **kwargs).done == 1
+    assert (folder / "letter.html").is_file() and (folder / "minutes.docx").read_bytes() == b"not ours"
+    assert {p.name for p in failed.iterdir()} == {"notes.txt"}
 
 
 # --------------------------------------------------------------------------- 3. kernels
@@ -311,6 +318,7 @@ def test_existing_folder_without_our_manifest_is_refused_unless_force(tmp_path):
     (year_dir / ".tmp" / "draft.txt").write_text("draft")
     (year_dir / ".cache").mkdir()
     (year_dir / ".cache" / "notes.txt").write_text("notes")
+    (year_dir / ".cache" / "statistics-notes.json").write_text("{}")
     kwargs = dict(councils=["Kent"], out_dir=out, workers=1, notebook=STANDIN, formats=("ipynb",), progress=False,
                   reports=False)
     with pytest.raises(BatchError, match="--force"):
@@ -322,6 +330,7 @@ def test_existing_folder_without_our_manifest_is_refused_unless_force(tmp_path):
         assert (kent / "letter.ipynb").is_file()
         assert (year_dir / ".tmp" / "draft.txt").read_text() == "draft"
         assert (year_dir / ".cache" / "notes.txt").read_text() == "notes"
+        assert (year_dir / ".cache" / "statistics-notes.json").read_text() == "{}"
     # Now the folder is ours: a plain rerun goes ahead.
     assert run_batch(YEAR, **kwargs).skipped == 1
 
