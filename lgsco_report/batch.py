@@ -4,16 +4,31 @@
 ``letter.html``, ``letter.pdf``, ``letter.log``) for each council, then
 ``manifest.json``/``.csv`` and ``index.html``. Design choices, and why:
 
-- Statistics are computed once per batch in the parent and cached as a
-  ``Statistics.save`` pickle that every letter reads through ``stats_file``.
+- Everything is checked before a worker starts (councils, year, parameters
+  file, office template, addressees, data): a mistake is one message.
+- Statistics are computed once per batch in the parent and cached as JSON
+  (``Statistics.save``; no pickle: the output folder is not trusted) that every
+  letter reads through ``stats_file``. A cache that does not validate is recomputed.
 - Worker processes (forked, one warm kernel each, see ``kernel_pool``) take one
   letter at a time from the parent over a pipe; only the parent writes the
   manifest, atomically, after every letter, so a killed batch resumes.
-- A letter is built in ``<year>/.tmp/`` and renamed into place whole; a failed
+- A letter is built in ``<year>/.tmp/`` and moved into place whole; a failed
   letter goes to ``<year>/failed/<slug>/`` with its log, its error and the
-  notebook executed up to the failure, and the batch goes on.
-- A letter is skipped when its fingerprint (data files, notebook, parameters
-  file, package version, formats) matches the manifest and its files exist.
+  notebook executed up to the failure, its previous letter (if any) is removed
+  so nothing out of date looks current, and the batch goes on.
+- A letter is skipped when its fingerprint matches the manifest and its files
+  exist. The fingerprint covers every file that shapes it: the data files, the
+  notebook, the year's parameters file, the office template it names (and the
+  other ``*.j2`` beside it), the addressees file, every file of the installed
+  package (Python source, letter and exporter templates, CSS, register data),
+  the versions of Python and the rendering libraries, and the formats.
+- The year folder is the program's only if it holds our ``manifest.json``; a
+  non-empty folder without one is refused unless ``--force``. Only files the
+  program writes (``letter.*``, ``error.txt``, its own temporary folders) are ever
+  replaced or removed: other files in a council's folder survive.
+- A full disk stops the batch (exit code 4) with the manifest and index true
+  to what is on disk; a kernel that cannot start stops it once (exit code 3)
+  with the kernel's own error.
 - ``<year>/.lock`` (``fcntl.flock``, non-blocking) keeps two batches apart.
 """
 
@@ -23,10 +38,14 @@ import argparse
 import contextlib
 import ctypes
 import datetime as _dt
+import errno
 import fcntl
+import hashlib
+import importlib.metadata
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import shutil
 import signal
 import sys
@@ -38,8 +57,10 @@ from typing import Any, Iterator, TextIO
 
 from . import __version__
 from .manifest import (
+    MANIFEST_JSON,
     STATUS_DONE,
     STATUS_FAILED,
+    STATUS_OUT_OF_DATE,
     Manifest,
     entry_is_up_to_date,
     fingerprint_digest,
@@ -64,7 +85,19 @@ EXPORT_GRACE_SECONDS = 120.0
 EXIT_OK = 0
 EXIT_LETTERS_FAILED = 1
 EXIT_USAGE = 2
+EXIT_KERNEL_FAILED = 3
+EXIT_DISK_FULL = 4
 EXIT_INTERRUPTED = 130
+
+#: Every file name the program writes into a letter's folder (and may therefore replace or remove).
+OUR_LETTER_FILES = frozenset({*LETTER_FILES.values(), LOG_FILE, ERROR_FILE})
+#: Names of the program's own folders inside ``.tmp`` (``<slug>.<kind>.<pid>.<ns>``; older runs: ``<slug>.<pid>``).
+_OUR_TMP_NAME = re.compile(r"[a-z0-9_-]+(\.(work|lost|old))?(\.[0-9]+)+")
+#: The installed package: every file in it shapes a letter (code, templates, CSS, register data).
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Distributions whose version changes how a letter is computed or rendered.
+RENDERING_LIBRARIES = ("pandas", "numpy", "matplotlib", "jinja2", "nbconvert", "nbformat", "papermill", "weasyprint", "pydyf", "fonttools")
+_DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 class BatchError(ValueError):
@@ -89,6 +122,34 @@ class BatchResult:
     failures: list[tuple[str, str]] = field(default_factory=list)
     elapsed_seconds: float = 0.0
     interrupted: bool = False
+    #: Why the batch stopped early (disk full, kernel cannot start), one line; None otherwise.
+    stopped: str | None = None
+
+
+class _StopBatch(Exception):
+    """Raised in the parent when no further letter can be written; carries the exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _is_disk_full(error: BaseException | None) -> bool:
+    """Whether ``error`` (or an error it was raised from) is "no space left" / "quota exceeded"."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, OSError) and error.errno in _DISK_FULL_ERRNOS:
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+def _disk_full_message(where: Path | str) -> str:
+    return (
+        f"the disk is full (no space left writing in {where}); free some space and run the same command "
+        "again to resume: finished letters are kept"
+    )
 
 
 # --------------------------------------------------------------------------- paths and inputs
@@ -155,6 +216,128 @@ def council_slugs(register) -> dict[str, str]:
     }
 
 
+def package_digest(root: Path | None = None) -> str:
+    """SHA-256 over every file of the package (names and contents), ``__pycache__`` left out.
+
+    Why the whole package: the letter is shaped by its Python code (statistics,
+    wording, charts), its templates (letter, exporters) and CSS and the register
+    data; hashing all of them is cheap (a few ms) and cannot miss a new file.
+    """
+    root = Path(root or PACKAGE_DIR)
+    digest = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0" + sha256_file(path).encode("ascii"))
+    return digest.hexdigest()
+
+
+def runtime_versions() -> dict[str, str | None]:
+    """Python's version and those of the libraries that compute and render a letter."""
+    versions: dict[str, str | None] = {"python": sys.version.split()[0]}
+    for name in RENDERING_LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _office_template_digest(template: Path | None) -> str | None:
+    """Digest of an office's letter template and the other ``*.j2`` beside it (it may include them)."""
+    if template is None:
+        return None
+    files = sorted({template, *template.parent.glob("*.j2")})
+    return fingerprint_digest({path.name: sha256_file(path) for path in files if path.is_file()})
+
+
+def _check_parameters(year: int, params_path: Path) -> Path | None:
+    """Load the year's parameters file (one clear error if wrong); return the office template it names, if any."""
+    from .yearparams import load_year_parameters
+
+    if not params_path.is_file():
+        raise BatchError(f"parameters file {params_path} not found; every year needs parameters/<year>.yaml (copy the previous year's)")
+    try:
+        params = load_year_parameters(year, params_path)
+    except (ValueError, OSError) as error:
+        raise BatchError(str(error)) from error
+    name = getattr(params, "letter_template", None)
+    if not name:
+        return None
+    template = (params_path.parent / name).resolve()
+    if not template.is_file():
+        raise BatchError(f"{params_path}: letter_template {name!r} not found (looked for {template})")
+    return template
+
+
+def _addressees_file(year: int, params_path: Path, overrides: Path | None) -> Path | None:
+    """The addressees CSV the letters use: ``overrides``, else ``addressees.csv`` beside the parameters file,
+    else the project's ``parameters/addressees.csv``; checked here so a mistake stops the batch before it starts."""
+    from .register import councils_for_year
+    from .yearparams import project_root
+
+    if overrides is not None:
+        path = Path(overrides)
+        if not path.is_file():
+            raise BatchError(f"addressees file {path} not found")
+    else:
+        candidates = [params_path.parent / "addressees.csv", project_root() / "parameters" / "addressees.csv"]
+        path = next((c for c in candidates if c.is_file()), None)
+        if path is None:
+            return None
+    try:
+        councils_for_year(year, overrides=path)
+    except (ValueError, OSError) as error:
+        raise BatchError(str(error)) from error
+    return path.resolve()
+
+
+def claim_year_folder(year_dir: Path, force: bool) -> None:
+    """Refuse a non-empty year folder that holds no manifest of ours, unless ``force``.
+
+    Why: the batch replaces council folders' letters and its own temporary
+    folders; in a folder someone else filled it must not guess what is whose.
+    """
+    if (year_dir / MANIFEST_JSON).exists():
+        return
+    others = sorted(p.name for p in year_dir.iterdir() if p.name != LOCK_FILE)
+    if others and not force:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise BatchError(
+            f"{year_dir} already holds files that lgsco-report did not write ({shown}) and no manifest.json; "
+            "choose an empty folder with --out, or pass --force to write the letters there "
+            "(files that are not the program's are left alone)"
+        )
+
+
+def _tmp_folder(year_dir: Path, stem: str, kind: str = "work") -> Path:
+    """A new private working folder ``<year>/.tmp/<stem>.<kind>.<pid>.<ns>`` (a name the clean-up recognises)."""
+    path = year_dir / TMP_DIR / f"{stem}.{kind}.{os.getpid()}.{time.monotonic_ns()}"
+    path.mkdir(parents=True)
+    return path
+
+
+def _clean_tmp(year_dir: Path) -> None:
+    """Remove what earlier batches left in ``.tmp`` (only folders named as ours); ``.tmp`` itself if then empty."""
+    tmp = year_dir / TMP_DIR
+    if not tmp.is_dir():
+        return
+    for entry in tmp.iterdir():
+        if entry.is_dir() and not entry.is_symlink() and _OUR_TMP_NAME.fullmatch(entry.name):
+            shutil.rmtree(entry, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        tmp.rmdir()
+
+
+def _remove_our_files(folder: Path) -> None:
+    """Delete the program's files from a letter folder, and the folder if nothing else is in it."""
+    if not folder.is_dir():
+        return
+    for name in OUR_LETTER_FILES:
+        (folder / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
 @contextlib.contextmanager
 def batch_lock(year_dir: Path) -> Iterator[int]:
     """Hold ``year_dir/.lock`` for the batch; refuse at once if another batch holds it."""
@@ -182,16 +365,28 @@ def batch_lock(year_dir: Path) -> Iterator[int]:
 # --------------------------------------------------------------------------- one letter (in a worker)
 
 
-def _move_into_place(tmp: Path, final: Path, trash: Path) -> None:
-    """Rename a finished folder over ``final``; an old folder is moved aside first, then deleted."""
+def _move_into_place(tmp: Path, final: Path, year_dir: Path) -> None:
+    """Put a finished letter folder at ``final``, keeping any file there that the program did not write.
+
+    A folder holding only our files is swapped whole (renamed aside, then
+    deleted); otherwise our files are replaced one by one, each whole.
+    """
     final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists():
-        old = trash / f"{final.name}.old.{os.getpid()}.{time.monotonic_ns()}"
+    if not final.exists():
+        os.rename(tmp, final)
+        return
+    if all(entry.name in OUR_LETTER_FILES and entry.is_file() for entry in final.iterdir()):
+        old = year_dir / TMP_DIR / f"{final.name}.old.{os.getpid()}.{time.monotonic_ns()}"
         os.rename(final, old)
         os.rename(tmp, final)
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, final)
+        return
+    new_names = {entry.name for entry in tmp.iterdir()}
+    for name in sorted(new_names):
+        os.replace(tmp / name, final / name)
+    for name in OUR_LETTER_FILES - new_names:
+        (final / name).unlink(missing_ok=True)
+    tmp.rmdir()
 
 
 def _describe_error(error: BaseException, timeout: float) -> str:
@@ -209,25 +404,59 @@ def run_letter(task: dict[str, Any], kernel) -> dict[str, Any]:
     """Execute and export one letter on ``kernel`` (a ``WarmKernel``); return its manifest fields.
 
     Never raises for a letter's own failure: the error goes into the result,
-    the log and ``failed/<slug>/``, and the kernel is restarted.
+    the log and ``failed/<slug>/``, the previous letter (if any) is removed and
+    the kernel is restarted. A full disk is a failure too, flagged ``disk_full``
+    so the parent stops the batch.
     """
+    year_dir = Path(task["year_dir"])
+    started_at = _now_iso()
+    start = time.monotonic()
+    timings: dict[str, float] = {}
+    tmp: Path | None = None
+    failure: BaseException | None = None
+    try:
+        tmp = _tmp_folder(year_dir, task["slug"])
+        failure = _execute_letter(task, kernel, tmp, timings, start, started_at)
+    except OSError as error:  # the working folder or the log could not be written
+        failure = error
+    disk_full = _is_disk_full(failure)
+    error = _disk_full_message(year_dir) if disk_full else (_describe_error(failure, float(task["timeout"])) if failure else None)
+    try:
+        if tmp is None:
+            raise failure or OSError("no working folder")
+        with _signals_held():  # a stop signal waits until the letter's files are all in place
+            outputs = _file_letter(task, tmp, error)
+    except OSError as filing_error:
+        if not _is_disk_full(filing_error):
+            raise
+        disk_full, error, outputs = True, _disk_full_message(year_dir), {}
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        _remove_our_files(safe_child(year_dir, task["slug"]))
+    return {
+        "authority_code": task["authority_code"],
+        "status": STATUS_FAILED if error else STATUS_DONE,
+        "error": error,
+        "started_at": started_at,
+        "finished_at": _now_iso(),
+        "timings": timings,
+        "outputs": outputs,
+        "worker_pid": os.getpid(),
+        "disk_full": disk_full,
+    }
+
+
+def _execute_letter(task: dict[str, Any], kernel, tmp: Path, timings: dict[str, float], start: float,
+                    started_at: str) -> BaseException | None:
+    """Run the notebook into ``tmp`` and export it there; return the error that stopped it, if any."""
     import papermill
 
     from . import exporters
     from .kernel_pool import WARM_ENGINE_NAME
 
-    year_dir = Path(task["year_dir"])
-    slug = task["slug"]
-    trash = year_dir / TMP_DIR
-    tmp = trash / f"{slug}.{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     formats = tuple(task["formats"])
     timeout = float(task["timeout"])
-    started_at = _now_iso()
-    start = time.monotonic()
-    timings: dict[str, float] = {}
-    error: str | None = None
+    failure: BaseException | None = None
     with open(tmp / LOG_FILE, "w", encoding="utf-8") as log:
         log.write(
             f"letter for {task['authority_name']} ({task['authority_code']}), year {task['year']}\n"
@@ -264,40 +493,51 @@ def run_letter(task: dict[str, Any], kernel) -> dict[str, Any]:
             if "ipynb" not in formats:
                 (tmp / LETTER_FILES["ipynb"]).unlink(missing_ok=True)
         except Exception as exc:  # noqa: BLE001 - a letter's failure is recorded, the batch goes on
-            error = _describe_error(exc, timeout)
-            log.write(f"\nFAILED: {error}\n\n{traceback.format_exc()}")
+            failure = exc
+            with contextlib.suppress(OSError):
+                log.write(f"\nFAILED: {_describe_error(exc, timeout)}\n\n{traceback.format_exc()}")
             with contextlib.suppress(Exception):
                 kernel.restart()
         timings["total"] = round(time.monotonic() - start, 3)
-        log.write(f"\nfinished {_now_iso()} in {timings['total']:.2f} s: {'failed' if error else 'done'}\n")
+        with contextlib.suppress(OSError):
+            log.write(f"\nfinished {_now_iso()} in {timings['total']:.2f} s: {'failed' if failure else 'done'}\n")
+    return failure
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (delivered on leaving) so they cannot split what this block does."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _file_letter(task: dict[str, Any], tmp: Path, error: str | None) -> dict[str, str]:
+    """Move a finished letter into place, or a failed one into ``failed/``; return its outputs (relative paths).
+
+    A letter and its failure record never both stand: success removes the old
+    failure record, failure removes the old letter (it no longer matches its inputs).
+    """
+    year_dir = Path(task["year_dir"])
+    slug = task["slug"]
+    letter_dir = safe_child(year_dir, slug)
+    failed_dir = safe_child(year_dir / FAILED_DIR, slug)
     if error is None:
-        final = safe_child(year_dir, slug)
         relative = slug
+        final = letter_dir
     else:
         (tmp / ERROR_FILE).write_text(error + "\n", encoding="utf-8")
-        (year_dir / FAILED_DIR).mkdir(exist_ok=True)
-        final = safe_child(year_dir / FAILED_DIR, slug)
         relative = f"{FAILED_DIR}/{slug}"
+        final = failed_dir
     outputs = {fmt: f"{relative}/{name}" for fmt, name in LETTER_FILES.items() if (tmp / name).exists()}
     outputs["log"] = f"{relative}/{LOG_FILE}"
     if error is not None:
         outputs["error"] = f"{relative}/{ERROR_FILE}"
-    _move_into_place(tmp, final, trash)
-    if error is None:
-        # A letter that now succeeds no longer has a failure record.
-        stale = year_dir / FAILED_DIR / slug
-        if stale.exists():
-            shutil.rmtree(stale, ignore_errors=True)
-    return {
-        "authority_code": task["authority_code"],
-        "status": STATUS_FAILED if error else STATUS_DONE,
-        "error": error,
-        "started_at": started_at,
-        "finished_at": _now_iso(),
-        "timings": timings,
-        "outputs": outputs,
-        "worker_pid": os.getpid(),
-    }
+    _move_into_place(tmp, final, year_dir)
+    _remove_our_files(failed_dir if error is None else letter_dir)
+    return outputs
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -314,33 +554,65 @@ def _raise_exit(signum, frame) -> None:  # noqa: ARG001 - signal handler signatu
 
 
 def _worker_main(conn, parent_pid: int, lock_fd: int | None, kernel_log: str) -> None:
-    """Worker process: one warm kernel, letters received one at a time until ``None``."""
-    from .kernel_pool import WarmKernel
+    """Worker process: one warm kernel, letters received one at a time until ``None``.
 
+    Messages to the parent: ``("kernel", pid)`` before each task, ``("result", fields)``
+    after it, and ``("kernel-failed", message)`` when the kernel cannot start
+    (then the worker stops: every letter would fail the same way).
+    """
+    # First, before any import: the parent's handlers (inherited by the fork)
+    # must never run here, or a Ctrl-C during an import prints its traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    signal.signal(signal.SIGTERM, _raise_exit)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     if lock_fd is not None:
         # The inherited copy would keep the batch lock alive after the parent dies.
         with contextlib.suppress(OSError):
             os.close(lock_fd)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    signal.signal(signal.SIGTERM, _raise_exit)
-    kernel = WarmKernel(stderr_path=Path(kernel_log))
+    kernel = None
     try:
         _die_with_parent(parent_pid)
-        # Start the kernel before the first task arrives: it boots while the
-        # parent is still loading the data.
-        kernel.ensure_started()
+        from .kernel_pool import KernelStartError, WarmKernel
+
+        kernel = WarmKernel(stderr_path=Path(kernel_log))
         while True:
+            try:
+                # Started before the first task arrives (it boots while the parent
+                # loads the data), and again whenever it has died since the last letter.
+                kernel.ensure_started()
+            except KernelStartError as error:
+                conn.send(("kernel-failed", str(error)))
+                return
             task = conn.recv()
             if task is None:
                 break
-            kernel.ensure_started()
+            try:
+                kernel.ensure_started()
+            except KernelStartError as error:
+                conn.send(("kernel-failed", str(error)))
+                return
             conn.send(("kernel", kernel.pid))
-            run = run_report if task.get("kind") == NATIONAL_REVIEW else run_letter
-            conn.send(("result", run(task, kernel)))
-    except (EOFError, OSError, SystemExit, KeyboardInterrupt):
+            conn.send(("result", _run_task(task, kernel)))
+    except (EOFError, BrokenPipeError, ConnectionResetError, SystemExit, KeyboardInterrupt):
         pass
     finally:
-        kernel.shutdown()
+        if kernel is not None:
+            kernel.shutdown()
+
+
+def _run_task(task: dict[str, Any], kernel) -> dict[str, Any]:
+    """One task's result; an unexpected error becomes that task's failure, never a silent worker exit."""
+    run = run_report if task.get("kind") == NATIONAL_REVIEW else run_letter
+    try:
+        return run(task, kernel)
+    except Exception as error:  # noqa: BLE001 - reported as this letter's failure
+        disk_full = _is_disk_full(error)
+        message = _disk_full_message(task["year_dir"]) if disk_full else f"{type(error).__name__}: {error}"
+        return {
+            "authority_code": task.get("authority_code"), "status": STATUS_FAILED, "error": message,
+            "started_at": _now_iso(), "finished_at": _now_iso(), "timings": {}, "outputs": {},
+            "worker_pid": os.getpid(), "disk_full": disk_full,
+        }
 
 
 # --------------------------------------------------------------------------- progress
@@ -419,7 +691,10 @@ class _Pool:
         process = self.context.Process(
             target=_worker_main, args=(child_conn, os.getpid(), self.lock_fd, log), daemon=True, name=f"lgsco-letter-{index}"
         )
-        process.start()
+        # Signals stay blocked across the fork until the worker has its own handlers
+        # (it unblocks them first thing); one arriving meanwhile waits for the parent.
+        with _signals_held():
+            process.start()
         child_conn.close()
         return _Worker(process, parent_conn)
 
@@ -449,33 +724,46 @@ class _Pool:
 
 
 def _run_tasks(tasks: list[dict[str, Any]], pool: "_Pool", year_dir: Path, timeout: float, on_result) -> None:
-    """Feed ``tasks`` to the pool's workers; call ``on_result(task, result)`` for each one."""
+    """Feed ``tasks`` to the pool's workers; call ``on_result(task, result)`` for each one.
+
+    Raises ``_StopBatch`` when a kernel cannot start (the task goes unrecorded:
+    it never ran) or a letter found the disk full (after recording it).
+    """
     pending = list(reversed(tasks))
     while True:
         for worker in pool.workers:
             if worker.task is None and pending:
                 worker.task = pending.pop()
                 worker.task_started = time.monotonic()
-                worker.conn.send(worker.task)
-        busy = [w for w in pool.workers if w.task is not None]
-        if not busy:
+                with contextlib.suppress(OSError):  # a worker already gone is noticed below
+                    worker.conn.send(worker.task)
+        if not any(w.task is not None for w in pool.workers):
             break
-        ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=0.5)
+        # Every worker's pipe, busy or not: a kernel failure can come from an idle one.
+        ready = multiprocessing.connection.wait([w.conn for w in pool.workers], timeout=0.5)
         for index, worker in enumerate(pool.workers):
-            if worker.task is None:
-                continue
             if worker.conn in ready:
                 try:
                     kind, payload = worker.conn.recv()
                 except (EOFError, OSError):
                     kind, payload = "died", None
+                if kind == "kernel-failed":
+                    raise _StopBatch(str(payload), EXIT_KERNEL_FAILED)
                 if kind == "kernel":
                     worker.kernel_pid = payload
                     continue
-                if kind == "result":
+                if kind == "result" and worker.task is not None:
                     task, worker.task = worker.task, None
                     on_result(task, payload)
+                    if payload.get("disk_full"):
+                        raise _StopBatch(str(payload["error"]), EXIT_DISK_FULL)
                     continue
+                if worker.task is None:
+                    if kind == "died":
+                        pool.replace(index)
+                    continue
+            elif worker.task is None:
+                continue
             else:
                 overdue = time.monotonic() - worker.task_started > timeout + EXPORT_GRACE_SECONDS
                 if worker.process.is_alive() and not overdue:
@@ -485,6 +773,7 @@ def _run_tasks(tasks: list[dict[str, Any]], pool: "_Pool", year_dir: Path, timeo
             if kind == "overdue":
                 message = f"timed out: the letter did not finish within {timeout:g} s (+{EXPORT_GRACE_SECONDS:g} s grace); its worker was stopped"
             else:
+                worker.process.join(1)
                 message = f"worker process died (exit code {worker.process.exitcode}) while writing this letter"
             pool.replace(index)
             on_result(task, _lost_letter_result(task, message))
@@ -495,12 +784,12 @@ def _lost_letter_result(task: dict[str, Any], message: str) -> dict[str, Any]:
     year_dir = Path(task["year_dir"])
     failed_dir = year_dir / FAILED_DIR
     failed_dir.mkdir(exist_ok=True)
-    tmp = year_dir / TMP_DIR / f"{task['slug']}.lost.{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = _tmp_folder(year_dir, task["slug"], "lost")
     (tmp / LOG_FILE).write_text(f"letter for {task['authority_name']}: FAILED: {message}\n", encoding="utf-8")
     (tmp / ERROR_FILE).write_text(message + "\n", encoding="utf-8")
-    _move_into_place(tmp, safe_child(failed_dir, task["slug"]), year_dir / TMP_DIR)
+    _move_into_place(tmp, safe_child(failed_dir, task["slug"]), year_dir)
+    if task.get("kind") != NATIONAL_REVIEW:
+        _remove_our_files(safe_child(year_dir, task["slug"]))  # the old letter no longer matches its inputs
     relative = f"{FAILED_DIR}/{task['slug']}"
     now = _now_iso()
     return {
@@ -518,27 +807,49 @@ def _lost_letter_result(task: dict[str, Any], message: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the batch
 
 
+#: A statistics cache is a few MB; a bigger file in its place is not ours and is not read.
+MAX_CACHE_BYTES = 256 << 20
+
+
 def _statistics_path(year_dir: Path, data_fingerprint: dict[str, str]) -> Path:
-    """Where this batch's statistics are cached: keyed on the data files and the package version."""
-    key = fingerprint_digest({"data": data_fingerprint, "package_version": __version__})
-    return year_dir / CACHE_DIR / f"statistics-{key}.pkl"
+    """Where this batch's statistics are cached: keyed on the data files and the package (JSON, never pickle)."""
+    key = fingerprint_digest({"data": data_fingerprint, "package": package_digest(), "cache": "json"})
+    return year_dir / CACHE_DIR / f"statistics-{key}.json"
 
 
-def _statistics_cache(path: Path, data_path: Path):
-    """Compute the statistics once per batch, or reuse the cache for identical inputs (no reload of the data)."""
+def _load_statistics(path: Path, data_path: Path, data_fingerprint: dict[str, str], warn: TextIO):
+    """The statistics for this batch: the cache if it validates and matches the data, else computed.
+
+    Returns ``(statistics, needs_saving)``. Nothing in the cache can run code
+    (JSON, checked column by column); a cache that fails a check is reported in
+    one warning line and recomputed, never trusted.
+    """
     from .cases import load_cases
-    from .stats import Statistics, compute_statistics
+    from .stats import compute_statistics
+    from .stats import Statistics
 
+    if path.is_file():
+        try:
+            if path.stat().st_size > MAX_CACHE_BYTES:
+                raise ValueError(f"it is larger than {MAX_CACHE_BYTES >> 20} MiB")
+            statistics = Statistics.load(path)
+            cached = {source.get("sha256") for source in statistics.sources}
+            if cached != set(data_fingerprint.values()):
+                raise ValueError("it was computed from other data files")
+            return statistics, False
+        except (ValueError, OSError) as error:
+            warn.write(f"warning: the statistics cache {path} is not usable ({error}); recomputing it from the data\n")
+            warn.flush()
+    return compute_statistics(load_cases(data_path)), True
+
+
+def _save_statistics(statistics, path: Path) -> None:
+    """Write the cache (ours: ``statistics-*.json`` in ``.cache``) and remove our older caches beside it."""
     path.parent.mkdir(exist_ok=True)
-    if path.exists():
-        with contextlib.suppress(Exception):
-            return Statistics.load(path)
-    statistics = compute_statistics(load_cases(data_path))
     statistics.save(path)
-    for stale in path.parent.glob("statistics-*.pkl"):
-        if stale != path:
+    for stale in path.parent.glob("statistics-*.json"):
+        if stale != path and stale.is_file() and re.fullmatch(r"statistics-[0-9a-f]{16}\.json", stale.name):
             stale.unlink(missing_ok=True)
-    return statistics
 
 
 def default_national_notebook() -> Path:
@@ -556,7 +867,8 @@ def run_report(task: dict[str, Any], kernel) -> dict[str, Any]:
     """Execute and export the year's national review on ``kernel`` (a worker's warm kernel).
 
     Runs as one more task of the pool, beside the letters, so it costs no extra
-    kernel start and overlaps with them. Never raises: failures are recorded.
+    kernel start and overlaps with them. Never raises: failures are recorded,
+    and an old review that could not be remade is removed.
     """
     import papermill
 
@@ -564,39 +876,44 @@ def run_report(task: dict[str, Any], kernel) -> dict[str, Any]:
     from .kernel_pool import WARM_ENGINE_NAME
 
     year_dir = Path(task["year_dir"])
-    tmp = year_dir / TMP_DIR / f"{NATIONAL_REVIEW}.{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     formats = tuple(task["formats"])
     start = time.monotonic()
     started_at = _now_iso()
-    error = None
+    failure: BaseException | None = None
+    tmp = None
     try:
+        tmp = _tmp_folder(year_dir, NATIONAL_REVIEW)
         nb = papermill.execute_notebook(
             str(task["notebook"]), str(tmp / REPORT_FILES["ipynb"]), parameters=task["parameters"],
             engine_name=WARM_ENGINE_NAME, kernel_name=kernel.kernel_name, progress_bar=False,
             warm_kernel=kernel, letter_deadline=start + float(task["timeout"]), kernel_cwd=str(task["kernel_cwd"]),
             request_save_on_cell_execute=False,
         )
-        exporters.export_letter(
-            nb,
-            tmp / REPORT_FILES["html"] if "html" in formats else None,
-            tmp / REPORT_FILES["pdf"] if "pdf" in formats else None,
-            kind="report",
-        ) if {"html", "pdf"} & set(formats) else None
+        if {"html", "pdf"} & set(formats):
+            exporters.export_letter(
+                nb,
+                tmp / REPORT_FILES["html"] if "html" in formats else None,
+                tmp / REPORT_FILES["pdf"] if "pdf" in formats else None,
+                kind="report",
+            )
         if "docx" in formats:
             _export_docx(nb, tmp / REPORT_FILES["docx"], {})
     except Exception as exc:  # noqa: BLE001 - recorded in the manifest, the batch goes on
-        error = _describe_error(exc, float(task["timeout"]))
+        failure = exc
         with contextlib.suppress(Exception):
             kernel.restart()
+    disk_full = _is_disk_full(failure)
+    error = _disk_full_message(year_dir) if disk_full else (_describe_error(failure, float(task["timeout"])) if failure else None)
     written: dict[str, str] = {}
-    if error is None:
-        for fmt in ALL_FORMATS:
-            if fmt in formats and (tmp / REPORT_FILES[fmt]).is_file():
-                os.replace(tmp / REPORT_FILES[fmt], year_dir / REPORT_FILES[fmt])  # each file whole, or not there
-                written[fmt] = REPORT_FILES[fmt]
-    shutil.rmtree(tmp, ignore_errors=True)
+    with _signals_held():
+        for fmt, name in REPORT_FILES.items():
+            if error is None and fmt in formats and tmp is not None and (tmp / name).is_file():
+                os.replace(tmp / name, year_dir / name)  # each file whole, or not there
+                written[fmt] = name
+            elif error is not None:
+                (year_dir / name).unlink(missing_ok=True)  # an old review must not pass for this one
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
     return {
         "status": STATUS_FAILED if error else STATUS_DONE,
         "error": error,
@@ -604,6 +921,7 @@ def run_report(task: dict[str, Any], kernel) -> dict[str, Any]:
         "finished_at": _now_iso(),
         "timings": {"total": round(time.monotonic() - start, 3)},
         "outputs": written,
+        "disk_full": disk_full,
     }
 
 
@@ -627,11 +945,19 @@ def _report_task(
     fingerprint = {**base_fingerprint, "notebook": sha256_file(notebook), "council": None}
     if not force and entry_is_up_to_date(manifest.reports.get(NATIONAL_REVIEW), fingerprint, year_dir):
         return None
+    _mark_out_of_date(manifest.reports.get(NATIONAL_REVIEW), fingerprint)
     return _task(
         NATIONAL_REVIEW, notebook, year_dir, formats, timeout, fingerprint,
         slug=NATIONAL_REVIEW, authority_name="national review",
         parameters={"year": year, "data_dir": str(data_path), "stats_file": str(stats_path), "generated_at": generated_at},
     )
+
+
+def _mark_out_of_date(entry: dict[str, Any] | None, fingerprint: dict[str, Any]) -> None:
+    """A letter done from other inputs is out of date until remade: if the batch stops first, the
+    manifest and the index say so rather than show it as current."""
+    if entry and entry.get("status") == STATUS_DONE and entry.get("fingerprint") != fingerprint:
+        entry["status"] = STATUS_OUT_OF_DATE
 
 
 def _task(kind: str, notebook: Path, year_dir: Path, formats: tuple[str, ...], timeout: float,
@@ -649,6 +975,99 @@ def _task(kind: str, notebook: Path, year_dir: Path, formats: tuple[str, ...], t
     }
 
 
+@dataclass
+class _Inputs:
+    """Everything a batch reads, checked before anything is written or any worker started."""
+
+    year: int
+    formats: tuple[str, ...]
+    notebook: Path
+    selected: Any
+    slugs: dict[str, str]
+    data_path: Path
+    data_fingerprint: dict[str, str]
+    params_path: Path
+    addressees: Path | None
+    base_fingerprint: dict[str, Any]
+    letter_fingerprint: dict[str, Any]
+
+
+def _check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides) -> _Inputs:
+    """Check every input of a batch (one ``BatchError`` or ``CaseDataError`` naming what to fix)."""
+    from .cases import data_fingerprint as fingerprint_data
+    from .definitions import parse_year
+    from .register import councils_for_year
+    from .yearparams import default_parameters_file
+
+    try:
+        year = parse_year(year)
+    except ValueError as error:
+        raise BatchError(str(error)) from error
+    formats = _parse_formats(formats)
+    if timeout <= 0:
+        raise BatchError(f"timeout must be positive, got {timeout}")
+    notebook = Path(notebook) if notebook is not None else default_notebook()
+    if not notebook.is_file():
+        raise BatchError(f"letter notebook {notebook} not found")
+    notebook = notebook.resolve()
+    selected = _select_councils(year, councils)
+    params_path = default_parameters_file(year)
+    template = _check_parameters(year, params_path)
+    addressees = _addressees_file(year, params_path, overrides)
+    data_path = _resolve_data_dir(data_dir)
+    # What is unchanged is decided from the files' hashes, before anything is loaded.
+    data_fingerprint = fingerprint_data(data_path)
+    base = {
+        "data": data_fingerprint,
+        "parameters": sha256_file(params_path),
+        "package_version": __version__,
+        "package_source": package_digest(),
+        "runtime": runtime_versions(),
+        "formats": list(formats),
+    }
+    letter = {
+        **base,
+        "notebook": sha256_file(notebook),
+        "addressees": sha256_file(addressees) if addressees else None,
+        "letter_template": _office_template_digest(template),
+    }
+    return _Inputs(year, formats, notebook, selected, council_slugs(councils_for_year(year)), data_path,
+                   data_fingerprint, params_path, addressees, base, letter)
+
+
+def _letter_tasks(inputs: _Inputs, year_dir: Path, manifest: Manifest, force: bool, timeout: float,
+                  stats_path: Path, generated_at: str, result: BatchResult) -> list[dict[str, Any]]:
+    """A task for every selected letter that is not up to date (those are counted as skipped)."""
+    tasks = []
+    for row in inputs.selected.itertuples():
+        code = str(row.authority_code)
+        fingerprint = {**inputs.letter_fingerprint, "council": code}
+        if not force and manifest.is_up_to_date(code, fingerprint, year_dir):
+            result.skipped += 1
+            continue
+        _mark_out_of_date(manifest.letters.get(code), fingerprint)
+        tasks.append(
+            _task(
+                "letter", inputs.notebook, year_dir, inputs.formats, timeout, fingerprint,
+                authority_code=code,
+                authority_name=str(row.authority_name),
+                authority_type=str(row.authority_type),
+                slug=inputs.slugs[code],
+                year=inputs.year,
+                parameters={
+                    "council": code,
+                    "year": inputs.year,
+                    "data_dir": str(inputs.data_path),
+                    "params_file": str(inputs.params_path),
+                    "stats_file": str(stats_path),
+                    "overrides_file": str(inputs.addressees or ""),
+                    "generated_at": generated_at,
+                },
+            )
+        )
+    return tasks
+
+
 def run_batch(
     year: int,
     councils: list[str] | None = None,
@@ -662,178 +1081,169 @@ def run_batch(
     notebook: Path | None = None,
     generated_at: str | None = None,
     reports: bool = True,
+    overrides: Path | None = None,
 ) -> BatchResult:
     """Write every selected council's letter for ``year`` under ``out_dir/<year>/``.
 
     Also writes the year's statistics pack and national review beside the
     letters (``reports=False`` leaves them out). Raises ``BatchError`` (bad
-    council, data, format) and ``BatchLockedError`` (another batch is running)
-    before any letter is touched. Letter failures do not raise: they are counted
-    and ``exit_code`` is 1. Ctrl-C stops the workers, keeps every finished
-    letter, and returns exit code 130. ``notebook`` replaces the letter notebook
-    (tests, other letter kinds); ``generated_at`` fixes the generation time
-    (default: now, one per batch).
+    council, parameters, addressees, format, a folder that is not ours) and
+    ``CaseDataError`` (bad data) before any worker starts or anything is
+    written, and ``BatchLockedError`` (another batch is running). Letter
+    failures do not raise: they are counted and ``exit_code`` is 1. A full disk
+    (4) or a kernel that cannot start (3) stops the batch with ``stopped`` set.
+    Ctrl-C stops the workers, keeps every finished letter, and returns exit code
+    130. ``notebook`` replaces the letter notebook (tests, other letter kinds);
+    ``overrides`` the addressees file; ``generated_at`` fixes the generation
+    time (default: now, one per batch).
     """
-    from .cases import data_fingerprint as fingerprint_data
-    from .definitions import parse_year
-    from .index_page import write_index
-    from .statistics_pack import write_statistics_pack
-    from .yearparams import default_parameters_file
-
     started = time.monotonic()
-    try:
-        year = parse_year(year)
-    except ValueError as error:
-        raise BatchError(str(error)) from error
-    formats = _parse_formats(formats)
-    if timeout <= 0:
-        raise BatchError(f"timeout must be positive, got {timeout}")
-    notebook = Path(notebook) if notebook is not None else default_notebook()
-    if not notebook.is_file():
-        raise BatchError(f"letter notebook {notebook} not found")
-    notebook = notebook.resolve()
+    inputs = _check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides)
+    year = inputs.year
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     year_dir = safe_child(out_dir, str(year))
+    stats_path = _statistics_path(year_dir, inputs.data_fingerprint)
+    # The data is loaded (and so validated) before anything is written or started.
+    statistics, stats_unsaved = _load_statistics(stats_path, inputs.data_path, inputs.data_fingerprint, sys.stderr)
+    if year not in statistics.years:
+        raise BatchError(f"the data in {inputs.data_path} has no cases for the year ending March {year}; check --data and --year")
+    out_dir.mkdir(parents=True, exist_ok=True)
     year_dir.mkdir(exist_ok=True)
     result = BatchResult(year=year)
-    stream = sys.stderr
-
     with batch_lock(year_dir) as lock_fd:
-        # Leftovers of an interrupted batch: unfinished letters, never in place.
-        shutil.rmtree(year_dir / TMP_DIR, ignore_errors=True)
-        (year_dir / TMP_DIR).mkdir()
-        selected = _select_councils(year, councils)
-        from .register import councils_for_year
-
-        slugs = council_slugs(councils_for_year(year))
-        data_path = _resolve_data_dir(data_dir)
-        # What is unchanged is decided from the files' hashes, before anything is loaded.
-        data_fingerprint = fingerprint_data(data_path)
-        stats_path = _statistics_path(year_dir, data_fingerprint)
-        params_path = default_parameters_file(year)
-        base_fingerprint = {
-            "data": data_fingerprint,
-            "notebook": sha256_file(notebook),
-            "parameters": sha256_file(params_path) if params_path.is_file() else None,
-            "package_version": __version__,
-            "formats": list(formats),
-        }
+        claim_year_folder(year_dir, force)
         manifest = Manifest.load(year_dir, year)
-        manifest.package_version = __version__
-        generated_at = generated_at or _now_iso()
-        tasks: list[dict[str, Any]] = []
-        report = (
-            _report_task(year_dir, year, data_path, stats_path, generated_at, manifest, base_fingerprint, force, formats, timeout)
-            if reports else None
-        )
-        if report is not None:
-            tasks.append(report)  # first: the longest task, overlapped with the letters
-        for row in selected.itertuples():
-            code = str(row.authority_code)
-            fingerprint = {**base_fingerprint, "council": code}
-            if not force and manifest.is_up_to_date(code, fingerprint, year_dir):
-                result.skipped += 1
-                continue
-            tasks.append(
-                _task(
-                    "letter", notebook, year_dir, formats, timeout, fingerprint,
-                    authority_code=code,
-                    authority_name=str(row.authority_name),
-                    authority_type=str(row.authority_type),
-                    slug=slugs[code],
-                    year=year,
-                    parameters={
-                        "council": code,
-                        "year": year,
-                        "data_dir": str(data_path),
-                        "params_file": str(params_path) if params_path.is_file() else "",
-                        "stats_file": str(stats_path),
-                        "generated_at": generated_at,
-                    },
-                )
-            )
-        bar = ProgressBar(len(selected), stream, enabled=progress, label=f"letters {year}")
-        bar.update(0, 0, result.skipped)
-
-        def on_result(task: dict[str, Any], letter: dict[str, Any]) -> None:
-            if task.get("kind") == NATIONAL_REVIEW:
-                manifest.reports[NATIONAL_REVIEW] = {
-                    **{k: v for k, v in letter.items() if k not in ("authority_code", "worker_pid")},
-                    "fingerprint": task["fingerprint"],
-                    "generated_at": generated_at,
-                }
-                if letter["status"] != STATUS_DONE:
-                    result.failed += 1
-                    result.failures.append(("national review", str(letter["error"])))
-                manifest.save(year_dir)
-                return
-            entry = {
-                **letter,
-                "authority_name": task["authority_name"],
-                "authority_type": task["authority_type"],
-                "slug": task["slug"],
-                "year": year,
-                "generated_at": generated_at,
-                "fingerprint": task["fingerprint"],
-            }
-            entry.pop("worker_pid", None)
-            manifest.letters[task["authority_code"]] = entry
-            manifest.updated_at = _now_iso()
-            manifest.save(year_dir)
-            if letter["status"] == STATUS_DONE:
-                result.done += 1
-            else:
-                result.failed += 1
-                result.failures.append((task["authority_name"], str(letter["error"])))
-            bar.update(result.done, result.failed, result.skipped)
-
-        previous_sigterm = None
-        pool = None
-        statistics = None
-        graceful = False
         try:
-            if _in_main_thread():
-                previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-            if tasks:
-                # Workers start their kernels now, while this process loads the data.
-                pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-                pool = _Pool(pool_size, lock_fd, year_dir / ".logs")
-            statistics = _statistics_cache(stats_path, data_path)
-            if year not in set(int(y) for y in statistics.councils["year"].unique()):
-                raise BatchError(f"the data in {data_path} has no cases for the year ending March {year}; check --data and --year")
-            if reports:
-                pack = write_statistics_pack(statistics, year, year_dir)
-                manifest.reports["statistics_pack"] = {
-                    "status": STATUS_DONE, "outputs": {path.suffix.lstrip("."): path.name for path in pack},
-                }
-            if pool is not None:
-                _run_tasks(tasks, pool, year_dir, float(timeout), on_result)
-            graceful = True
-        except KeyboardInterrupt:
-            result.interrupted = True
-        finally:
-            if pool is not None:
-                pool.shutdown(graceful)
-            if previous_sigterm is not None:
-                signal.signal(signal.SIGTERM, previous_sigterm)
-        manifest.updated_at = manifest.updated_at or _now_iso()
-        result.manifest_path = manifest.save(year_dir)
-        if statistics is not None:
-            year_councils = statistics.councils[statistics.councils["year"] == year]
-            result.index_path = write_index(year_dir, year, year_councils, manifest, statistics.is_sample)
-        bar.update(result.done, result.failed, result.skipped, final=True)
-        shutil.rmtree(year_dir / TMP_DIR, ignore_errors=True)
-
+            _run_locked(inputs, year_dir, manifest, statistics, stats_unsaved, stats_path, lock_fd, result,
+                        workers=workers, force=force, timeout=timeout, progress=progress,
+                        generated_at=generated_at or _now_iso(), reports=reports)
+        except _StopBatch as stop:
+            result.stopped, result.exit_code = str(stop), stop.exit_code
     result.elapsed_seconds = round(time.monotonic() - started, 2)
-    if result.interrupted:
+    if result.stopped:
+        pass  # its own exit code, set where it stopped
+    elif result.interrupted:
         result.exit_code = EXIT_INTERRUPTED
     elif result.failed:
         result.exit_code = EXIT_LETTERS_FAILED
-    if progress:
-        stream.write(summary(result) + "\n")
-        stream.flush()
+    if progress or result.stopped:
+        sys.stderr.write(summary(result) + "\n")
+        sys.stderr.flush()
     return result
+
+
+def _run_locked(inputs: _Inputs, year_dir: Path, manifest: Manifest, statistics, stats_unsaved: bool,
+                stats_path: Path, lock_fd: int, result: BatchResult, *, workers, force, timeout, progress,
+                generated_at: str, reports: bool) -> None:
+    """The batch proper, inside the lock: tasks, workers, manifest after every letter, index at the end."""
+    from .index_page import write_index
+    from .statistics_pack import write_statistics_pack
+
+    year = inputs.year
+    stream = sys.stderr
+    manifest.package_version = __version__
+    bar = ProgressBar(len(inputs.selected), stream, enabled=progress, label=f"letters {year}")
+    pool = None
+    graceful = False
+    previous_sigterm = None
+    try:
+        manifest.save(year_dir)  # from now on the folder is recognisably ours
+        _clean_tmp(year_dir)  # leftovers of an interrupted batch: unfinished letters, never in place
+        if stats_unsaved:
+            _save_statistics(statistics, stats_path)
+        tasks = _letter_tasks(inputs, year_dir, manifest, force, timeout, stats_path, generated_at, result)
+        if reports:
+            report = _report_task(year_dir, year, inputs.data_path, stats_path, generated_at, manifest,
+                                  inputs.base_fingerprint, force, inputs.formats, timeout)
+            if report is not None:
+                tasks.insert(0, report)  # first: the longest task, overlapped with the letters
+        manifest.save(year_dir)  # with the letters about to be remade marked out of date
+        bar.update(0, 0, result.skipped)
+        on_result = _result_recorder(manifest, year_dir, year, generated_at, result, bar)
+        if _in_main_thread():
+            previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+        if tasks:
+            pool = _Pool(max(1, min(workers or os.cpu_count() or 1, len(tasks))), lock_fd, year_dir / ".logs")
+        if reports:
+            pack = write_statistics_pack(statistics, year, year_dir)
+            manifest.reports["statistics_pack"] = {
+                "status": STATUS_DONE, "outputs": {path.suffix.lstrip("."): path.name for path in pack},
+            }
+        if pool is not None:
+            _run_tasks(tasks, pool, year_dir, float(timeout), on_result)
+        graceful = True
+    except KeyboardInterrupt:
+        result.interrupted = True
+    except OSError as error:
+        if not _is_disk_full(error):
+            raise
+        result.stopped, result.exit_code = _disk_full_message(year_dir), EXIT_DISK_FULL
+    except _StopBatch as stop:
+        result.stopped, result.exit_code = str(stop), stop.exit_code
+    finally:
+        if pool is not None:
+            pool.shutdown(graceful)
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+        _clean_tmp(year_dir)
+    _finish(year_dir, year, manifest, statistics, result, write_index)
+    bar.update(result.done, result.failed, result.skipped, final=True)
+
+
+def _finish(year_dir: Path, year: int, manifest: Manifest, statistics, result: BatchResult, write_index) -> None:
+    """Save the manifest and rebuild the index; on a full disk, leave no index that disagrees with the manifest."""
+    try:
+        manifest.updated_at = manifest.updated_at or _now_iso()
+        result.manifest_path = manifest.save(year_dir)
+        year_councils = statistics.councils[statistics.councils["year"] == year]
+        result.index_path = write_index(year_dir, year, year_councils, manifest, statistics.is_sample)
+    except OSError as error:
+        if not _is_disk_full(error):
+            raise
+        result.stopped, result.exit_code = _disk_full_message(year_dir), EXIT_DISK_FULL
+        if result.manifest_path is None:
+            return  # the manifest on disk is the last one saved, which still matches the letters it lists
+        from .index_page import INDEX_FILE
+
+        (year_dir / INDEX_FILE).unlink(missing_ok=True)
+        result.index_path = None
+
+
+def _result_recorder(manifest: Manifest, year_dir: Path, year: int, generated_at: str, result: BatchResult, bar):
+    """The callback that records one finished task in the manifest (saved at once) and the counts."""
+
+    def on_result(task: dict[str, Any], letter: dict[str, Any]) -> None:
+        letter = {k: v for k, v in letter.items() if k not in ("worker_pid", "disk_full")}
+        if task.get("kind") == NATIONAL_REVIEW:
+            manifest.reports[NATIONAL_REVIEW] = {
+                **{k: v for k, v in letter.items() if k != "authority_code"},
+                "fingerprint": task["fingerprint"],
+                "generated_at": generated_at,
+            }
+            if letter["status"] != STATUS_DONE:
+                result.failed += 1
+                result.failures.append(("national review", str(letter["error"])))
+            manifest.save(year_dir)
+            return
+        manifest.letters[task["authority_code"]] = {
+            **letter,
+            "authority_name": task["authority_name"],
+            "authority_type": task["authority_type"],
+            "slug": task["slug"],
+            "year": year,
+            "generated_at": generated_at,
+            "fingerprint": task["fingerprint"],
+        }
+        manifest.updated_at = _now_iso()
+        manifest.save(year_dir)
+        if letter["status"] == STATUS_DONE:
+            result.done += 1
+        else:
+            result.failed += 1
+            result.failures.append((task["authority_name"], str(letter["error"])))
+        bar.update(result.done, result.failed, result.skipped)
+
+    return on_result
 
 
 def _in_main_thread() -> bool:
@@ -852,6 +1262,8 @@ def summary(result: BatchResult) -> str:
         f"{result.year}: {result.done} letter(s) written, {result.skipped} unchanged (skipped), "
         f"{result.failed} failed in {result.elapsed_seconds:.1f} s."
     ]
+    if result.stopped:
+        lines.append(f"Stopped: {result.stopped}")
     if result.interrupted:
         lines.append("Interrupted: finished letters are kept; run the same command again to resume.")
     for name, error in result.failures:
@@ -878,13 +1290,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: ipynb,html,pdf,docx (default: ipynb,html,pdf)")
     parser.add_argument("--force", action="store_true", help="rewrite letters even when their inputs are unchanged")
     parser.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds allowed per letter (default: 300)")
+    parser.add_argument("--overrides", type=Path, default=None, metavar="FILE", help="addressees CSV (default: addressees.csv beside the year's parameters file)")
     parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")
     parser.add_argument("--notebook", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or summary on stderr")
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run ``lgsco-report letters``; return the exit code (0 ok, 1 letters failed, 2 refused, 130 interrupted)."""
+    """Run ``lgsco-report letters``; return the exit code.
+
+    0 ok, 1 some letters failed, 2 refused (bad input, folder not ours, another
+    batch running), 3 the kernel cannot start, 4 disk full, 130 interrupted.
+    """
     from .cases import CaseDataError
 
     if args.workers is not None and args.workers < 1:
@@ -903,10 +1320,16 @@ def main(args: argparse.Namespace) -> int:
             progress=not getattr(args, "no_progress", False),
             notebook=getattr(args, "notebook", None),
             reports=not getattr(args, "no_reports", False),
+            overrides=getattr(args, "overrides", None),
         )
-    except (BatchError, CaseDataError) as error:
+    except (BatchError, CaseDataError, ValueError) as error:  # ValueError: e.g. an unreadable manifest
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:
+        if not _is_disk_full(error):
+            raise
+        print(f"error: {_disk_full_message(args.out)}", file=sys.stderr)
+        return EXIT_DISK_FULL
     return result.exit_code
 
 

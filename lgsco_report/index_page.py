@@ -19,7 +19,7 @@ import jinja2
 import pandas as pd
 
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, year_label
-from .manifest import STATUS_DONE, Manifest, write_text_atomically
+from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
 from .stats import is_missing, per_100k_text, percent
 
 INDEX_FILE = "index.html"
@@ -159,14 +159,18 @@ def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir
     counts = {
         "councils": len(rows),
         "done": sum(row["status"] == STATUS_DONE for row in rows),
-        "failed": sum(row["status"] == "failed" for row in rows),
+        "failed": sum(row["status"] == STATUS_FAILED for row in rows),
+        "out_of_date": sum(row["status"] == STATUS_OUT_OF_DATE for row in rows),
         "flagged": sum(bool(row["flags"]) for row in rows),
     }
     types = [t for t in AUTHORITY_TYPES if any(row["type"] == t for row in rows)]
+    # A national review that failed or is out of date is not offered as this year's.
+    review_status = manifest.reports.get("national_review", {}).get("status", STATUS_DONE)
     documents = [
         {"label": label, "href": href}
         for label, name in YEAR_DOCUMENTS
         if (href := _link(year_dir, name)) is not None
+        and (review_status == STATUS_DONE or not name.startswith("national_review"))
     ]
     return _environment().get_template(TEMPLATE_NAME).render(
         year=year,

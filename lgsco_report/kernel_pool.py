@@ -3,16 +3,31 @@
 Why: starting a kernel costs about 1.1 s of the 1.4 s a letter takes through
 papermill's API. A worker process therefore keeps one kernel alive and runs
 every letter it is given on it. Letters stay isolated because before each one
-the engine resets the kernel: user namespace wiped (``%reset -f`` with a new history session), matplotlib
-figures closed and its rcParams restored to the state right after start-up,
-the execution counter set back to 1, the working directory restored. After a
-failure or a timeout the kernel is restarted, never reused as it is.
+the engine puts back the state the kernel had right after start-up (a snapshot
+taken then): the user namespace (``%reset -f`` with a new history session);
+builtins; ``os.environ`` (and the time zone); ``sys.path``, ``sys.meta_path``
+and the recursion limit; warnings filters; numpy's and Python's global random
+states, numpy's error and print options; the decimal context; the umask; pandas
+options; matplotlib figures and rcParams; module attributes of our package and
+of the libraries letters use (pandas, numpy, matplotlib, jinja2, json, os and
+other standard modules: rebound or added names go back); the working directory
+and the execution counter. Resetting, not restarting, keeps the warm kernel's
+speed for every notebook, including an office's own.
+
+Not reset (documented limits, none of which the letter notebook touches):
+attributes of classes (``pd.DataFrame.x = ...``), objects mutated in place
+inside a library, C-level state, threads or files a letter leaves open, and
+modules first imported by a letter (they stay imported). After a failure or a
+timeout the kernel is restarted, never reused as it is; a kernel that died
+between letters is noticed (its liveness is checked while waiting for every
+reply) and replaced before the next letter.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import subprocess
 import time
 from pathlib import Path
@@ -29,34 +44,121 @@ from papermill.utils import merge_kwargs, remove_args
 WARM_ENGINE_NAME = "lgsco-warm-kernel"
 KERNEL_NAME = "python3"
 
-# Runs once after the kernel starts: import pyplot so the inline backend is set up,
-# then keep a copy of rcParams in a module %reset does not touch.
+# The kernel-side half of the reset: a snapshot of the process-wide state right
+# after start-up, and its restoration before every letter. Kept in a module
+# object (``_lgsco_warm_state``) that ``%reset`` does not touch.
+_STATE_SOURCE = r"""
+import builtins, decimal, os, random, sys, time, types, warnings
+
+import matplotlib
+import numpy
+import pandas
+
+#: Packages whose module attributes a letter could rebind (ours, and the libraries letters use).
+GUARDED = ("lgsco_report", "pandas", "numpy", "matplotlib", "jinja2", "markupsafe", "json", "decimal",
+           "datetime", "math", "random", "re", "html", "os", "time", "warnings", "functools", "itertools")
+_MISSING = object()
+
+
+def _guarded(name):
+    return any(name == p or name.startswith(p + ".") for p in GUARDED)
+
+
+def _module_dicts():
+    return {name: dict(vars(module)) for name, module in list(sys.modules.items())
+            if module is not None and _guarded(name)}
+
+
+def take():
+    global snapshot
+    umask = os.umask(0)
+    os.umask(umask)
+    snapshot = types.SimpleNamespace(
+        builtins=dict(vars(builtins)), environ=dict(os.environ), path=list(sys.path), meta_path=list(sys.meta_path),
+        recursion_limit=sys.getrecursionlimit(), warnings_filters=list(warnings.filters),
+        showwarning=warnings.showwarning, numpy_random=numpy.random.get_state(), numpy_err=numpy.geterr(),
+        numpy_print=numpy.get_printoptions(), python_random=random.getstate(), decimal=decimal.getcontext().copy(),
+        rc=matplotlib.rcParams.copy(), umask=umask, modules=_module_dicts(),
+    )
+
+
+def _restore_dict(current, saved, keep_added_modules):
+    for key in [k for k in current if k not in saved]:
+        if not (keep_added_modules and isinstance(current[key], types.ModuleType)):
+            del current[key]
+    for key, value in saved.items():
+        if current.get(key, _MISSING) is not value:
+            current[key] = value
+
+
+def restore(cwd):
+    s = snapshot
+    # Builtins and module attributes first: what follows calls library functions a letter may have replaced.
+    _restore_dict(vars(builtins), s.builtins, keep_added_modules=False)
+    for name, saved in s.modules.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            _restore_dict(vars(module), saved, keep_added_modules=True)
+    os.chdir(cwd)
+    if dict(os.environ) != s.environ:
+        os.environ.clear()
+        os.environ.update(s.environ)
+        time.tzset()
+    sys.path[:] = s.path
+    sys.meta_path[:] = s.meta_path
+    sys.setrecursionlimit(s.recursion_limit)
+    warnings.filters[:] = s.warnings_filters
+    warnings._filters_mutated()
+    warnings.showwarning = s.showwarning
+    numpy.random.set_state(s.numpy_random)
+    numpy.seterr(**s.numpy_err)
+    numpy.set_printoptions(**s.numpy_print)
+    random.setstate(s.python_random)
+    decimal.setcontext(s.decimal.copy())
+    os.umask(s.umask)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pandas.reset_option("all")
+    import matplotlib.pyplot as plt
+    plt.close("all")
+    matplotlib.rcParams.clear()
+    matplotlib.rcParams.update(s.rc)
+"""
+
+# Runs once after the kernel starts: import pyplot and draw nothing, so the inline
+# backend is set up; warm the imports every letter needs; then take the snapshot.
 _INIT_CODE = """
 import sys as _sys, types as _types
-import matplotlib as _mpl
 import matplotlib.pyplot as _plt
+_plt.close(_plt.figure())
 try:  # warm the imports every letter needs, while the batch is still loading its data
     import lgsco_report.letter, lgsco_report.national  # noqa: F401
 except ImportError:
     pass
 _state = _types.ModuleType("_lgsco_warm_state")
-_state.rc = _mpl.rcParams.copy()
 _sys.modules["_lgsco_warm_state"] = _state
-del _sys, _types, _mpl, _plt, _state
+exec(compile({source!r}, "<lgsco warm state>", "exec"), vars(_state))
+_state.take()
+del _sys, _types, _plt, _state
 """
 
 # Runs before every letter (silently, outside the history).
 _RESET_TEMPLATE = """
-import os as _os, sys as _sys
-_os.chdir({cwd!r})
-import matplotlib as _mpl, matplotlib.pyplot as _plt
-_plt.close("all")
-_mpl.rcParams.clear()
-_mpl.rcParams.update(_sys.modules["_lgsco_warm_state"].rc)
+import sys as _sys
+_sys.modules["_lgsco_warm_state"].restore({cwd!r})
+del _sys
 # As %reset -f, but also a new history session, so counting from 1 again is no clash.
 get_ipython().reset(new_session=True)
 get_ipython().execution_count = 1
 """
+
+
+class KernelStartError(RuntimeError):
+    """The kernel could not be started; the message holds the kernel's own error output."""
+
+
+class KernelDiedError(RuntimeError):
+    """The kernel died while the worker was talking to it (not during a letter)."""
 
 
 class KernelResetError(RuntimeError):
@@ -65,6 +167,9 @@ class KernelResetError(RuntimeError):
 
 class WarmKernel:
     """One long-lived kernel (started lazily) that letters run on, one after another."""
+
+    #: Seconds between checks that the kernel is still alive while waiting for a reply.
+    POLL_SECONDS = 0.5
 
     def __init__(self, kernel_name: str = KERNEL_NAME, startup_timeout: float = 60, stderr_path: Path | None = None) -> None:
         self.kernel_name = kernel_name
@@ -82,10 +187,28 @@ class WarmKernel:
         process = getattr(provisioner, "process", None)
         return getattr(process, "pid", None)
 
+    def is_alive(self) -> bool:
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
     def ensure_started(self) -> None:
-        """Start the kernel and run the init code, if not already running."""
-        if self.km is not None and run_sync(self.km.is_alive)():
+        """Start the kernel and run the init code, unless it is running.
+
+        A kernel that died since the last letter is thrown away with its client
+        (whose channels point at the dead process) and a new one started. Raises
+        ``KernelStartError`` with the kernel's own stderr when it cannot start.
+        """
+        if self.is_alive():
             return
+        self.shutdown()
+        stderr_start = self._stderr_size()
+        try:
+            self._start()
+            self._run_silently(_INIT_CODE.format(source=_STATE_SOURCE))
+        except Exception as error:  # noqa: BLE001 - whatever stops a start-up is reported with the kernel's words
+            self.shutdown()
+            raise KernelStartError(self._start_failure(error, stderr_start)) from error
+
+    def _start(self) -> None:
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         # No input history: letters never read it, and each reset would otherwise
         # open a new history session in SQLite.
@@ -97,7 +220,25 @@ class WarmKernel:
                 run_sync(self.km.start_kernel)(**launch)
         else:
             run_sync(self.km.start_kernel)(**launch)
-        self._run_silently(_INIT_CODE)
+
+    def _stderr_size(self) -> int:
+        try:
+            return self.stderr_path.stat().st_size if self.stderr_path else 0
+        except OSError:
+            return 0
+
+    def _start_failure(self, error: BaseException, stderr_start: int) -> str:
+        """One message: which kernel, what went wrong, and the last lines the kernel wrote to stderr."""
+        said = ""
+        if self.stderr_path is not None:
+            with contextlib.suppress(OSError), open(self.stderr_path, "rb") as handle:
+                handle.seek(stderr_start)
+                said = _error_lines(handle.read().decode("utf-8", "replace"))
+        where = f" (kernel log {self.stderr_path})" if self.stderr_path else ""
+        message = f"the Jupyter kernel {self.kernel_name!r} could not start: {type(error).__name__}: {error}"
+        if said:
+            message += f"; the kernel said: {said}"
+        return message + where + ". Check the kernel with: jupyter kernelspec list"
 
     def restart(self) -> None:
         """Throw the kernel away and start a fresh one (after a failure or timeout)."""
@@ -118,9 +259,17 @@ class WarmKernel:
             self.km = None
 
     def reset(self, cwd: Path) -> None:
-        """Put the kernel into the state of a fresh start before the next letter."""
+        """Put the kernel into the state of a fresh start before the next letter.
+
+        A kernel that dies or fails during the reset is restarted once and reset again.
+        """
         self.ensure_started()
-        self._run_silently(_RESET_TEMPLATE.format(cwd=str(cwd)))
+        code = _RESET_TEMPLATE.format(cwd=str(cwd))
+        try:
+            self._run_silently(code)
+        except (KernelDiedError, KernelResetError, TimeoutError, RuntimeError):
+            self.restart()
+            self._run_silently(code)
 
     @property
     def client(self):
@@ -144,15 +293,37 @@ class WarmKernel:
         return self._client
 
     def _run_silently(self, code: str) -> None:
+        """Run ``code`` and wait for its reply, checking every half second that the kernel lives."""
         assert self.km is not None
-        reply = run_sync(self.client.execute_interactive)(
-            code, silent=True, store_history=False, timeout=self.startup_timeout, output_hook=lambda msg: None
-        )
+        client = self.client
+        msg_id = client.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            try:
+                reply = run_sync(client.get_shell_msg)(timeout=self.POLL_SECONDS)
+            except queue.Empty:
+                if not self.is_alive():
+                    raise KernelDiedError(f"the kernel {self.kernel_name!r} died") from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the kernel did not answer within {self.startup_timeout:g} s") from None
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                break
         content = reply.get("content", {})
         if content.get("status") != "ok":
             raise KernelResetError(
                 f"could not reset the warm kernel: {content.get('ename')}: {content.get('evalue')}"
             )
+
+
+def _error_lines(stderr: str) -> str:
+    """The few lines of a kernel's stderr that say what went wrong (a traceback's frames left out)."""
+    lines = [
+        line.strip() for line in stderr.splitlines()
+        if line.strip() and not line[:1].isspace() and not line.startswith(("Traceback (most recent call last)", "^"))
+    ]
+    errors = [line for line in lines if "rror" in line or "xception" in line]
+    return " | ".join(errors[-2:] or lines[-3:])
 
 
 class _WarmNotebookClient(PapermillNotebookClient):
@@ -216,4 +387,4 @@ def register_engine() -> None:
 
 register_engine()
 
-__all__ = ["CellTimeoutError", "KernelResetError", "WARM_ENGINE_NAME", "WarmKernel", "WarmKernelEngine", "register_engine"]
+__all__ = ["CellTimeoutError", "KernelDiedError", "KernelResetError", "KernelStartError", "WARM_ENGINE_NAME", "WarmKernel", "WarmKernelEngine", "register_engine"]

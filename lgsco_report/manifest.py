@@ -26,6 +26,8 @@ SLUG_MAX_LENGTH = 80
 
 STATUS_DONE = "done"
 STATUS_FAILED = "failed"
+#: A letter written from inputs that have since changed, not yet remade (the batch was stopped first).
+STATUS_OUT_OF_DATE = "out of date"
 
 #: Columns of manifest.csv, in order (one row per letter).
 CSV_COLUMNS = (

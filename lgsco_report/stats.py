@@ -78,10 +78,11 @@ The rates are unrounded fractions (0-1) in every table; ``percent`` /
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import math
 import os
-import pickle
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -177,7 +178,7 @@ _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "compliance": ("authority_code", "compliance_date", "outcome"),
 }
 _DATE_COLUMN = {"received": "received_date", "decided": "decision_date", "compliance": "compliance_date"}
-_SAVE_FORMAT = 2  # 2: Statistics.by_category; national population counts each resident once
+_SAVE_FORMAT = 3  # 1 was a pickle (it could run code when loaded); 3: JSON with Statistics.by_category
 
 
 # --------------------------------------------------------------------------- columns
@@ -311,28 +312,148 @@ class Statistics:
         return frame[selected].sort_values("year", kind="stable").reset_index(drop=True)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write a pickle cache (atomically) for the batch to reuse.
+        """Write the batch's cache (atomically) as JSON: reading it back can never run code.
 
-        Pickle runs code when loaded: only ``load`` files this program wrote
-        itself, never files from anyone else.
+        Each table is stored column by column with its dtype; floats are written
+        as their ``repr`` (JSON's number text), which reads back to the same float.
         """
         path = Path(path)
-        payload = {"format": _SAVE_FORMAT, "statistics": self}
-        write_with(path, lambda tmp: tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+        unknown = {f.name for f in dataclasses.fields(self)} - {*_CACHE_TABLES, *_CACHE_ATTRIBUTES}
+        if unknown:
+            raise TypeError(f"Statistics.save does not know the field(s) {sorted(unknown)}; add them to save and load")
+        payload = {
+            "format": _SAVE_FORMAT,
+            "average_method": self.average_method,
+            "categories": list(self.categories),
+            "is_sample": bool(self.is_sample),
+            "sources": [{str(k): str(v) for k, v in dict(source).items()} for source in self.sources],
+            "tables": {name: _frame_to_cache(getattr(self, name)) for name in _CACHE_TABLES},
+        }
+        text = json.dumps(payload, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        write_with(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Statistics:
-        """Read a cache written by ``save``. Trusted files only (pickle; see ``save``)."""
+        """Read a cache written by ``save``, checking every part; ``ValueError`` naming the file if anything is off."""
         path = Path(path)
-        with path.open("rb") as handle:
-            payload = pickle.load(handle)  # noqa: S301 - our own cache file, documented above
-        if not isinstance(payload, dict) or payload.get("format") != _SAVE_FORMAT:
-            raise ValueError(f"{path}: not a statistics cache of format {_SAVE_FORMAT}; delete it and recompute")
-        statistics = payload["statistics"]
-        if not isinstance(statistics, cls):
-            raise ValueError(f"{path}: does not hold a Statistics object; delete it and recompute")
-        return statistics
+        try:
+            payload = json.loads(path.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            raise ValueError(f"{path}: not a statistics cache (not JSON: {error}); delete it and recompute") from None
+        try:
+            return _statistics_from_cache(cls, payload)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(
+                f"{path}: not a valid statistics cache of format {_SAVE_FORMAT} ({error}); delete it and recompute"
+            ) from None
+
+
+#: What ``Statistics.save`` writes: the tables, and the plain attributes.
+_CACHE_TABLES = ("councils", "types", "national", "unassigned", "by_category")
+_CACHE_ATTRIBUTES = ("average_method", "categories", "is_sample", "sources")
+#: Columns a cached table must have to be usable at all.
+_CACHE_REQUIRED_COLUMNS = {
+    "councils": {"year", "authority_code", "authority_name", "authority_type"},
+    "types": {"year", "authority_type"},
+    "national": {"year"},
+    "unassigned": set(),
+    "by_category": {"year", "category"},
+}
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf}
+
+
+def _cache_dtype(series: pd.Series) -> str:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if str(dtype) in ("int64", "float64", "object"):
+        return str(dtype)
+    if pd.api.types.is_string_dtype(dtype):
+        return "str"
+    raise TypeError(f"column {series.name!r}: dtype {dtype} cannot be cached")
+
+
+def _frame_to_cache(frame: pd.DataFrame) -> dict[str, Any]:
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        kind = _cache_dtype(series)
+        values = []
+        for value in series.tolist():
+            if isinstance(value, float) and not math.isfinite(value):
+                value = None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+            elif value is not None and not isinstance(value, (str, int, float, bool)):
+                if pd.isna(value):
+                    value = None
+                else:
+                    raise TypeError(f"column {name!r}: value {value!r} cannot be cached")
+            values.append(value)
+        columns.append({"name": str(name), "dtype": kind, "values": values})
+    return {"rows": int(len(frame)), "columns": columns}
+
+
+def _cache_value(kind: str, value: Any) -> Any:
+    """One cached value, checked against its column's dtype."""
+    if kind == "int64" and type(value) is int:
+        return value
+    if kind == "bool" and type(value) is bool:
+        return value
+    if kind == "float64":
+        if value is None:
+            return math.nan
+        if type(value) in (int, float):
+            return float(value)
+        if value in _NON_FINITE:
+            return _NON_FINITE[value]
+    if kind in ("str", "object") and (value is None or type(value) is str):
+        return value
+    if kind == "object" and type(value) in (int, float, bool):
+        return value
+    raise ValueError(f"value {str(value)[:40]!r} does not fit dtype {kind}")
+
+
+def _frame_from_cache(name: str, table: Any) -> pd.DataFrame:
+    if not isinstance(table, dict) or type(table.get("rows")) is not int or table["rows"] < 0:
+        raise ValueError(f"table {name!r} is malformed")
+    rows, data = table["rows"], {}
+    for column in table["columns"]:
+        label, kind, values = column["name"], column["dtype"], column["values"]
+        if type(label) is not str or label in data or kind not in ("int64", "float64", "bool", "str", "object"):
+            raise ValueError(f"table {name!r}: column {str(label)[:40]!r} is malformed")
+        if not isinstance(values, list) or len(values) != rows:
+            raise ValueError(f"table {name!r}: column {label!r} has {len(values) if isinstance(values, list) else 'no'} values, not {rows}")
+        data[label] = pd.Series([_cache_value(kind, v) for v in values], dtype=kind, name=label)
+    missing = _CACHE_REQUIRED_COLUMNS[name] - set(data)
+    if missing:
+        raise ValueError(f"table {name!r} lacks the column(s) {', '.join(sorted(missing))}")
+    return pd.DataFrame(data, columns=list(data), index=pd.RangeIndex(rows))
+
+
+def _statistics_from_cache(cls: type[Statistics], payload: Any) -> Statistics:
+    if not isinstance(payload, dict) or payload.get("format") != _SAVE_FORMAT:
+        raise ValueError("unknown format")
+    method, categories, sources = payload["average_method"], payload["categories"], payload["sources"]
+    if method not in AVERAGE_METHODS:
+        raise ValueError(f"average_method {str(method)[:40]!r}")
+    if not isinstance(categories, list) or not all(type(c) is str for c in categories):
+        raise ValueError("categories are not a list of names")
+    if type(payload["is_sample"]) is not bool:
+        raise ValueError("is_sample is not true or false")
+    if not isinstance(sources, list) or not all(
+        isinstance(x, dict) and all(type(k) is str and type(v) is str for k, v in x.items()) for x in sources
+    ):
+        raise ValueError("sources are malformed")
+    tables = payload["tables"]
+    if not isinstance(tables, dict) or set(tables) != set(_CACHE_TABLES):
+        raise ValueError(f"tables are not {', '.join(_CACHE_TABLES)}")
+    return cls(
+        **{name: _frame_from_cache(name, tables[name]) for name in _CACHE_TABLES},
+        average_method=method,
+        categories=tuple(categories),
+        is_sample=payload["is_sample"],
+        sources=tuple(dict(source) for source in sources),
+    )
 
 
 # --------------------------------------------------------------------------- compute

@@ -39,7 +39,7 @@ from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.text.run import Run
 from nbformat import NotebookNode
 
-from .exporters import DEFAULT_SAMPLE_BANNER, LetterCleanupPreprocessor, png_base64
+from .exporters import DEFAULT_SAMPLE_BANNER, LetterCleanupPreprocessor, png_base64, read_document_metadata
 
 __all__ = ["DOCX_MIMETYPE", "ReferenceDocxError", "build_docx", "notebook_to_docx", "reference_docx_for"]
 
@@ -665,7 +665,10 @@ def _trim_runs(paragraph: Any) -> None:
 def _letter_outputs(nb: NotebookNode) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The outputs that make the letter, in order, and its document metadata (cleaned as for HTML)."""
     resources: dict[str, Any] = {}
-    clean, resources = LetterCleanupPreprocessor().preprocess(copy.deepcopy(nb), resources)
+    # A letter prints only its cells tagged 'letter'; a report prints every cell (exporters' contract).
+    kind = read_document_metadata(nb).get("kind", "letter")
+    cleanup = LetterCleanupPreprocessor(kind="report" if kind == "report" else "letter")
+    clean, resources = cleanup.preprocess(copy.deepcopy(nb), resources)
     outputs = []
     for cell in clean.cells:
         if cell.cell_type == "markdown":
