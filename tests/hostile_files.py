@@ -272,7 +272,11 @@ def many_sheets_workbook(count: int = 100_000) -> bytes:
     base = received_workbook()
     with zipfile.ZipFile(io.BytesIO(base)) as archive:
         workbook = archive.read("xl/workbook.xml")
-    listed = b"".join(b'<sheet name="s%d" sheetId="%d" state="visible" r:id="rId1" />' % (n, n + 2) for n in range(count))
+    # Each listed sheet declares the relationships prefix itself, as openpyxl writes it.
+    listed = b"".join(
+        b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        b'name="s%d" sheetId="%d" state="visible" r:id="rId1" />' % (n, n + 2) for n in range(count)
+    )
     workbook = workbook.replace(b"<sheets>", b"<sheets>" + listed)
     return rewrite_zip(base, {"xl/workbook.xml": lambda: [workbook]})
 
