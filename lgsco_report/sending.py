@@ -727,7 +727,7 @@ def _refresh_index(year_dir: Path, year: int, manifest: Manifest) -> None:
     from .index_page import write_index
     from .stats import Statistics
 
-    caches = sorted((year_dir / ".cache").glob("statistics-*.pkl"), key=lambda p: p.stat().st_mtime)
+    caches = sorted((year_dir / ".cache").glob("statistics-*.json"), key=lambda p: p.stat().st_mtime)
     if not caches:
         return
     with contextlib.suppress(Exception):  # the index is a convenience; the record is what counts
