@@ -127,11 +127,26 @@ def _join_places(places: tuple[str, ...]) -> str:
     return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
 
 
+class _OwnTemplateLoader(jinja2.BaseLoader):
+    """Loads "own:<file>" from the template's folder, keeping that name (a PrefixLoader would drop the prefix)."""
+
+    def __init__(self, folder: jinja2.FileSystemLoader):
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        if not template.startswith("own:"):
+            raise jinja2.TemplateNotFound(template)
+        return self.folder.get_source(environment, template[len("own:"):])
+
+
 @functools.lru_cache(maxsize=8)
 def _environment(template_dir: str) -> jinja2.Environment:
+    own = jinja2.FileSystemLoader(template_dir)
     env = jinja2.Environment(
-        # An office's or edition's template may extend or import the package's (letter.html.j2, partials).
-        loader=jinja2.FileSystemLoader([template_dir, str(TEMPLATE_DIR)]),
+        # The template itself is loaded as "own:<file>"; any other name it extends, imports or
+        # includes is the package's first (letter.html.j2, partials), so an edition's own
+        # letter.html.j2 may extend the package's without extending itself.
+        loader=jinja2.ChoiceLoader([_OwnTemplateLoader(own), jinja2.FileSystemLoader(str(TEMPLATE_DIR)), own]),
         autoescape=True,  # every value is data: escaped unless the template says otherwise
         undefined=jinja2.StrictUndefined,  # a misspelt name in an office's template fails loudly
         trim_blocks=True,
@@ -157,7 +172,7 @@ def load_template(path: Path | None = None) -> jinja2.Template:
     path = Path(path) if path else TEMPLATE_DIR / TEMPLATE_NAME
     if not path.is_file():
         raise LetterInputError(f"letter template {path} not found; fix 'letter_template' in the parameters file")
-    return _environment(str(path.parent.resolve())).get_template(path.name)
+    return _environment(str(path.parent.resolve())).get_template(f"own:{path.name}")
 
 
 def _parent_templates(template: jinja2.Template) -> list[jinja2.Template]:
