@@ -2,8 +2,10 @@
 
 ``prepare_letter`` checks the notebook's parameters and gathers everything a
 letter needs; the returned :class:`Letter` renders each section of the letter
-from one editable Jinja2 template (``templates/letter/letter.html.j2``, or the
-file named by ``letter_template`` in the year's parameters). Every figure the
+from one editable Jinja2 template: the year's letter edition (key ``edition``;
+``templates/letter/editions.yaml`` and a workbook's ``parameters/editions.yaml``
+name each edition's template), or the file named by ``letter_template`` in the
+year's parameters. Every figure the
 template prints is taken from :mod:`lgsco_report.stats` here, as counts or as
 ready-rounded strings; the template only chooses words.
 """
@@ -175,7 +177,8 @@ def load_template(path: Path | None = None) -> jinja2.Template:
     return _environment(str(path.parent.resolve())).get_template(f"own:{path.name}")
 
 
-def _parent_templates(template: jinja2.Template) -> list[jinja2.Template]:
+@functools.lru_cache(maxsize=32)
+def _parent_templates(template: jinja2.Template) -> tuple[jinja2.Template, ...]:
     """The templates ``template`` extends, nearest first (empty for a template that extends none)."""
     parents, seen = [], {template.name}
     while template.environment.loader is not None:
@@ -189,7 +192,7 @@ def _parent_templates(template: jinja2.Template) -> list[jinja2.Template]:
             break
         parents.append(template)
         seen.add(template.name)
-    return parents
+    return tuple(parents)
 
 
 def _read_editions(path: Path) -> dict[str, dict[str, Any]]:
