@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import nbformat
+import papermill
 import pytest
 import yaml
 
@@ -31,6 +33,7 @@ from test_letter_wording import GENERATED_AT, build_letter, check_letter, trends
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS = ROOT / "parameters"
+NOTEBOOK = ROOT / "notebooks" / "annual_review_letter.ipynb"
 #: Decision outcome label -> statistics column, written out by hand (not taken from letter.py).
 OUTCOME_COLUMNS = {
     "Upheld": "upheld",
@@ -200,32 +203,56 @@ def test_an_unknown_edition_or_a_missing_heading_is_refused(tmp_path, stats_file
 # --------------------------------------------------------------------------- a third edition, no Python
 
 
-def test_a_third_edition_takes_a_template_and_a_yaml_block_only(tmp_path, statistics, stats_file):
-    workbook = tmp_path / "parameters"
-    (workbook / "plain").mkdir(parents=True)
-    (workbook / "editions.yaml").write_text(
+def write_third_edition(folder: Path) -> Path:
+    """A workbook's parameters folder with a third edition "plain": a template and YAML only; returns its 2024.yaml."""
+    (folder / "plain").mkdir(parents=True)
+    (folder / "editions.yaml").write_text(
         "plain:\n  description: A shorter form.\n  template: plain/letter.html.j2\n  groups: [decided, looked_into]\n",
         encoding="utf-8")
-    (workbook / "plain" / "letter.html.j2").write_text(
+    (folder / "plain" / "letter.html.j2").write_text(
         '{% extends "letter.html.j2" %}\n'
         '{% block key_statistics %}<section class="lgsco-key-statistics"><h2>Our figures</h2>'
         '<p class="plain">We decided {{ decision_groups.decided.count|counted("complaint") }} about {{ council }} and '
         'looked into {{ decision_groups.looked_into.count|counted("complaint") }}.</p>{{ self.upheld() }}</section>{% endblock %}\n',
         encoding="utf-8")
-    params = year_file_copy(workbook, 2024, edition="plain", decision_groups={
+    return year_file_copy(folder, 2024, edition="plain", decision_groups={
         "decided": list(OUTCOME_COLUMNS), "looked_into": ["Upheld", "Not upheld"]})
+
+
+def plain_sentence(figures) -> str:
+    return (f"We decided {int(figures['decisions_total']):,} complaints about Kent County Council and looked into "
+            f"{int(figures['detailed_investigations']):,} complaints.")
+
+
+def test_a_third_edition_takes_a_template_and_a_yaml_block_only(tmp_path, statistics, stats_file):
+    params = write_third_edition(tmp_path / "parameters")
     assert not list(tmp_path.rglob("*.py"))  # the edition is a template and YAML, nothing else
     letter = prepare_letter("Kent", 2024, params_file=params, stats_file=stats_file, generated_at=GENERATED_AT)
     figures = statistics.council(letter.context["council_code"], 2024)
     text = visible(letter.section("key_statistics"))
-    assert (f"We decided {int(figures['decisions_total']):,} complaints about Kent County Council and looked into "
-            f"{int(figures['detailed_investigations']):,} complaints.") in text
+    assert plain_sentence(figures) in text
     assert "Complaints upheld" in text and stats.percent(figures["upheld_rate"]) in text
     # The blocks it did not replace come from the 2020 edition, as the notebook renders them.
     current = prepare_letter("Kent", 2024, stats_file=stats_file, generated_at=GENERATED_AT)
     for name in ("banner", "heading", "closing"):
         assert letter.section(name) == current.section(name)
     assert '<section class="lgsco-annex"' in letter.annex()
+
+
+def test_the_letter_notebook_renders_a_third_edition_unchanged(tmp_path, statistics, stats_file):
+    params = write_third_edition(tmp_path / "parameters")
+    out = tmp_path / "letter.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK), str(out), cwd=str(tmp_path), kernel_name="python3", progress_bar=False,
+        parameters={"council": "Kent", "year": 2024, "stats_file": str(stats_file), "params_file": str(params)},
+    )
+    markup = "\n".join(output["data"]["text/html"] for cell in nbformat.read(out, as_version=4).cells
+                       for output in cell.get("outputs", []) if "text/html" in output.get("data", {}))
+    figures = statistics.council("E10000016", 2024)
+    assert figures["authority_name"] == "Kent County Council"
+    text = visible(markup)
+    assert plain_sentence(figures) in text and "Yours sincerely" in text and "Annex" in text
+    assert "Complaints dealt with" not in text  # the current edition's wording is not used
 
 
 # --------------------------------------------------------------------------- the current edition reads well
