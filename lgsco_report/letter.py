@@ -2,8 +2,10 @@
 
 ``prepare_letter`` checks the notebook's parameters and gathers everything a
 letter needs; the returned :class:`Letter` renders each section of the letter
-from one editable Jinja2 template (``templates/letter/letter.html.j2``, or the
-file named by ``letter_template`` in the year's parameters). Every figure the
+from one editable Jinja2 template: the year's letter edition (key ``edition``;
+``templates/letter/editions.yaml`` and a workbook's ``parameters/editions.yaml``
+name each edition's template), or the file named by ``letter_template`` in the
+year's parameters. Every figure the
 template prints is taken from :mod:`lgsco_report.stats` here, as counts or as
 ready-rounded strings; the template only chooses words.
 """
@@ -17,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.nodes
 import markupsafe
 import pandas as pd
+import yaml
 
 from . import __version__, charts, register, stats, wording
 from .definitions import (
@@ -42,6 +46,9 @@ from .yearparams import YearParameters, load_year_parameters, project_root
 DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "letter"
 TEMPLATE_NAME = "letter.html.j2"
+#: The package's letter editions (name -> template and headings); a workbook may add its own
+#: in ``editions.yaml`` beside its year files.
+EDITIONS_FILE = TEMPLATE_DIR / "editions.yaml"
 
 #: Sections of the template, in letter order: the letter proper ends with
 #: ``closing`` (the signature); ``annex`` holds the figures in detail (and the
@@ -122,10 +129,26 @@ def _join_places(places: tuple[str, ...]) -> str:
     return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
 
 
+class _OwnTemplateLoader(jinja2.BaseLoader):
+    """Loads "own:<file>" from the template's folder, keeping that name (a PrefixLoader would drop the prefix)."""
+
+    def __init__(self, folder: jinja2.FileSystemLoader):
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        if not template.startswith("own:"):
+            raise jinja2.TemplateNotFound(template)
+        return self.folder.get_source(environment, template[len("own:"):])
+
+
 @functools.lru_cache(maxsize=8)
 def _environment(template_dir: str) -> jinja2.Environment:
+    own = jinja2.FileSystemLoader(template_dir)
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir),
+        # The template itself is loaded as "own:<file>"; any other name it extends, imports or
+        # includes is the package's first (letter.html.j2, partials), so an edition's own
+        # letter.html.j2 may extend the package's without extending itself.
+        loader=jinja2.ChoiceLoader([_OwnTemplateLoader(own), jinja2.FileSystemLoader(str(TEMPLATE_DIR)), own]),
         autoescape=True,  # every value is data: escaped unless the template says otherwise
         undefined=jinja2.StrictUndefined,  # a misspelt name in an office's template fails loudly
         trim_blocks=True,
@@ -151,7 +174,106 @@ def load_template(path: Path | None = None) -> jinja2.Template:
     path = Path(path) if path else TEMPLATE_DIR / TEMPLATE_NAME
     if not path.is_file():
         raise LetterInputError(f"letter template {path} not found; fix 'letter_template' in the parameters file")
-    return _environment(str(path.parent.resolve())).get_template(path.name)
+    return _environment(str(path.parent.resolve())).get_template(f"own:{path.name}")
+
+
+@functools.lru_cache(maxsize=32)
+def _parent_templates(template: jinja2.Template) -> tuple[jinja2.Template, ...]:
+    """The templates ``template`` extends, nearest first (empty for a template that extends none)."""
+    parents, seen = [], {template.name}
+    while template.environment.loader is not None:
+        source, _, _ = template.environment.loader.get_source(template.environment, template.name)
+        extends = template.environment.parse(source).find(jinja2.nodes.Extends)
+        if extends is None or not isinstance(extends.template, jinja2.nodes.Const):
+            break
+        parent_name = extends.template.value
+        template = template.environment.get_template(parent_name, parent=template.name)
+        if template.name in seen:
+            break
+        parents.append(template)
+        seen.add(template.name)
+    return tuple(parents)
+
+
+def _read_editions(path: Path) -> dict[str, dict[str, Any]]:
+    """One editions file: name -> {template (a resolved path), groups (headings)}; errors name file and key."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise LetterInputError(f"{path}: cannot read the letter editions ({exc})") from None
+    if not isinstance(data, dict):
+        raise LetterInputError(f"{path}: expected one block per edition name, e.g. current: {{template: current.html.j2}}")
+    editions = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("template"), str):
+            raise LetterInputError(f"{path}: key '{name}.template' should name the edition's template file")
+        groups = entry.get("groups") or []
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise LetterInputError(f"{path}: key '{name}.groups' should be a list of heading names")
+        editions[str(name)] = {"template": (path.parent / entry["template"]).resolve(), "groups": tuple(groups), "file": path}
+    return editions
+
+
+def letter_editions(year_params: YearParameters) -> dict[str, dict[str, Any]]:
+    """The package's editions, and any a workbook adds in ``editions.yaml`` beside its year file."""
+    editions = _read_editions(EDITIONS_FILE)
+    own = year_params.source.parent / "editions.yaml" if year_params.source else None
+    if own is not None and own.is_file():
+        editions.update(_read_editions(own))
+    return editions
+
+
+def edition_template(year_params: YearParameters) -> Path:
+    """The template of the year's edition; refuses an unknown edition or missing headings, naming file and key."""
+    editions = letter_editions(year_params)
+    where = year_params.source or "the parameters"
+    edition = editions.get(year_params.edition)
+    if edition is None:
+        known = ", ".join(sorted(editions))
+        raise LetterInputError(f"{where}: key 'edition': unknown letter edition {year_params.edition!r}; known editions: {known}")
+    missing = [g for g in edition["groups"] if g not in year_params.decision_groups]
+    if missing:
+        raise LetterInputError(
+            f"{where}: key 'decision_groups' lacks {', '.join(missing)}, which the {year_params.edition!r} edition "
+            f"prints ({edition['file']}); list the decision outcomes counted under each"
+        )
+    return edition["template"]
+
+
+#: Decision outcome label -> the statistics column that counts it.
+DECISION_COLUMNS = {label: column for label, column in DECISION_ROWS}
+
+
+def decision_group_counts(figures: pd.Series, groups: dict[str, tuple[str, ...]]) -> dict[str, dict[str, Any]]:
+    """Each heading of the edition with the sum of the statistics' counts of the outcomes it groups."""
+    return {
+        heading: {"count": sum(int(figures[DECISION_COLUMNS[label]]) for label in outcomes), "outcomes": list(outcomes)}
+        for heading, outcomes in groups.items()
+    }
+
+
+def type_averages(statistics: stats.Statistics, year: int) -> list[dict[str, Any]]:
+    """The five council types' average uphold, remedy and compliance rates for the year, as printed."""
+    rows = []
+    for authority_type in AUTHORITY_TYPES:
+        try:
+            row = statistics.type_row(authority_type, year)
+        except KeyError:
+            continue
+        rows.append({
+            "authority_type": authority_type,
+            "type_plural": _plural_type(authority_type),
+            "uphold_pct": stats.percent(row["type_avg_upheld_rate"]),
+            "remedy_pct": stats.percent(row["type_avg_satisfactory_remedy_rate"]),
+            "compliance_pct": stats.percent(row["type_avg_compliance_rate"]),
+        })
+    return rows
+
+
+def _reports_and_remedies(statistics: stats.Statistics, code: str, year: int) -> dict | None:
+    """The public reports and remedies sentences' figures, None when those tables were not given."""
+    function = getattr(stats, "reports_and_remedies", None)
+    return function(statistics, code, year) if function is not None else None
 
 
 def _plural_type(authority_type: str) -> str:
@@ -179,10 +301,14 @@ class Letter:
 
     def section(self, name: str) -> HTMLFragment:
         """One section of the letter as HTML (see ``SECTIONS``)."""
-        if name not in self.template.blocks:
-            raise KeyError(f"the letter template has no section {name!r}; it has {', '.join(self.template.blocks)}")
         context = self.template.new_context({**self.context, **self._macros(), "trend_figure": self._trend_figure})
-        return HTMLFragment("".join(self.template.blocks[name](context)).strip())
+        # An edition that extends another template takes the blocks it does not replace from it.
+        for parent in _parent_templates(self.template):
+            for block, render in parent.blocks.items():
+                context.blocks.setdefault(block, []).append(render)
+        if name not in context.blocks:
+            raise KeyError(f"the letter template has no section {name!r}; it has {', '.join(context.blocks)}")
+        return HTMLFragment("".join(context.blocks[name][0](context)).strip())
 
     def annex(self) -> HTMLFragment:
         """The annex after the signature: the figures in detail, the trend chart and the definitions."""
@@ -332,7 +458,8 @@ def prepare_letter(
     context = letter_context(
         figures, year_params, statistics, generated_at=generated, addressing=addressing,
     )
-    template_path = year_params_template(year_params)
+    # An office's own template (key 'letter_template') wins over the edition's.
+    template_path = year_params_template(year_params) or edition_template(year_params)
     metadata = DocumentMetadata(
         title=f"Annual Review letter {year}: {figures['authority_name']}",
         author=year_params.ombudsman_name,
@@ -496,6 +623,9 @@ def letter_context(
         "extra_paragraphs": list(year_params.extra_paragraphs),
         "authority_type": authority_type,
         "type_plural": _plural_type(authority_type),
+        "decision_groups": decision_group_counts(figures, getattr(year_params, "decision_groups", {}) or {}),
+        "type_averages": type_averages(statistics, year),
+        "reports_and_remedies": _reports_and_remedies(statistics, str(figures["authority_code"]), year),
         "type_list": ", ".join(_plural_type(t) for t in AUTHORITY_TYPES[:-1]) + " and " + _plural_type(AUTHORITY_TYPES[-1]),
         "investigations": investigations,
         "upheld": upheld,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .definitions import parse_year
+from .definitions import DECISION_OUTCOMES, parse_year
 
 
 class YearParametersError(ValueError):
@@ -55,6 +55,10 @@ class YearParameters:
     source: Path | None = None
     #: Web addresses the letter links to (key 'links': performance_map, website, training).
     links: dict = field(default_factory=dict)
+    #: The letter edition: its wording template (see ``templates/letter/editions.yaml``).
+    edition: str = "2020"
+    #: Headings of the edition and the decision outcomes each counts (key 'decision_groups').
+    decision_groups: dict = field(default_factory=dict)
 
 
 def project_root() -> Path:
@@ -113,6 +117,35 @@ def _int(section: dict, key: str, where: str, path: Path, required: bool = True)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise YearParametersError(f"{path}: key '{where}.{key}' should be a whole number, not {value!r}")
     return value
+
+
+def _edition(data: dict, path: Path) -> str:
+    value = data.get("edition", "2020")
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise YearParametersError(f"{path}: key 'edition' should name a letter edition such as \"2020\" or current, not {value!r}")
+    return str(value).strip()
+
+
+def _decision_groups(data: dict, path: Path) -> dict[str, tuple[str, ...]]:
+    """Key 'decision_groups': heading -> the decision outcomes it counts, each a label of DECISION_OUTCOMES."""
+    groups = data.get("decision_groups") or {}
+    if not isinstance(groups, dict):
+        raise YearParametersError(f"{path}: key 'decision_groups' should map each heading to a list of decision outcomes")
+    known = ", ".join(repr(label) for label in DECISION_OUTCOMES)
+    checked = {}
+    for heading, outcomes in groups.items():
+        where = f"{path}: key 'decision_groups.{heading}'"
+        if isinstance(outcomes, str):
+            outcomes = [outcomes]
+        if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
+            raise YearParametersError(f"{where} should be a list of decision outcomes ({known})")
+        for outcome in outcomes:
+            if outcome not in DECISION_OUTCOMES:
+                raise YearParametersError(f"{where}: unknown decision outcome {outcome!r}; use one of {known}")
+        if len(set(outcomes)) != len(outcomes):
+            raise YearParametersError(f"{where} lists an outcome twice")
+        checked[str(heading)] = tuple(outcomes)
+    return checked
 
 
 def load_year_parameters(year: int | str, path: Path | str | None = None) -> YearParameters:
@@ -180,6 +213,8 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
     ):
         raise YearParametersError(f"{path}: key 'links' should map names to https:// addresses, e.g. website: https://www.lgo.org.uk")
     return YearParameters(
+        edition=_edition(data, path),
+        decision_groups=_decision_groups(data, path),
         links=dict(links),
         year=year,
         letter_date=_date(data, "letter_date", path, required=True),
