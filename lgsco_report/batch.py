@@ -89,6 +89,8 @@ class BatchResult:
     failures: list[tuple[str, str]] = field(default_factory=list)
     elapsed_seconds: float = 0.0
     interrupted: bool = False
+    #: The year's unconfirmed facts (its parameters file's 'unconfirmed' list): the letters are DRAFTs.
+    unconfirmed: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- paths and inputs
@@ -662,6 +664,7 @@ def run_batch(
     notebook: Path | None = None,
     generated_at: str | None = None,
     reports: bool = True,
+    final: bool = False,
 ) -> BatchResult:
     """Write every selected council's letter for ``year`` under ``out_dir/<year>/``.
 
@@ -672,7 +675,8 @@ def run_batch(
     and ``exit_code`` is 1. Ctrl-C stops the workers, keeps every finished
     letter, and returns exit code 130. ``notebook`` replaces the letter notebook
     (tests, other letter kinds); ``generated_at`` fixes the generation time
-    (default: now, one per batch).
+    (default: now, one per batch). ``final`` refuses (``BatchError``, nothing
+    written) a year whose parameters list unconfirmed facts.
     """
     from .cases import data_fingerprint as fingerprint_data
     from .definitions import parse_year
@@ -688,6 +692,8 @@ def run_batch(
     formats = _parse_formats(formats)
     if timeout <= 0:
         raise BatchError(f"timeout must be positive, got {timeout}")
+    params_path = default_parameters_file(year)
+    unconfirmed = _unconfirmed(year, params_path, final)
     notebook = Path(notebook) if notebook is not None else default_notebook()
     if not notebook.is_file():
         raise BatchError(f"letter notebook {notebook} not found")
@@ -696,7 +702,7 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     year_dir = safe_child(out_dir, str(year))
     year_dir.mkdir(exist_ok=True)
-    result = BatchResult(year=year)
+    result = BatchResult(year=year, unconfirmed=unconfirmed)
     stream = sys.stderr
 
     with batch_lock(year_dir) as lock_fd:
@@ -711,7 +717,6 @@ def run_batch(
         # What is unchanged is decided from the files' hashes, before anything is loaded.
         data_fingerprint = fingerprint_data(data_path)
         stats_path = _statistics_path(year_dir, data_fingerprint)
-        params_path = default_parameters_file(year)
         base_fingerprint = {
             "data": data_fingerprint,
             "notebook": sha256_file(notebook),
@@ -821,7 +826,7 @@ def run_batch(
         result.manifest_path = manifest.save(year_dir)
         if statistics is not None:
             year_councils = statistics.councils[statistics.councils["year"] == year]
-            result.index_path = write_index(year_dir, year, year_councils, manifest, statistics.is_sample)
+            result.index_path = write_index(year_dir, year, year_councils, manifest, statistics.is_sample, unconfirmed)
         bar.update(result.done, result.failed, result.skipped, final=True)
         shutil.rmtree(year_dir / TMP_DIR, ignore_errors=True)
 
@@ -834,6 +839,23 @@ def run_batch(
         stream.write(summary(result) + "\n")
         stream.flush()
     return result
+
+
+def _unconfirmed(year: int, params_path: Path, final: bool) -> tuple[str, ...]:
+    """The year's unconfirmed facts; with ``final``, a year that has any is refused (BatchError)."""
+    from .yearparams import YearParametersError, draft_mark, unconfirmed_facts
+
+    try:
+        facts = unconfirmed_facts(year, params_path)
+    except YearParametersError as error:
+        raise BatchError(str(error)) from None
+    if final and facts:
+        raise BatchError(
+            f"--final: {params_path} lists facts of {year} that are not confirmed ({', '.join(facts)}); "
+            f"confirm them and remove them from its 'unconfirmed' list, or leave out --final to make DRAFT letters "
+            f"({draft_mark(facts)})"
+        )
+    return facts
 
 
 def _in_main_thread() -> bool:
@@ -862,6 +884,14 @@ def summary(result: BatchResult) -> str:
         lines.append(f"Manifest: {result.manifest_path}")
     if result.index_path:
         lines.append(f"Index: {result.index_path}")
+    if result.unconfirmed:
+        from .yearparams import draft_mark
+
+        lines.append(
+            f"Drafts: the {result.year} letters and national review are marked \"{draft_mark(result.unconfirmed)}\" "
+            f"on every page (unconfirmed in the year's parameters: {', '.join(result.unconfirmed)}); "
+            "`lgsco-report letters --final` refuses the year until they are confirmed."
+        )
     return "\n".join(lines)
 
 
@@ -879,6 +909,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="rewrite letters even when their inputs are unchanged")
     parser.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds allowed per letter (default: 300)")
     parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")
+    parser.add_argument("--final", action="store_true", help="refuse a year whose parameters list unconfirmed facts (no DRAFT letters)")
     parser.add_argument("--notebook", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or summary on stderr")
 
@@ -903,6 +934,7 @@ def main(args: argparse.Namespace) -> int:
             progress=not getattr(args, "no_progress", False),
             notebook=getattr(args, "notebook", None),
             reports=not getattr(args, "no_reports", False),
+            final=getattr(args, "final", False),
         )
     except (BatchError, CaseDataError) as error:
         print(f"error: {error}", file=sys.stderr)
