@@ -888,8 +888,8 @@ def summary(result: BatchResult) -> str:
         from .yearparams import draft_mark
 
         lines.append(
-            f"Drafts: the {result.year} letters and national review are marked \"{draft_mark(result.unconfirmed)}\" "
-            f"on every page (unconfirmed in the year's parameters: {', '.join(result.unconfirmed)}); "
+            f"Drafts: every {result.year} letter and report written carries \"{draft_mark(result.unconfirmed)}\" "
+            f"on each page (unconfirmed in the year's parameters: {', '.join(result.unconfirmed)}); "
             "`lgsco-report letters --final` refuses the year until they are confirmed."
         )
     return "\n".join(lines)
