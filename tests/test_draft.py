@@ -273,3 +273,16 @@ def test_marking_a_fact_unconfirmed_remakes_the_letters_as_drafts(final_run, tmp
     assert "1 letter(s) written, 0 unchanged" in again.stderr
     pages = _page_texts(out / "2020" / FINAL_SLUG / "letter.pdf")
     assert all("DRAFT: signatory not confirmed" in text for text in pages)
+
+
+def test_word_letter_of_a_draft_year_carries_the_mark_in_its_page_header(draft_run):
+    import io
+
+    import docx
+
+    from lgsco_report.word import notebook_to_docx
+
+    year_dir, _ = draft_run
+    nb = nbformat.read(year_dir / DRAFT_SLUG / "letter.ipynb", as_version=4)
+    document = docx.Document(io.BytesIO(notebook_to_docx(nb)))
+    assert all(any(MARK_2021 in p.text for p in section.header.paragraphs) for section in document.sections)
