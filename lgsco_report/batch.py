@@ -124,6 +124,8 @@ class BatchResult:
     interrupted: bool = False
     #: Why the batch stopped early (disk full, kernel cannot start), one line; None otherwise.
     stopped: str | None = None
+    #: The year's unconfirmed facts (its parameters file's 'unconfirmed' list): the letters are DRAFTs.
+    unconfirmed: tuple[str, ...] = ()
 
 
 class _StopBatch(Exception):
@@ -1082,6 +1084,7 @@ def run_batch(
     generated_at: str | None = None,
     reports: bool = True,
     overrides: Path | None = None,
+    final: bool = False,
 ) -> BatchResult:
     """Write every selected council's letter for ``year`` under ``out_dir/<year>/``.
 
@@ -1095,11 +1098,13 @@ def run_batch(
     Ctrl-C stops the workers, keeps every finished letter, and returns exit code
     130. ``notebook`` replaces the letter notebook (tests, other letter kinds);
     ``overrides`` the addressees file; ``generated_at`` fixes the generation
-    time (default: now, one per batch).
+    time (default: now, one per batch). ``final`` refuses (``BatchError``, nothing
+    written) a year whose parameters list unconfirmed facts.
     """
     started = time.monotonic()
     inputs = _check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides)
     year = inputs.year
+    unconfirmed = _unconfirmed(year, inputs.params_path, final)
     out_dir = Path(out_dir)
     year_dir = safe_child(out_dir, str(year))
     stats_path = _statistics_path(year_dir, inputs.data_fingerprint)
@@ -1109,7 +1114,7 @@ def run_batch(
         raise BatchError(f"the data in {inputs.data_path} has no cases for the year ending March {year}; check --data and --year")
     out_dir.mkdir(parents=True, exist_ok=True)
     year_dir.mkdir(exist_ok=True)
-    result = BatchResult(year=year)
+    result = BatchResult(year=year, unconfirmed=unconfirmed)
     with batch_lock(year_dir) as lock_fd:
         claim_year_folder(year_dir, force)
         manifest = Manifest.load(year_dir, year)
@@ -1196,7 +1201,7 @@ def _finish(year_dir: Path, year: int, manifest: Manifest, statistics, result: B
         manifest.updated_at = manifest.updated_at or _now_iso()
         result.manifest_path = manifest.save(year_dir)
         year_councils = statistics.councils[statistics.councils["year"] == year]
-        result.index_path = write_index(year_dir, year, year_councils, manifest, statistics.is_sample)
+        result.index_path = write_index(year_dir, year, year_councils, manifest, statistics.is_sample, result.unconfirmed)
     except OSError as error:
         if not _is_disk_full(error):
             raise
@@ -1246,6 +1251,23 @@ def _result_recorder(manifest: Manifest, year_dir: Path, year: int, generated_at
     return on_result
 
 
+def _unconfirmed(year: int, params_path: Path, final: bool) -> tuple[str, ...]:
+    """The year's unconfirmed facts; with ``final``, a year that has any is refused (BatchError)."""
+    from .yearparams import YearParametersError, draft_mark, unconfirmed_facts
+
+    try:
+        facts = unconfirmed_facts(year, params_path)
+    except YearParametersError as error:
+        raise BatchError(str(error)) from None
+    if final and facts:
+        raise BatchError(
+            f"--final: {params_path} lists facts of {year} that are not confirmed ({', '.join(facts)}); "
+            f"confirm them and remove them from its 'unconfirmed' list, or leave out --final to make DRAFT letters "
+            f"({draft_mark(facts)})"
+        )
+    return facts
+
+
 def _in_main_thread() -> bool:
     import threading
 
@@ -1274,6 +1296,14 @@ def summary(result: BatchResult) -> str:
         lines.append(f"Manifest: {result.manifest_path}")
     if result.index_path:
         lines.append(f"Index: {result.index_path}")
+    if result.unconfirmed:
+        from .yearparams import draft_mark
+
+        lines.append(
+            f"Drafts: every {result.year} letter and report written carries \"{draft_mark(result.unconfirmed)}\" "
+            f"on each page (unconfirmed in the year's parameters: {', '.join(result.unconfirmed)}); "
+            "`lgsco-report letters --final` refuses the year until they are confirmed."
+        )
     return "\n".join(lines)
 
 
@@ -1292,6 +1322,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds allowed per letter (default: 300)")
     parser.add_argument("--overrides", type=Path, default=None, metavar="FILE", help="addressees CSV (default: addressees.csv beside the year's parameters file)")
     parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")
+    parser.add_argument("--final", action="store_true", help="refuse a year whose parameters list unconfirmed facts (no DRAFT letters)")
     parser.add_argument("--notebook", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or summary on stderr")
 
@@ -1321,6 +1352,7 @@ def main(args: argparse.Namespace) -> int:
             notebook=getattr(args, "notebook", None),
             reports=not getattr(args, "no_reports", False),
             overrides=getattr(args, "overrides", None),
+            final=getattr(args, "final", False),
         )
     except (BatchError, CaseDataError, ValueError) as error:  # ValueError: e.g. an unreadable manifest
         print(f"error: {error}", file=sys.stderr)

@@ -203,7 +203,21 @@ def _coerce_metadata(raw: Any, where: str) -> dict[str, Any]:
         "is_sample": is_sample,
         "kind": kind,
         "provenance": _coerce_provenance(raw.get("provenance"), where),
+        **_coerce_draft(raw, where),
     }
+
+
+def _coerce_draft(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """``draft`` (true for a document made from a year with unconfirmed facts) and the ``unconfirmed`` fact names."""
+    from .yearparams import draft_mark
+
+    draft, unconfirmed = raw.get("draft", False), raw.get("unconfirmed") or []
+    if not isinstance(draft, bool):
+        raise DocumentMetadataError(f"{where}: draft must be true or false, got {draft!r}")
+    if not isinstance(unconfirmed, list) or not all(isinstance(name, str) for name in unconfirmed):
+        raise DocumentMetadataError(f"{where}: unconfirmed must be a list of fact names, got {unconfirmed!r}")
+    draft = draft or bool(unconfirmed)
+    return {"draft": draft, "unconfirmed": unconfirmed, "draft_mark": (draft_mark(unconfirmed) or "DRAFT") if draft else ""}
 
 
 def _coerce_provenance(raw: Any, where: str) -> dict[str, Any] | None:
@@ -245,6 +259,10 @@ def pdf_keywords(document: dict[str, Any]) -> list[str]:
     """
     provenance = document.get("provenance") or {}
     items = []
+    if document.get("draft"):
+        # A DRAFT says so in its metadata too, with the facts not confirmed (key names, no commas).
+        items.append("DRAFT")
+        items.append("unconfirmed: " + " ".join(document.get("unconfirmed") or ["(not named)"]))
     if provenance.get("package_version"):
         items.append(f"lgsco-report {provenance['package_version']}")
     if provenance.get("generated_at"):
@@ -399,6 +417,9 @@ class LetterCleanupPreprocessor(Preprocessor):
             if cell.cell_type == "code"
             for output in cell.outputs
         )
+        if document.get("draft"):
+            # The DRAFT mark leads the subject (HTML description, PDF /Subject and XMP dc:description).
+            document["subject"] = f"{document['draft_mark']}. {document.get('subject') or document['title']}"
         document["pdf_keywords"] = pdf_keywords(document)
         document["pdf_created"] = pdf_created(document)
         return nb, resources

@@ -21,6 +21,7 @@ import pandas as pd
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, year_label
 from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
 from .stats import is_missing, per_100k_text, percent
+from .yearparams import draft_mark
 
 INDEX_FILE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
@@ -153,7 +154,10 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir: Path, is_sample: bool = False) -> str:
+def render_index(
+    year: int, councils: pd.DataFrame, manifest: Manifest, year_dir: Path, is_sample: bool = False,
+    unconfirmed: tuple[str, ...] = (),
+) -> str:
     """The page's HTML text (deterministic for the same manifest, statistics and files)."""
     rows = index_rows(councils, manifest, year_dir, year)
     counts = {
@@ -182,11 +186,17 @@ def render_index(year: int, councils: pd.DataFrame, manifest: Manifest, year_dir
         updated_at=manifest.updated_at,
         documents=documents,
         sample_banner=SAMPLE_BANNER if is_sample else None,
+        draft_mark=draft_mark(unconfirmed),
+        unconfirmed=list(unconfirmed),
         uphold_points=round(UPHOLD_FLAG_POINTS * 100),
         min_investigations=UPHOLD_FLAG_MIN_INVESTIGATIONS,
     )
 
 
-def write_index(year_dir: Path, year: int, councils: pd.DataFrame, manifest: Manifest, is_sample: bool = False) -> Path:
-    """Write ``year_dir/index.html`` atomically; return its path."""
-    return write_text_atomically(Path(year_dir) / INDEX_FILE, render_index(year, councils, manifest, Path(year_dir), is_sample))
+def write_index(
+    year_dir: Path, year: int, councils: pd.DataFrame, manifest: Manifest, is_sample: bool = False,
+    unconfirmed: tuple[str, ...] = (),
+) -> Path:
+    """Write ``year_dir/index.html`` atomically; return its path (``unconfirmed``: the year's facts not confirmed)."""
+    page = render_index(year, councils, manifest, Path(year_dir), is_sample, unconfirmed)
+    return write_text_atomically(Path(year_dir) / INDEX_FILE, page)

@@ -472,6 +472,8 @@ def prepare_letter(
         is_sample=bool(statistics.is_sample),
         kind="letter",
         year=year,
+        # A year with unconfirmed facts makes DRAFT letters (the exporter marks every page).
+        draft=bool(year_params.unconfirmed), unconfirmed=list(year_params.unconfirmed),
         generated_at=generated,
         # Written into the PDF's metadata by the exporter (contracts: document metadata).
         provenance={"data_files": context["sources"], "package_version": __version__, "generated_at": generated},

@@ -267,6 +267,8 @@ def report_title(year: int) -> str:
 
 def document_metadata(review: NationalReview) -> dict[str, dict[str, Any]]:
     """The display bundle the exporters read: ``display(document_metadata(r), raw=True)``."""
+    from .yearparams import draft_metadata
+
     return {
         DOCUMENT_MIMETYPE: {
             "title": report_title(review.year),
@@ -279,6 +281,8 @@ def document_metadata(review: NationalReview) -> dict[str, dict[str, Any]]:
             "council": None,
             "is_sample": bool(review.is_sample),
             "kind": "report",
+            # The year's unconfirmed facts make this review a DRAFT, like the year's letters.
+            **draft_metadata(review.year),
             "provenance": {
                 "data_files": [{"table": f.table, "name": f.name, "sha256": f.sha256} for f in review.data_files],
                 "package_version": __version__,

@@ -240,7 +240,7 @@ def _header_footer(document: Any, section: Any, meta: dict[str, Any]) -> None:
         banner.style = _style(document, "Sample Banner")
         words = [meta.get("banner") or DEFAULT_SAMPLE_BANNER] if meta.get("is_sample") else []
         if meta.get("draft"):
-            words.insert(0, "DRAFT")
+            words.insert(0, meta.get("draft_mark") or "DRAFT")
         banner.add_run(" - ".join(words)).bold = True
     footer = _first_free_paragraph(section.footer)
     footer.style = _style(document, "Footer")

@@ -59,6 +59,57 @@ class YearParameters:
     edition: str = "2020"
     #: Headings of the edition and the decision outcomes each counts (key 'decision_groups').
     decision_groups: dict = field(default_factory=dict)
+    #: Facts of this file not yet confirmed (key 'unconfirmed'): its letters are DRAFTs.
+    unconfirmed: tuple[str, ...] = ()
+
+
+#: Keys of a year file that state a fact a letter prints, so may be listed under ``unconfirmed``.
+FACT_KEYS = (
+    "letter_date", "publication_date", "signatory", "ombudsman_name", "seminars", "training",
+    "extra_paragraphs", "links", "edition", "decision_groups",
+)
+#: How each fact is named in the DRAFT mark ("DRAFT: letter date and signatory not confirmed").
+_FACT_WORDS = {"letter_date": "letter date", "publication_date": "publication date", "ombudsman_name": "Ombudsman's name",
+               "extra_paragraphs": "extra paragraphs", "links": "web addresses", "decision_groups": "decision groups"}
+
+
+def draft_mark(unconfirmed: list[str] | tuple[str, ...]) -> str:
+    """The DRAFT mark's words for a year's unconfirmed facts; "" when every fact is confirmed."""
+    words = [_FACT_WORDS.get(name, str(name).replace("_", " ")) for name in unconfirmed]
+    if not words:
+        return ""
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"DRAFT: {listed} not confirmed"
+
+
+def _unconfirmed(data: dict, path: Path) -> tuple[str, ...]:
+    """The ``unconfirmed`` list: each item a fact key of this file (see FACT_KEYS), no repeats."""
+    value = data.get("unconfirmed")
+    if value in (None, "", []):
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise YearParametersError(f"{path}: key 'unconfirmed' should be a list of fact names, e.g. [letter_date, signatory]")
+    for item in value:
+        if item.strip() not in FACT_KEYS:
+            raise YearParametersError(
+                f"{path}: key 'unconfirmed' names {item!r}, which is not a fact of a year file; "
+                f"use some of: {', '.join(FACT_KEYS)}"
+            )
+    return tuple(dict.fromkeys(item.strip() for item in value))
+
+
+def unconfirmed_facts(year: int | str, path: Path | str | None = None) -> tuple[str, ...]:
+    """The year's unconfirmed facts (() when the year has no parameters file)."""
+    file = Path(path) if path else default_parameters_file(year)
+    return load_year_parameters(year, file).unconfirmed if file.is_file() else ()
+
+
+def draft_metadata(year: int | str) -> dict:
+    """Document-metadata keys ``draft`` and ``unconfirmed`` for a document made from ``year``'s facts."""
+    facts = unconfirmed_facts(year)
+    return {"draft": bool(facts), "unconfirmed": list(facts)}
 
 
 def project_root() -> Path:
@@ -172,13 +223,18 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
     file_year = _file_year(data, path)
     if file_year != year:
         raise YearParametersError(f"{path}: key 'year' is {file_year} but the letters are for {year}")
+    unconfirmed = _unconfirmed(data, path)
     signatory = _require(data, "signatory", path, dict)
-    name = _require(signatory, "name", path, str)
     titles = signatory.get("titles") or []
     if isinstance(titles, str):
         titles = [titles]
     if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
         raise YearParametersError(f"{path}: key 'signatory.titles' should be a list of lines")
+    if not signatory.get("name") and "signatory" in unconfirmed and titles:
+        # Signatory not known: the letter is signed with the office's title alone (and carries the DRAFT mark).
+        name, titles = titles[0], titles[1:]
+    else:
+        name = _require(signatory, "name", path, str)
 
     seminars = None
     if data.get("seminars"):
@@ -228,4 +284,5 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
         letter_template=str(data["letter_template"]) if data.get("letter_template") else None,
         reference_docx=str(data["reference_docx"]) if data.get("reference_docx") else None,
         source=path,
+        unconfirmed=unconfirmed,
     )
