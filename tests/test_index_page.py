@@ -138,3 +138,23 @@ def test_index_after_a_batch_lists_councils_with_working_links(tmp_path):
     assert {href.rsplit("/", 1)[1] for href in parser.links[5:]} == {"letter.html", "letter.pdf"}
     done = [attrs for attrs in parser.row_attrs if attrs.get("data-status") == "done"]
     assert sorted(a["data-name"] for a in done) == ["Cannock Chase District Council E07000192", "Watford Borough Council E07000103"]
+
+
+def test_without_a_browser_the_browser_test_is_left_out_with_a_note_and_fails_on_ci(tmp_path):
+    """`make test` on a machine without Chromium passes and says so; with CI=true a missing browser fails."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "LGSCO_CHROMIUM": str(tmp_path / "no-chromium")}
+    env.pop("CI", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+               "tests/test_index_browser.py"]
+    left_out = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert left_out.returncode == 5, left_out.stdout[-2000:]  # pytest: nothing was run
+    assert "deselected" in left_out.stdout and "did not run: Chromium was not found" in left_out.stdout
+    assert "sudo apt-get install chromium" in left_out.stdout
+    on_ci = subprocess.run(command + ["-x"], cwd=root, env={**env, "CI": "true"}, capture_output=True, text=True,
+                           timeout=600)
+    assert on_ci.returncode == 1 and "Chromium is needed" in on_ci.stdout, on_ci.stdout[-2000:]
