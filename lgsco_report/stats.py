@@ -315,6 +315,9 @@ class Statistics:
     #: Whether the optional reports / remedies tables were given (their columns exist only then).
     has_reports: bool = False
     has_remedies: bool = False
+    #: Every public report (None without the reports table): year, authority_code, authority_name,
+    #: report_date, kind, case_ref; sorted by year, date, council. For the national review's list.
+    report_list: pd.DataFrame | None = None
 
     @property
     def years(self) -> list[int]:
@@ -494,6 +497,7 @@ def compute_statistics(
     return Statistics(
         has_reports=optional["reports"] is not None,
         has_remedies=optional["remedies"] is not None,
+        report_list=_report_list(optional["reports"], register_rows),
         councils=councils,
         types=types,
         national=national,
@@ -550,6 +554,18 @@ def _unassigned_of(frame: pd.DataFrame, years: np.ndarray, keys: pd.MultiIndex, 
     codes = _codes(frame)
     outside = keys.get_indexer(pd.MultiIndex.from_arrays([years, codes])) < 0
     return _unassigned_frame(years[outside], codes[outside], table)
+
+
+def _report_list(reports: pd.DataFrame | None, register_rows: pd.DataFrame) -> pd.DataFrame | None:
+    """Each public report with its year and the council's official name (reports outside the register are left out)."""
+    if reports is None:
+        return None
+    listed = reports.loc[:, ["authority_code", "report_date", "kind", "case_ref"]].copy()
+    listed.insert(0, "year", _optional_years(reports, "report_date"))
+    names = register_rows.loc[:, ["year", "authority_code", "authority_name"]]
+    listed = listed.merge(names, on=["year", "authority_code"], how="inner")
+    listed = listed.sort_values(["year", "report_date", "authority_name", "case_ref"], kind="stable").reset_index(drop=True)
+    return listed.loc[:, ["year", "authority_code", "authority_name", "report_date", "kind", "case_ref"]]
 
 
 def _late_rate(frame: Any) -> np.ndarray:
