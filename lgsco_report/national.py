@@ -949,7 +949,7 @@ def remedies_html(statistics: Statistics, year: int | str) -> str:
     row = statistics.national.set_index("year").loc[year]
     columns = [Column("remedy_type", "Remedy type"), Column("remedies", "Remedies agreed"), Column("share", "Share")]
     rows = [
-        Row([_text_cell(record["remedy_type"] + (" (service improvement)" if record["service_improvement"] else "")),
+        Row([_text_cell(record["remedy_type"] + (" (service improvement)" if record["service_improvement"] and "service" not in record["remedy_type"] else "")),
              _count_cell(record["remedies"]), _rate_cell(record["share"])], (("remedy-type", record["remedy_type"]),))
         for _, record in frame.iterrows()
     ]
