@@ -125,7 +125,8 @@ def _join_places(places: tuple[str, ...]) -> str:
 @functools.lru_cache(maxsize=8)
 def _environment(template_dir: str) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir),
+        # An office's template beside its parameters can still include the package's partials.
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), jinja2.FileSystemLoader(str(TEMPLATE_DIR))]),
         autoescape=True,  # every value is data: escaped unless the template says otherwise
         undefined=jinja2.StrictUndefined,  # a misspelt name in an office's template fails loudly
         trim_blocks=True,
