@@ -1468,7 +1468,7 @@ def _check_columns(raw: _RawTable, table: str, label: str) -> tuple[dict[str, in
 def _validate(raw: _RawTable, table: str, label: str, register: _Register, categories: tuple[str, ...]) -> tuple[pd.DataFrame, list[Problem]]:
     positions, problems = _check_columns(raw, table, label)
     rows = raw.rows
-    if len(rows) == 0:
+    if len(rows) == 0 and table not in OPTIONAL_TABLES:  # an empty optional table means "none this time"
         problems.append(Problem(label, None, None, "the table has a header but no data rows"))
     columns = {name: raw.cells[position].astype(object).reset_index(drop=True) for name, position in positions.items()}
     out: dict[str, pd.Series] = {}

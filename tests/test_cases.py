@@ -807,3 +807,15 @@ def test_optional_table_with_a_wrong_column_is_refused_like_the_case_tables(tmp_
     folder = with_optional(tmp_path, reports=REPORTS.replace("kind", "type", 1))
     messages = [str(p) for p in problems_of(folder)]
     assert any("unexpected column 'type'" in m for m in messages) and any("missing column 'kind'" in m for m in messages)
+
+
+def test_optional_tables_with_only_a_header_mean_none(tmp_path: Path) -> None:
+    """An office with no public report this year gives an empty reports table: the letters then say there were none."""
+    from lgsco_report import stats
+
+    folder = with_optional(tmp_path, reports=REPORTS.splitlines()[0] + "\n", remedies=REMEDIES.splitlines()[0] + "\n")
+    cases = load_cases(folder)
+    assert len(cases.reports) == 0 and len(cases.remedies) == 0
+    figures = stats.reports_and_remedies(stats.compute_statistics(cases), "E07000192", 2020)
+    assert figures["reports"] == {"total": 0, "public_interest": 0, "further": 0}
+    assert figures["remedies"]["due_or_done"] == 0 and figures["remedies"]["late_or_overdue_pct"] is None
