@@ -41,6 +41,13 @@ Decisions about doubtful input (the corpus in ``tests/data/bad/`` shows each):
 * Values must be plain ASCII where it matters: a full-width or Arabic-Indic
   digit or a look-alike letter is refused with the character named.
 * A table that is a link leading out of the data folder is refused unread.
+* Two more tables are optional, ``reports`` and ``remedies`` (``OPTIONAL_TABLES``):
+  read and checked like the others (a case reference may repeat in them), then
+  cross-checked against ``decided``: each row's case must be decided, by the same
+  council; a report is dated on or after the decision, a remedy agreed after it,
+  due and completed on or after the day it was agreed. Without them
+  ``CaseData.reports`` / ``remedies`` are None and nothing else changes; with only
+  a header they are empty (none this time).
 
 All checks are vectorised pandas operations: a table of 100,000 rows is checked
 in a fraction of a second, and a 50 MB table in a few seconds.
@@ -1773,6 +1780,8 @@ def _decided_cross_check(
             )
             for i in np.flatnonzero(wrong)[:MAX_PROBLEMS_PER_CHECK]
         ]
+        if wrong.sum() > MAX_PROBLEMS_PER_CHECK:
+            problems.append(_more_rows(label, rows[wrong], column))
     return problems
 
 
