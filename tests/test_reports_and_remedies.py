@@ -70,6 +70,23 @@ def test_letter_sentences_for_each_case(statistics: stats.Statistics, sample_dir
     assert f"The average for similar authorities ({letter._plural_type(councils.loc[code, 'authority_type'])}) was {figures['remedies']['type_avg_late_or_overdue_pct']}." in text
 
 
+def test_sentences_of_the_section_are_spaced_for_every_kind_of_council(statistics: stats.Statistics, sample_dir: Path) -> None:
+    """One council of each wording branch; no sentence runs into the next ("staff.Of")."""
+    councils = statistics.councils[(statistics.councils["year"] == YEAR) & (statistics.councils["decisions_total"] > 0)]
+    late = councils["remedies_completed_late"] + councils["remedies_overdue"]
+    branches = {
+        "no improvements, nothing due": councils[(councils["service_improvements"] == 0) & (councils["remedies_due_or_done"] == 0)],
+        "all on time": councils[(councils["remedies_due_or_done"] > 0) & (late == 0)],
+        "some late": councils[late > 0],
+    }
+    for why, chosen in branches.items():
+        assert not chosen.empty, why
+        section = str(letter.prepare_letter(chosen.iloc[0]["authority_code"], YEAR, data_dir=sample_dir).section("key_statistics"))
+        text = " ".join(re.sub(r"<[^>]+>", " ", section[section.index(HEADING):]).split())
+        assert not re.search(r"[a-z)%]\.[A-Z]", text), (why, text)
+        assert "late or overdue" in text or "no figure for remedies completed late" in text, (why, text)
+
+
 def test_index_flags_public_reports_and_overdue_remedies() -> None:
     assert council_flags({"public_reports": 1, "remedies_overdue": 0}) == ["Public report issued"]
     assert council_flags({"public_reports": 2, "remedies_overdue": 3}) == ["2 public reports issued", "3 remedies overdue at year end"]
