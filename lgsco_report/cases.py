@@ -41,6 +41,13 @@ Decisions about doubtful input (the corpus in ``tests/data/bad/`` shows each):
 * Values must be plain ASCII where it matters: a full-width or Arabic-Indic
   digit or a look-alike letter is refused with the character named.
 * A table that is a link leading out of the data folder is refused unread.
+* Two more tables are optional, ``reports`` and ``remedies`` (``OPTIONAL_TABLES``):
+  read and checked like the others (a case reference may repeat in them), then
+  cross-checked against ``decided``: each row's case must be decided, by the same
+  council; a report is dated on or after the decision, a remedy agreed after it,
+  due and completed on or after the day it was agreed. Without them
+  ``CaseData.reports`` / ``remedies`` are None and nothing else changes; with only
+  a header they are empty (none this time).
 
 All checks are vectorised pandas operations: a table of 100,000 rows is checked
 in a fraction of a second, and a 50 MB table in a few seconds.
@@ -75,10 +82,20 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "received": ("case_ref", "authority", "received_date", "category"),
     "decided": ("case_ref", "authority", "decision_date", "category", "outcome", "remedy_by_authority"),
     "compliance": ("case_ref", "authority", "compliance_date", "outcome"),
+    "reports": ("case_ref", "authority", "report_date", "kind"),
+    "remedies": ("case_ref", "authority", "remedy_type", "agreed_date", "due_date", "completed_date"),
 }
-TABLES: tuple[str, ...] = tuple(TABLE_COLUMNS)
-#: Which column holds each table's date.
-DATE_COLUMN: dict[str, str] = {"received": "received_date", "decided": "decision_date", "compliance": "compliance_date"}
+#: The three case tables every data folder must have.
+TABLES: tuple[str, ...] = ("received", "decided", "compliance")
+#: Tables a data folder may have; without them everything works as before and the letters say nothing of them.
+OPTIONAL_TABLES: tuple[str, ...] = ("reports", "remedies")
+#: Which column holds each table's date (the one that places a row in a year).
+DATE_COLUMN: dict[str, str] = {
+    "received": "received_date", "decided": "decision_date", "compliance": "compliance_date",
+    "reports": "report_date", "remedies": "agreed_date",
+}
+#: Tables where a case reference may appear on several rows (a case can have several remedies).
+_REPEATABLE_REFS = frozenset({"reports", "remedies"})
 FILE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
 #: ``str(CaseDataError)`` lists this many problems, then says how many more there are.
 MAX_LISTED_PROBLEMS = 50
@@ -241,6 +258,11 @@ class CaseData:
     years: list[int] = field(default_factory=list)
     #: What was read with a caveat (hidden sheets ignored), one message a line; also logged.
     warnings: list[str] = field(default_factory=list)
+    #: Optional tables, None when the folder has no such file: ``reports`` (case_ref, authority_code,
+    #: report_date, kind) and ``remedies`` (case_ref, authority_code, remedy_type, agreed_date,
+    #: due_date, completed_date (NaT: not yet done)).
+    reports: pd.DataFrame | None = None
+    remedies: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- reading
@@ -1453,7 +1475,7 @@ def _check_columns(raw: _RawTable, table: str, label: str) -> tuple[dict[str, in
 def _validate(raw: _RawTable, table: str, label: str, register: _Register, categories: tuple[str, ...]) -> tuple[pd.DataFrame, list[Problem]]:
     positions, problems = _check_columns(raw, table, label)
     rows = raw.rows
-    if len(rows) == 0:
+    if len(rows) == 0 and table not in OPTIONAL_TABLES:  # an empty optional table means "none this time"
         problems.append(Problem(label, None, None, "the table has a header but no data rows"))
     columns = {name: raw.cells[position].astype(object).reset_index(drop=True) for name, position in positions.items()}
     out: dict[str, pd.Series] = {}
@@ -1472,7 +1494,7 @@ def _validate(raw: _RawTable, table: str, label: str, register: _Register, categ
                     "hyphens or slashes (e.g. 19 000 001)"
                 ) + _per_distinct(refs[malformed], lambda distinct: distinct.str.slice(0, _SUGGEST_MAX_LENGTH).map(non_ascii_note)),
             )
-        repeated = refs.duplicated(keep="first").to_numpy() & ~empty & well_formed
+        repeated = refs.duplicated(keep="first").to_numpy() & ~empty & well_formed & (table not in _REPEATABLE_REFS)
         if repeated.any():
             first_row = pd.Series(rows).groupby(refs.to_numpy()).transform("first").to_numpy()
             messages = "case_ref '" + refs[repeated] + "' is repeated: it is also on row " + pd.Series(first_row[repeated], index=refs.index[repeated]).astype(str) + "; each case appears once in a table"
@@ -1507,6 +1529,16 @@ def _validate(raw: _RawTable, table: str, label: str, register: _Register, categ
         problems += found
         out["outcome"] = matched
 
+    for column, allowed, what in (("kind", definitions.REPORT_KINDS, "report kind"), ("remedy_type", definitions.REMEDY_TYPES, "remedy type")):
+        if column in columns:
+            matched, found = _match_labels(columns[column], allowed, label, rows, column, what)
+            problems += found
+            out[column] = matched
+    for column in ("due_date", "completed_date"):
+        if column in columns:
+            out[column], found = _other_date(columns[column], label, rows, column, may_be_empty=column == "completed_date")
+            problems += found
+
     if "remedy_by_authority" in columns:
         words = _per_distinct(columns["remedy_by_authority"], _normalise_label)
         remedy = pd.Series(False, index=words.index)
@@ -1530,9 +1562,32 @@ def _validate(raw: _RawTable, table: str, label: str, register: _Register, categ
         "received": ["case_ref", "authority_code", "received_date", "category"],
         "decided": ["case_ref", "authority_code", "decision_date", "category", "outcome", "remedy_by_authority"],
         "compliance": ["case_ref", "authority_code", "compliance_date", "outcome"],
+        "reports": ["case_ref", "authority_code", "report_date", "kind"],
+        "remedies": ["case_ref", "authority_code", "remedy_type", "agreed_date", "due_date", "completed_date"],
     }[table]
     frame = pd.DataFrame({name: out[name] for name in order if name in out})
     return frame, problems
+
+
+def _other_date(
+    texts: pd.Series, label: str, rows: np.ndarray, column: str, may_be_empty: bool
+) -> tuple[pd.Series, list[Problem]]:
+    """A date column besides the table's own date (``due_date``, ``completed_date``), parsed like it.
+
+    ``completed_date`` may be empty (not yet done); the due date may lie in the
+    future, so only the completion date is limited to the day of loading.
+    """
+    codes, distinct = pd.factorize(texts.to_numpy(dtype=object))
+    latest = _dt.date(_PARSE_YEARS[1], 12, 31) if column == "due_date" else None
+    distinct_dates, distinct_messages = parse_dates(pd.Series(distinct, dtype=object), latest=latest)
+    dates = pd.Series(distinct_dates.to_numpy()[codes], dtype="datetime64[ns]")
+    messages = pd.Series(distinct_messages.to_numpy(dtype=object)[codes], dtype=object)
+    if may_be_empty:
+        messages[texts.str.strip().eq("").to_numpy()] = np.nan
+    bad = messages.notna().to_numpy()
+    problems = _row_problems(label, rows[bad], column, messages[bad])
+    problems += _month_first_column(texts, messages, label, rows, column)
+    return dates, problems
 
 
 # --------------------------------------------------------------------------- files
@@ -1547,7 +1602,7 @@ def _sha256(path: Path) -> str:
 
 
 def data_fingerprint(data_dir: Path | str) -> dict[str, str]:
-    """``{"<table>:<file name>": sha256}`` of the folder's three tables, without loading them.
+    """``{"<table>:<file name>": sha256}`` of the folder's tables (optional ones when present), without loading them.
 
     Lets a batch decide what is unchanged before paying for a full load; raises
     ``CaseDataError`` when a table is missing or given twice.
@@ -1586,7 +1641,7 @@ def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     problems: list[Problem] = []
     found: dict[str, Path] = {}
     entries = sorted(p for p in data_dir.iterdir() if p.is_symlink() or p.is_file())
-    for table in TABLES:
+    for table in (*TABLES, *OPTIONAL_TABLES):
         candidates = [p for p in entries if p.stem.lower() == table and p.suffix.lower() in FILE_SUFFIXES]
         others = [p for p in entries if p.stem.lower() == table and p.suffix.lower() not in FILE_SUFFIXES]
         if len(candidates) > 1:
@@ -1601,7 +1656,7 @@ def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
             problems.append(
                 Problem(others[0].name, None, None, f"the {table} table must be a .csv or .xlsx file, but {names} was found; save it as {table}.csv or {table}.xlsx")
             )
-        else:
+        elif table in TABLES:
             problems.append(Problem(f"{table}.csv", None, None, f"the {table} table is missing: the folder needs {table}.csv or {table}.xlsx"))
     return found, problems
 
@@ -1665,6 +1720,71 @@ def _date_order_problems(
     return problems
 
 
+#: (column of an optional table, column it is compared with, True when equal is allowed, rule).
+_OPTIONAL_DATE_RULES: dict[str, tuple[tuple[str, str, bool, str], ...]] = {
+    "reports": (("report_date", "decision_date", True, "a report cannot come before the decision it reports"),),
+    "remedies": (
+        ("agreed_date", "decision_date", False, "a remedy is agreed after the decision that recommends it"),
+        ("due_date", "agreed_date", True, "a remedy cannot be due before it was agreed"),
+        ("completed_date", "agreed_date", True, "a remedy cannot be completed before it was agreed"),
+    ),
+}
+
+
+def _decided_cross_check(
+    table: str, frame: pd.DataFrame, rows: np.ndarray, label: str,
+    decided: pd.DataFrame, decided_rows: np.ndarray, decided_label: str, known: list[Problem],
+) -> list[Problem]:
+    """Rows of ``reports``/``remedies`` that do not match their decided case: unknown case, other council, implausible date.
+
+    A column that already has problems in this file is not compared (its values may be misread).
+    """
+    checked = {p.column for p in known if p.file == label}
+    if "case_ref" in checked or "case_ref" not in frame.columns:
+        return []
+    first = ~decided["case_ref"].duplicated(keep="first").to_numpy()
+    index = pd.Index(decided["case_ref"].to_numpy(dtype=object)[first])
+    match = index.get_indexer(frame["case_ref"].to_numpy(dtype=object))
+    found = match >= 0
+    problems = _row_problems(
+        label, rows[~found], "case_ref",
+        "case_ref " + frame["case_ref"][~found].map(shown) + f" is not in {decided_label}; a {table[:-1].replace('remedie', 'remedy')} "
+        "must refer to a decided case: check the reference, or add the decision",
+    )
+    position = np.where(found, match, 0)
+    decided_code = decided["authority_code"].to_numpy(dtype=object)[first][position]
+    decided_row = decided_rows[first][position]
+    if "authority" not in checked and "authority_code" in frame.columns:
+        other = found & (frame["authority_code"].to_numpy(dtype=object) != decided_code)
+        problems += _row_problems(
+            label, rows[other], "authority",
+            "the authority " + frame["authority_code"][other].astype(str) + " differs from the case's authority "
+            + pd.Series(decided_code[other], index=frame.index[other]).astype(str)
+            + f" in {decided_label}, row " + pd.Series(decided_row[other], index=frame.index[other]).astype(str)
+            + "; a case has one council: correct either file",
+        )
+    columns = {**{c: frame[c].to_numpy() for c in frame.columns if c.endswith("_date")},
+               "decision_date": decided["decision_date"].to_numpy()[first][position]}
+    for column, earlier, equal_ok, rule in _OPTIONAL_DATE_RULES[table]:
+        if column in checked or earlier in checked or column not in columns:
+            continue
+        late, early = columns[column], columns[earlier]
+        wrong = found & ((late < early) if equal_ok else (late <= early))  # NaT compares False
+        where = f"in {decided_label}, row " if earlier == "decision_date" else "on row "
+        early_rows = decided_row if earlier == "decision_date" else rows
+        problems += [
+            Problem(
+                label, int(rows[i]), column,
+                f"{column} {pd.Timestamp(late[i]):%Y-%m-%d} is {'before' if equal_ok else 'not after'} the {earlier.replace('_', ' ')} "
+                f"{pd.Timestamp(early[i]):%Y-%m-%d} ({where}{int(early_rows[i])}); {rule}: check both dates",
+            )
+            for i in np.flatnonzero(wrong)[:MAX_PROBLEMS_PER_CHECK]
+        ]
+        if wrong.sum() > MAX_PROBLEMS_PER_CHECK:
+            problems.append(_more_rows(label, rows[wrong], column))
+    return problems
+
+
 def _sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.row is not None, p.row or 0))
 
@@ -1698,7 +1818,7 @@ def load_cases(data_dir: Path | str, categories: tuple[str, ...] = definitions.C
     row_numbers: dict[str, np.ndarray] = {}
     sample_flags: list[bool] = []
     warnings: list[str] = []
-    for table in TABLES:
+    for table in (*TABLES, *OPTIONAL_TABLES):
         if table not in files:
             continue
         frame, rows, is_sample, found = _load_one(files[table], table, register, tuple(categories), warnings)
@@ -1714,12 +1834,19 @@ def load_cases(data_dir: Path | str, categories: tuple[str, ...] = definitions.C
         and not any(p.file == files[table].name and p.column in ("case_ref", DATE_COLUMN[table]) for p in problems)
     }
     problems += _date_order_problems(usable, row_numbers, files)
+    if "decided" in usable:
+        for table in OPTIONAL_TABLES:
+            if table in frames:
+                problems += _decided_cross_check(table, frames[table], row_numbers[table], files[table].name, usable["decided"], row_numbers["decided"], files["decided"].name, problems)
     if problems:
         raise CaseDataError(problems, data_dir)
-    dates = pd.concat([frames[t][DATE_COLUMN[t]] for t in TABLES], ignore_index=True)
+    present = [t for t in (*TABLES, *OPTIONAL_TABLES) if t in frames]
+    dates = pd.concat([frames[t][DATE_COLUMN[t]] for t in present], ignore_index=True)
     years = sorted(int(y) for y in definitions.financial_year(dates.dropna()).unique())
-    sources = [SourceFile(table, files[table], _sha256(files[table])) for table in TABLES]
+    sources = [SourceFile(table, files[table], _sha256(files[table])) for table in present]
     return CaseData(
+        reports=frames.get("reports"),
+        remedies=frames.get("remedies"),
         received=frames["received"],
         decided=frames["decided"],
         compliance=frames["compliance"],

@@ -49,6 +49,26 @@ NOT_COMPLIED = "Not complied"
 #: Compliance outcomes; late compliance counts as compliance in the rate.
 COMPLIANCE_OUTCOMES: tuple[str, ...] = (COMPLIED, COMPLIED_LATE, NOT_COMPLIED)
 
+PUBLIC_INTEREST_REPORT = "Public interest report"
+FURTHER_REPORT = "Further report"
+#: Kinds of public report (``reports`` table): a further report is issued when a council does not comply.
+REPORT_KINDS: tuple[str, ...] = (PUBLIC_INTEREST_REPORT, FURTHER_REPORT)
+
+PROCEDURE_OR_POLICY_CHANGE = "Procedure or policy change"
+STAFF_TRAINING = "Staff training"
+OTHER_SERVICE_IMPROVEMENT = "Other service improvement"
+#: Remedy types (``remedies`` table), in the order the statistics show them.
+REMEDY_TYPES: tuple[str, ...] = (
+    "Apology",
+    "Financial redress",
+    PROCEDURE_OR_POLICY_CHANGE,
+    STAFF_TRAINING,
+    OTHER_SERVICE_IMPROVEMENT,
+    "Other individual remedy",
+)
+#: The remedy types that improve a service for everyone, not only the complainant.
+SERVICE_IMPROVEMENT_TYPES: tuple[str, ...] = (PROCEDURE_OR_POLICY_CHANGE, STAFF_TRAINING, OTHER_SERVICE_IMPROVEMENT)
+
 #: The five comparison groups ("similar authorities"), in letter order.
 AUTHORITY_TYPES: tuple[str, ...] = (
     "County Council",

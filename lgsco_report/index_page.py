@@ -46,7 +46,9 @@ def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
 
     - compliance below 100% (some recommendations not implemented);
     - uphold rate at least 15 points above its type's average, on at least 5
-      detailed investigations.
+      detailed investigations;
+    - any public report in the year, and any remedy overdue at the year end
+      (when the optional reports / remedies tables were given).
     """
     flags: list[str] = []
     compliance = row.get("compliance_rate")
@@ -63,6 +65,18 @@ def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
         and round((float(upheld) - float(type_upheld)) * 10000) >= round(UPHOLD_FLAG_POINTS * 10000)
     ):
         flags.append(f"Uphold rate {round(UPHOLD_FLAG_POINTS * 100)}+ points above similar councils")
+    flags += _report_and_remedy_flags(row)
+    return flags
+
+
+def _report_and_remedy_flags(row: pd.Series | dict[str, Any]) -> list[str]:
+    """Any public report, and any remedy overdue at the year end (only when those tables were given)."""
+    flags = []
+    reports, overdue = row.get("public_reports"), row.get("remedies_overdue")
+    if not is_missing(reports) and int(reports) > 0:
+        flags.append("Public report issued" if int(reports) == 1 else f"{int(reports)} public reports issued")
+    if not is_missing(overdue) and int(overdue) > 0:
+        flags.append("Remedy overdue at year end" if int(overdue) == 1 else f"{int(overdue)} remedies overdue at year end")
     return flags
 
 

@@ -662,4 +662,5 @@ def letter_context(
         "signatory_titles": list(year_params.signatory_titles),
         "seminars": year_params.seminars,
         "training": year_params.training,
+        "reports_and_remedies": stats.reports_and_remedies(statistics, str(figures["authority_code"]), year),
     }

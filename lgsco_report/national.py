@@ -29,8 +29,8 @@ import jinja2
 import pandas as pd
 
 from . import __version__, charts
-from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, parse_year, year_label
-from .stats import SMALL_BASE, Statistics, category_table, load_statistics, per_100k_text, percent
+from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, SERVICE_IMPROVEMENT_TYPES, parse_year, year_label
+from .stats import REMEDY_COLUMNS, SMALL_BASE, Statistics, category_table, load_statistics, per_100k_text, percent, percent_of
 
 __all__ = [
     "DOCUMENT_MIMETYPE",
@@ -916,4 +916,99 @@ def notes_html(review: NationalReview) -> str:
         is_sample=review.is_sample,
         files=review.data_files,
         produced=review.generated_at.isoformat(timespec="minutes"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# remedies, service improvements and public reports (only when those optional tables were given)
+
+
+def remedies_by_type(statistics: Statistics, year: int | str) -> pd.DataFrame | None:
+    """England's remedies agreed in the year by type: remedy_type, remedies, share, service_improvement (bool).
+
+    None when the data had no remedies table. Counts come from ``Statistics.national``.
+    """
+    year = _check_year(statistics, year)
+    if not getattr(statistics, "has_remedies", False):
+        return None
+    row = statistics.national.set_index("year").loc[year]
+    total = int(row["remedies_total"])
+    records = [
+        {
+            "remedy_type": label, "remedies": int(row[column]),
+            "share": int(row[column]) / total if total else float("nan"),
+            "service_improvement": label in SERVICE_IMPROVEMENT_TYPES,
+        }
+        for label, column in REMEDY_COLUMNS.items()
+    ]
+    return pd.DataFrame(records)
+
+
+def remedies_html(statistics: Statistics, year: int | str) -> str:
+    """Remedies and service improvements by type, with the late-or-overdue figures; "" without a remedies table."""
+    frame = remedies_by_type(statistics, year)
+    if frame is None:
+        return ""
+    year = _check_year(statistics, year)
+    row = statistics.national.set_index("year").loc[year]
+    columns = [Column("remedy_type", "Remedy type"), Column("remedies", "Remedies agreed"), Column("share", "Share")]
+    rows = [
+        Row([_text_cell(record["remedy_type"] + (" (service improvement)" if record["service_improvement"] and "service" not in record["remedy_type"] else "")),
+             _count_cell(record["remedies"]), _rate_cell(record["share"])], (("remedy-type", record["remedy_type"]),))
+        for _, record in frame.iterrows()
+    ]
+    rows.append(Row([_text_cell("All remedies"), _count_cell(row["remedies_total"]), _rate_cell(1.0 if row["remedies_total"] else None)],
+                    css_class="lgsco-total"))
+    late, overdue, base = (int(row[c]) for c in ("remedies_completed_late", "remedies_overdue", "remedies_due_or_done"))
+    rate = percent_of(late + overdue, base)
+    return _render_table(
+        heading="Remedies and service improvements",
+        caption=f"Remedies agreed by councils by type, {year_label(year)}",
+        columns=columns, rows=rows, css_class="lgsco-remedies",
+        intro=(
+            f"Councils agreed {int(row['service_improvements']):,} service improvements in {year_label(year)} "
+            "(procedure or policy changes, staff training and other service improvements), among "
+            f"{int(row['remedies_total']):,} remedies in all. A remedy counts in the year it was agreed.",
+        ),
+        outro=(
+            f"Of the {base:,} remedies that were done or due by the year end, {late:,} were completed late and "
+            f"{overdue:,} were overdue at the year end (due on or before 31 March and not done): "
+            f"{rate or NO_FIGURE} late or overdue.",
+        ),
+    )
+
+
+def public_reports(statistics: Statistics, year: int | str) -> pd.DataFrame | None:
+    """The public reports issued in the year (council, date, kind, case reference); None without a reports table."""
+    year = _check_year(statistics, year)
+    listed = getattr(statistics, "report_list", None)
+    if listed is None:
+        return None
+    return listed[listed["year"] == year].reset_index(drop=True)
+
+
+def public_reports_html(statistics: Statistics, year: int | str) -> str:
+    """The list of public reports issued in the year; "" without a reports table."""
+    frame = public_reports(statistics, year)
+    if frame is None:
+        return ""
+    year = _check_year(statistics, year)
+    columns = [Column("authority_name", "Council"), Column("report_date", "Date"), Column("kind", "Kind of report"),
+               Column("case_ref", "Case reference")]
+    rows = [
+        Row([_text_cell(record["authority_name"]), _text_cell(_long_date(record["report_date"])),
+             _text_cell(record["kind"]), _text_cell(record["case_ref"])],
+            (("authority-code", str(record["authority_code"])),))
+        for _, record in frame.iterrows()
+    ]
+    return _render_table(
+        heading="Public reports",
+        caption=f"Public reports issued about councils, {year_label(year)}",
+        columns=columns, rows=rows, css_class="lgsco-public-reports",
+        table_class=LONG_TABLE if len(rows) > 12 else KEEP_TOGETHER,
+        intro=(
+            "We publish a public interest report when a case raises issues others can learn from, and a further "
+            "report when a council has not complied with our recommendations. A report counts in the year of its date.",
+        ),
+        empty=f"We issued no public reports about councils in {year_label(year)}.",
     )

@@ -13,6 +13,11 @@ Same seed, same bytes: all randomness comes from one ``numpy`` Generator drawn
 in a fixed order over councils sorted by GSS code; nothing depends on the clock
 or on set/dict ordering.
 
+The optional ``reports.csv`` and ``remedies.csv`` come from a second Generator
+(``[seed, 2]``) that reads the case tables but never draws from their stream,
+so the three case tables are byte-identical with or without them (assumptions
+in ``_reports_and_remedies``).
+
 Known simplification: the first year has no carry-over of cases received
 before April 2018, so it has somewhat fewer decisions than complaints received.
 """
@@ -31,7 +36,7 @@ from lgsco_report.atomic import write_bytes
 
 SAMPLE_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023, 2024)
 DEFAULT_SEED = 2020
-TABLE_FILES: tuple[str, ...] = ("received.csv", "decided.csv", "compliance.csv")
+TABLE_FILES: tuple[str, ...] = ("received.csv", "decided.csv", "compliance.csv", "reports.csv", "remedies.csv")
 MARKER_PREFIX = f"# {d.SAMPLE_BANNER}"
 
 
@@ -350,6 +355,7 @@ def _iso(days: pd.Series) -> pd.Series:
 def _tables(seed: int) -> dict[str, pd.DataFrame]:
     """The three tables as the text that goes in the files, rows sorted by date then case reference."""
     generated = _generate(seed)
+    optional = _reports_and_remedies(generated, seed)
     rng = np.random.default_rng([seed, 1])  # a separate stream so text choices do not shift the figures
     names = _names_that_resolve()
     received = generated["received"].sort_values(["received_date", "case_ref"], kind="stable")
@@ -382,11 +388,104 @@ def _tables(seed: int) -> dict[str, pd.DataFrame]:
                 "outcome": compliance["outcome"],
             }
         ),
+        **optional,
     }
 
 
+#: Service improvements agreed per upheld decision: 1,848 recommendations to councils in 2021-22
+#: (domain.md) over the 2,574 upheld decisions of the sample's 2021-22 is about 0.72.
+SERVICE_IMPROVEMENTS_PER_UPHELD = 0.72
+#: Split of service improvements by type (assumed: policy and procedure changes are the most common).
+_SERVICE_IMPROVEMENT_MIX = ((d.PROCEDURE_OR_POLICY_CHANGE, 0.55), (d.STAFF_TRAINING, 0.35), (d.OTHER_SERVICE_IMPROVEMENT, 0.10))
+#: Chance that an upheld decision carries each individual remedy (assumed).
+_INDIVIDUAL_REMEDIES = (("Apology", 0.65), ("Financial redress", 0.45), ("Other individual remedy", 0.25))
+#: Remedies completed after their due date: 18% in 2021-22 (domain.md); used for every year.
+REMEDIES_LATE_SHARE = 0.18
+#: Remedies not done by the time the data was extracted (assumed): overdue once their due date has passed.
+REMEDIES_NOT_DONE_SHARE = 0.04
+#: Public interest reports a year: "a few dozen" (domain.md); assumed 24, on upheld decisions.
+PUBLIC_INTEREST_REPORTS_PER_YEAR = 24
+#: Share of "not complied" compliance outcomes that lead to a further report (assumed).
+FURTHER_REPORT_SHARE = 0.5
+
+
+def _reports_and_remedies(generated: dict[str, pd.DataFrame], seed: int) -> dict[str, pd.DataFrame]:
+    """The optional tables, drawn from their own Generator so the case tables never change.
+
+    Assumptions (none of this is published at case level): a remedy is agreed
+    1-14 days after its decision; individual remedies are due 30 days after
+    agreement, service improvements 90; ``REMEDIES_LATE_SHARE`` of remedies are
+    completed 1-120 days late, ``REMEDIES_NOT_DONE_SHARE`` have no completion
+    date, the rest are done on or before the due date. Public interest reports
+    are dated on their decision day, on ``PUBLIC_INTEREST_REPORTS_PER_YEAR``
+    upheld decisions a year chosen at random; further reports are dated on the
+    "not complied" outcome. A remedy or report dated after the sample's last
+    day or after its council's end is left out (the data stops there).
+    """
+    rng = np.random.default_rng([seed, 2])
+    decided = generated["decided"]
+    upheld = decided[decided["outcome"] == d.UPHELD].sort_values(["decision_date", "case_ref"], kind="stable")
+    upheld = upheld.reset_index(drop=True)
+    decision_day = upheld["decision_date"].to_numpy("datetime64[D]")
+    improvements = rng.poisson(SERVICE_IMPROVEMENTS_PER_UPHELD, len(upheld))
+    kinds = np.array([label for label, _ in _SERVICE_IMPROVEMENT_MIX], dtype=object)
+    weights = np.array([share for _, share in _SERVICE_IMPROVEMENT_MIX])
+    index = [np.repeat(np.arange(len(upheld)), improvements)]
+    types = [kinds[rng.choice(len(kinds), size=int(improvements.sum()), p=weights)]]
+    for label, share in _INDIVIDUAL_REMEDIES:
+        chosen = np.flatnonzero(rng.random(len(upheld)) < share)
+        index.append(chosen)
+        types.append(np.full(len(chosen), label, dtype=object))
+    rows = np.concatenate(index)
+    remedy_type = np.concatenate(types)
+    agreed = decision_day[rows] + rng.integers(1, 15, len(rows)).astype("timedelta64[D]")
+    allowed = np.where(np.isin(remedy_type, d.SERVICE_IMPROVEMENT_TYPES), 90, 30).astype("timedelta64[D]")
+    due = agreed + allowed
+    outcome = rng.random(len(rows))
+    on_time = agreed + np.floor(rng.random(len(rows)) * (allowed.astype(np.int64) + 1)).astype("timedelta64[D]")
+    late = due + rng.integers(1, 121, len(rows)).astype("timedelta64[D]")
+    completed = np.where(outcome < REMEDIES_LATE_SHARE, late, on_time)
+    completed[outcome >= 1 - REMEDIES_NOT_DONE_SHARE] = np.datetime64("NaT")
+    remedies = pd.DataFrame({
+        "case_ref": upheld["case_ref"].to_numpy()[rows], "authority_code": upheld["authority_code"].to_numpy()[rows],
+        "remedy_type": remedy_type, "agreed_date": agreed, "due_date": due, "completed_date": completed,
+    })
+    remedies = remedies[_in_data(remedies["authority_code"], agreed)]
+
+    reports = []
+    for year in SAMPLE_YEARS:
+        in_year = np.flatnonzero(d.financial_year(upheld["decision_date"]).to_numpy() == year)
+        picked = rng.choice(in_year, size=min(PUBLIC_INTEREST_REPORTS_PER_YEAR, len(in_year)), replace=False)
+        reports.append(pd.DataFrame({"case_ref": upheld["case_ref"].to_numpy()[picked], "authority_code": upheld["authority_code"].to_numpy()[picked],
+                                     "report_date": decision_day[picked], "kind": d.PUBLIC_INTEREST_REPORT}))
+    refused = generated["compliance"][generated["compliance"]["outcome"] == d.NOT_COMPLIED].sort_values("case_ref", kind="stable")
+    refused = refused[rng.random(len(refused)) < FURTHER_REPORT_SHARE]
+    reports.append(pd.DataFrame({"case_ref": refused["case_ref"].to_numpy(), "authority_code": refused["authority_code"].to_numpy(),
+                                 "report_date": refused["compliance_date"].to_numpy("datetime64[D]"), "kind": d.FURTHER_REPORT}))
+    reports = pd.concat(reports, ignore_index=True)
+    reports = reports[_in_data(reports["authority_code"], reports["report_date"].to_numpy("datetime64[D]"))]
+    reports = reports.sort_values(["report_date", "case_ref", "kind"], kind="stable")
+    remedies = remedies.sort_values(["agreed_date", "case_ref", "remedy_type"], kind="stable")
+    return {
+        "reports": pd.DataFrame({"case_ref": reports["case_ref"], "authority": reports["authority_code"],
+                                 "report_date": _iso(reports["report_date"]), "kind": reports["kind"]}),
+        "remedies": pd.DataFrame({
+            "case_ref": remedies["case_ref"], "authority": remedies["authority_code"], "remedy_type": remedies["remedy_type"],
+            "agreed_date": _iso(remedies["agreed_date"]), "due_date": _iso(remedies["due_date"]),
+            "completed_date": _iso(remedies["completed_date"]).fillna(""),
+        }),
+    }
+
+
+def _in_data(codes: pd.Series, days: np.ndarray) -> np.ndarray:
+    """Rows dated within the sample's years and while their council existed."""
+    every = pd.concat(_councils(SAMPLE_YEARS).values()).drop_duplicates("authority_code")
+    end = codes.map(dict(zip(every["authority_code"], every["end_date"]))).to_numpy("datetime64[D]")
+    return (days <= np.datetime64(_DATA_END, "D")) & (np.isnat(end) | (days <= end))
+
+
 def write_sample_data(out_dir: Path | str, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write received.csv, decided.csv and compliance.csv into ``out_dir``; return their paths.
+    """Write the three case tables and the optional reports.csv and remedies.csv into ``out_dir``; return their paths.
 
     Refuses (FileExistsError) to overwrite a file that is not itself sample data,
     so pointing the command at a folder of real data cannot destroy it.

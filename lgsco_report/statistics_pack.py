@@ -46,7 +46,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .atomic import write_with
-from .definitions import SAMPLE_BANNER, parse_year, snake_case, year_label
+from .definitions import REMEDY_TYPES, SAMPLE_BANNER, parse_year, snake_case, year_label
 from .stats import SMALL_BASE, Statistics, category_table, percent, published_table
 
 __all__ = [
@@ -155,6 +155,39 @@ _DEFINITIONS: dict[str, str] = {
     "received_change": "Received this year minus received the year before.",
     "upheld_rate_change": "Uphold rate this year minus the year before (a fraction: 0.05 = 5 percentage points).",
 }
+
+# Columns of the optional reports and remedies tables (present only when those tables were given):
+# counts take the count format and the two rates the percentage format, like the others.
+_TITLES.update({
+    "public_reports": "Public reports",
+    "public_interest_reports": "Public interest reports",
+    "further_reports": "Further reports",
+    "remedies_total": "Remedies agreed",
+    **{f"remedies_{snake_case(label)}": f"Remedies: {label.lower()}" for label in REMEDY_TYPES},
+    "service_improvements": "Service improvements agreed",
+    "remedies_completed_late": "Remedies completed late",
+    "remedies_overdue": "Remedies overdue at the year end",
+    "remedies_due_or_done": "Remedies done or due by the year end",
+    "late_or_overdue_rate": "Late or overdue rate",
+    "type_avg_late_or_overdue_rate": "Late or overdue rate, similar councils",
+    "unassigned_reports": "Public reports outside the register",
+    "unassigned_remedies": "Remedies outside the register",
+})
+_DEFINITIONS.update({
+    "public_reports": "Public reports issued about the council in the year (by report date): public interest + further reports.",
+    "public_interest_reports": "Public interest reports issued in the year.",
+    "further_reports": "Further reports issued in the year (when a council has not complied with recommendations).",
+    "remedies_total": "Remedies agreed in the year (by agreed date), every type.",
+    **{f"remedies_{snake_case(label)}": f"Remedies agreed in the year of the type '{label}'." for label in REMEDY_TYPES},
+    "service_improvements": "Procedure or policy changes + staff training + other service improvements agreed in the year.",
+    "remedies_completed_late": "Remedies agreed in the year and completed after their due date.",
+    "remedies_overdue": "Remedies agreed in the year, not completed, and due on or before 31 March of the year (overdue at the year end).",
+    "remedies_due_or_done": "Remedies agreed in the year that were completed, or were due by the year end (the base of the late or overdue rate).",
+    "late_or_overdue_rate": "(Completed late + overdue at the year end) / remedies done or due by the year end.",
+    "type_avg_late_or_overdue_rate": "Late or overdue rate of similar councils, as the letters print it.",
+    "unassigned_reports": "Public reports naming an authority not in the year's register (left out of every figure).",
+    "unassigned_remedies": "Remedies naming an authority not in the year's register (left out of every figure).",
+})
 
 _RATE_SUFFIXES = ("_rate",)
 

@@ -72,6 +72,28 @@ Service categories (``Statistics.by_category``)
     ``category_table`` adds each category's share of complaints received, its
     uphold rate and the change on the previous year.
 
+Public reports and remedies (only when the optional ``reports`` / ``remedies`` tables are given)
+    Without those tables none of these columns exists, and the tables and the
+    published table are exactly as before. With them (each one independently):
+    ``public_interest_reports`` and ``further_reports`` count the reports about
+    the council whose ``report_date`` falls in the year; ``public_reports`` is
+    their sum. ``remedies_<type>`` counts the remedies of each type
+    (``definitions.REMEDY_TYPES``) whose ``agreed_date`` falls in the year, and
+    ``remedies_total`` all of them. ``service_improvements`` = procedure or
+    policy changes + staff training + other service improvements.
+    ``remedies_completed_late``: remedies of the year completed after their due
+    date. ``remedies_overdue`` (overdue at the year end): remedies of the year
+    with no ``completed_date`` whose ``due_date`` is on or before 31 March Y, the
+    year's last day. A remedy completed late after the year end is counted as
+    completed late, not overdue, so the two never overlap. A remedy not done and
+    due after the year end is neither (its timeliness is not yet known).
+    ``remedies_due_or_done``: remedies of the year that were completed, or due
+    by the year end (those whose timeliness is known).
+    ``late_or_overdue_rate`` = (completed late + overdue) / due_or_done, with
+    ``type_avg_late_or_overdue_rate`` averaged like the other rates (pooled by
+    default). Rows for a council not in the year's register are counted in
+    ``Statistics.unassigned`` (tables ``reports`` / ``remedies``).
+
 The rates are unrounded fractions (0-1) in every table; ``percent`` /
 ``percent_of`` / ``per_100k_text`` round for display (half up, exactly).
 """
@@ -106,8 +128,12 @@ from .definitions import (
     DECISION_OUTCOMES,
     INCOMPLETE_INVALID,
     NOT_COMPLIED,
+    FURTHER_REPORT,
     NOT_UPHELD,
+    PUBLIC_INTEREST_REPORT,
     REFERRED_BACK,
+    REMEDY_TYPES,
+    SERVICE_IMPROVEMENT_TYPES,
     UPHELD,
     financial_year,
     parse_year,
@@ -127,6 +153,7 @@ __all__ = [
     "percent_of",
     "published_columns",
     "published_table",
+    "reports_and_remedies",
     "write_published_table",
 ]
 
@@ -178,7 +205,20 @@ _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "compliance": ("authority_code", "compliance_date", "outcome"),
 }
 _DATE_COLUMN = {"received": "received_date", "decided": "decision_date", "compliance": "compliance_date"}
-_SAVE_FORMAT = 3  # 1 was a pickle (it could run code when loaded); 3: JSON with Statistics.by_category
+_SAVE_FORMAT = 4  # 1 was a pickle (it could run code when loaded); 3: JSON with by_category; 4: reports, remedies
+
+#: Report kind label -> column name.
+REPORT_COLUMNS: dict[str, str] = {PUBLIC_INTEREST_REPORT: "public_interest_reports", FURTHER_REPORT: "further_reports"}
+#: Remedy type label -> column name (``remedies_<snake_case(type)>``).
+REMEDY_COLUMNS: dict[str, str] = {label: f"remedies_{snake_case(label)}" for label in REMEDY_TYPES}
+#: Published columns added (after the others, in this order) when the reports table is given.
+REPORT_PUBLISHED_COLUMNS: tuple[str, ...] = ("public_reports", *REPORT_COLUMNS.values())
+#: Published columns added when the remedies table is given.
+REMEDY_PUBLISHED_COLUMNS: tuple[str, ...] = (
+    "remedies_total", *REMEDY_COLUMNS.values(), "service_improvements", "remedies_completed_late", "remedies_overdue",
+    "remedies_due_or_done", "late_or_overdue_rate", "type_avg_late_or_overdue_rate",
+)
+_REMEDY_COUNTS = tuple(c for c in REMEDY_PUBLISHED_COLUMNS if not c.endswith("_rate"))
 
 
 # --------------------------------------------------------------------------- columns
@@ -273,6 +313,12 @@ class Statistics:
     is_sample: bool = False
     sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
     by_category: pd.DataFrame = field(default_factory=lambda: _empty_category_frame())
+    #: Whether the optional reports / remedies tables were given (their columns exist only then).
+    has_reports: bool = False
+    has_remedies: bool = False
+    #: Every public report (None without the reports table): year, authority_code, authority_name,
+    #: report_date, kind, case_ref; sorted by year, date, council. For the national review's list.
+    report_list: pd.DataFrame | None = None
 
     @property
     def years(self) -> list[int]:
@@ -328,6 +374,9 @@ class Statistics:
             "is_sample": bool(self.is_sample),
             "sources": [{str(k): str(v) for k, v in dict(source).items()} for source in self.sources],
             "tables": {name: _frame_to_cache(getattr(self, name)) for name in _CACHE_TABLES},
+            "has_reports": bool(self.has_reports),
+            "has_remedies": bool(self.has_remedies),
+            "report_list": None if self.report_list is None else _frame_to_cache(self.report_list),
         }
         text = json.dumps(payload, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
         write_with(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
@@ -351,7 +400,7 @@ class Statistics:
 
 #: What ``Statistics.save`` writes: the tables, and the plain attributes.
 _CACHE_TABLES = ("councils", "types", "national", "unassigned", "by_category")
-_CACHE_ATTRIBUTES = ("average_method", "categories", "is_sample", "sources")
+_CACHE_ATTRIBUTES = ("average_method", "categories", "is_sample", "sources", "has_reports", "has_remedies", "report_list")
 #: Columns a cached table must have to be usable at all.
 _CACHE_REQUIRED_COLUMNS = {
     "councils": {"year", "authority_code", "authority_name", "authority_type"},
@@ -359,6 +408,7 @@ _CACHE_REQUIRED_COLUMNS = {
     "national": {"year"},
     "unassigned": set(),
     "by_category": {"year", "category"},
+    "report_list": set(),
 }
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf}
 
@@ -447,12 +497,19 @@ def _statistics_from_cache(cls: type[Statistics], payload: Any) -> Statistics:
     tables = payload["tables"]
     if not isinstance(tables, dict) or set(tables) != set(_CACHE_TABLES):
         raise ValueError(f"tables are not {', '.join(_CACHE_TABLES)}")
+    for flag in ("has_reports", "has_remedies"):
+        if type(payload[flag]) is not bool:
+            raise ValueError(f"{flag} is not true or false")
+    report_list = payload["report_list"]
     return cls(
         **{name: _frame_from_cache(name, tables[name]) for name in _CACHE_TABLES},
         average_method=method,
         categories=tuple(categories),
         is_sample=payload["is_sample"],
         sources=tuple(dict(source) for source in sources),
+        has_reports=payload["has_reports"],
+        has_remedies=payload["has_remedies"],
+        report_list=None if report_list is None else _frame_from_cache("report_list", report_list),
     )
 
 
@@ -564,8 +621,15 @@ def compute_statistics(
         counts = unassigned.loc[unassigned["table"] == table].groupby("year")["count"].sum()
         national[f"unassigned_{table}"] = national["year"].map(counts).fillna(0).astype("int64")
     by_category = _category_counts(tables, case_years, keys, categories, years_sorted)
+    optional = {name: getattr(cases, name, None) for name in ("reports", "remedies")}
+    councils, types, national, unassigned = _add_reports_and_remedies(
+        optional, councils, types, national, unassigned, keys, average_method
+    )
 
     return Statistics(
+        has_reports=optional["reports"] is not None,
+        has_remedies=optional["remedies"] is not None,
+        report_list=_report_list(optional["reports"], register_rows),
         councils=councils,
         types=types,
         national=national,
@@ -576,6 +640,110 @@ def compute_statistics(
         sources=_plain_sources(getattr(cases, "sources", None)),
         by_category=by_category,
     )
+
+
+def _per_row(frame: pd.DataFrame, years: np.ndarray, keys: pd.MultiIndex, mask: np.ndarray) -> np.ndarray:
+    """How many rows of ``frame`` selected by ``mask`` fall on each register row (year, council)."""
+    position = keys.get_indexer(pd.MultiIndex.from_arrays([years[mask], _codes(frame)[mask]]))
+    return np.bincount(position[position >= 0], minlength=len(keys)).astype("int64")
+
+
+def _report_counts(reports: pd.DataFrame, keys: pd.MultiIndex) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    years = _optional_years(reports, "report_date")
+    kinds = reports["kind"].to_numpy(dtype=object)
+    counts = {column: _per_row(reports, years, keys, kinds == label) for label, column in REPORT_COLUMNS.items()}
+    counts = {"public_reports": sum(counts.values()), **counts}
+    return counts, _unassigned_of(reports, years, keys, "reports")
+
+
+def _remedy_counts(remedies: pd.DataFrame, keys: pd.MultiIndex) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """The remedy counts of the module docstring, per register row; the year end is 31 March of the agreed year."""
+    years = _optional_years(remedies, "agreed_date")
+    types = remedies["remedy_type"].to_numpy(dtype=object)
+    year_end = pd.to_datetime(pd.Series(years).astype(str) + "-03-31").to_numpy()
+    due, done = remedies["due_date"].to_numpy(), remedies["completed_date"].to_numpy()
+    completed = ~pd.isna(done)
+    late = completed & (done > due)
+    overdue = ~completed & (due <= year_end)
+    everything = np.ones(len(remedies), dtype=bool)
+    counts = {"remedies_total": _per_row(remedies, years, keys, everything)}
+    counts.update({column: _per_row(remedies, years, keys, types == label) for label, column in REMEDY_COLUMNS.items()})
+    counts["service_improvements"] = _per_row(remedies, years, keys, np.isin(types, list(SERVICE_IMPROVEMENT_TYPES)))
+    counts["remedies_completed_late"] = _per_row(remedies, years, keys, late)
+    counts["remedies_overdue"] = _per_row(remedies, years, keys, overdue)
+    counts["remedies_due_or_done"] = _per_row(remedies, years, keys, completed | overdue)
+    return counts, _unassigned_of(remedies, years, keys, "remedies")
+
+
+def _optional_years(frame: pd.DataFrame, date_column: str) -> np.ndarray:
+    years = financial_year(frame[date_column]) if len(frame) else pd.Series([], dtype="int64")
+    if years.isna().any():
+        raise ValueError(f"{date_column}: {int(years.isna().sum())} row(s) without a date; load the table with cases.load_cases")
+    return years.to_numpy(dtype="int64")
+
+
+def _unassigned_of(frame: pd.DataFrame, years: np.ndarray, keys: pd.MultiIndex, table: str) -> pd.DataFrame:
+    codes = _codes(frame)
+    outside = keys.get_indexer(pd.MultiIndex.from_arrays([years, codes])) < 0
+    return _unassigned_frame(years[outside], codes[outside], table)
+
+
+def _report_list(reports: pd.DataFrame | None, register_rows: pd.DataFrame) -> pd.DataFrame | None:
+    """Each public report with its year and the council's official name (reports outside the register are left out)."""
+    if reports is None:
+        return None
+    listed = reports.loc[:, ["authority_code", "report_date", "kind", "case_ref"]].copy()
+    listed.insert(0, "year", _optional_years(reports, "report_date"))
+    names = register_rows.loc[:, ["year", "authority_code", "authority_name"]]
+    listed = listed.merge(names, on=["year", "authority_code"], how="inner")
+    listed = listed.sort_values(["year", "report_date", "authority_name", "case_ref"], kind="stable").reset_index(drop=True)
+    return listed.loc[:, ["year", "authority_code", "authority_name", "report_date", "kind", "case_ref"]]
+
+
+def _late_rate(frame: Any) -> np.ndarray:
+    return _ratio(frame["remedies_completed_late"] + frame["remedies_overdue"], frame["remedies_due_or_done"])
+
+
+def _add_reports_and_remedies(
+    optional: dict[str, Any], councils: pd.DataFrame, types: pd.DataFrame, national: pd.DataFrame,
+    unassigned: pd.DataFrame, keys: pd.MultiIndex, average_method: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Append the report and remedy columns (module docstring) to the tables; nothing when neither table is given."""
+    counts: dict[str, np.ndarray] = {}
+    parts = [unassigned]
+    for name, counter in (("reports", _report_counts), ("remedies", _remedy_counts)):
+        if optional[name] is not None:
+            found, outside = counter(optional[name], keys)
+            counts.update(found)
+            parts.append(outside)
+    if not counts:
+        return councils, types, national, unassigned
+    # ``councils`` is in register order, the order of ``keys``.
+    councils = councils.copy()
+    for column, values in counts.items():
+        councils[column] = values
+    sums = {group: councils.groupby(by, sort=False)[list(counts)].sum().reset_index() for group, by in
+            (("types", ["year", "authority_type"]), ("national", ["year"]))}
+    if "remedies_total" in counts:
+        councils["late_or_overdue_rate"] = _late_rate(councils)
+        for frame in sums.values():
+            frame["late_or_overdue_rate"] = _late_rate(frame)
+        if average_method == "pooled":
+            averages = sums["types"][["year", "authority_type", "late_or_overdue_rate"]]
+        else:
+            averages = councils.groupby(["year", "authority_type"], sort=False)[["late_or_overdue_rate"]].mean().reset_index()
+        averages = averages.rename(columns={"late_or_overdue_rate": "type_avg_late_or_overdue_rate"})
+        councils = councils.merge(averages, on=["year", "authority_type"], how="left", validate="many_to_one")
+        sums["types"] = sums["types"].merge(averages, on=["year", "authority_type"], how="left", validate="one_to_one")
+    types = types.merge(sums["types"], on=["year", "authority_type"], how="left", validate="one_to_one")
+    national = national.merge(sums["national"], on="year", how="left", validate="one_to_one")
+    national[list(counts)] = national[list(counts)].fillna(0).astype("int64")
+    for table in ("reports", "remedies"):
+        if optional[table] is not None:
+            outside = parts[-1] if table == "remedies" else parts[1]
+            national[f"unassigned_{table}"] = national["year"].map(outside.groupby("year")["count"].sum()).fillna(0).astype("int64")
+    unassigned = pd.concat(parts, ignore_index=True).sort_values(["year", "table", "authority_code"], kind="stable").reset_index(drop=True)
+    return councils, types, national, unassigned
 
 
 def _empty_category_frame() -> pd.DataFrame:
@@ -933,7 +1101,15 @@ def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
             f"years available: {', '.join(map(str, statistics.years)) or 'none'}"
         )
     rows = statistics.councils[statistics.councils["year"] == year]
-    return rows.loc[:, published_columns(statistics.categories)].reset_index(drop=True)
+    return rows.loc[:, [*published_columns(statistics.categories), *optional_columns(statistics)]].reset_index(drop=True)
+
+
+def optional_columns(statistics: Statistics) -> list[str]:
+    """The published columns of the optional tables that were given (appended after the others), else []."""
+    return [
+        *(REPORT_PUBLISHED_COLUMNS if getattr(statistics, "has_reports", False) else ()),
+        *(REMEDY_PUBLISHED_COLUMNS if getattr(statistics, "has_remedies", False) else ()),
+    ]
 
 
 def write_published_table(statistics: Statistics, year: int | str, path: str | os.PathLike[str]) -> Path:
@@ -1047,3 +1223,43 @@ SMALL_BASE = 10
 def is_small_base(denominator: int) -> bool:
     """True when a rate rests on at least one but fewer than ``SMALL_BASE`` cases."""
     return 0 < denominator < SMALL_BASE
+
+
+def reports_and_remedies(statistics: Statistics, code: str, year: int | str) -> dict[str, Any] | None:
+    """What the letter says about public reports and remedies for one council, or None when neither table was given.
+
+    ``reports`` (None without the reports table): ``total``, ``public_interest``,
+    ``further``. ``remedies`` (None without the remedies table): ``total``,
+    ``service_improvements`` and ``service_improvements_by_type`` (``(label,
+    count)`` for each service-improvement type with a count, in
+    ``SERVICE_IMPROVEMENT_TYPES`` order), ``completed_late``, ``overdue``,
+    ``late_or_overdue``, ``due_or_done`` (the rate's base), ``late_or_overdue_pct``
+    (``percent_of``; None when nothing was due), ``type_avg_late_or_overdue_pct``
+    (``percent``; None when missing) and ``small_base`` (``is_small_base``).
+    """
+    if not (getattr(statistics, "has_reports", False) or getattr(statistics, "has_remedies", False)):
+        return None
+    figures = statistics.council(code, year)
+    result: dict[str, Any] = {"reports": None, "remedies": None}
+    if statistics.has_reports:
+        result["reports"] = {
+            "total": int(figures["public_reports"]),
+            "public_interest": int(figures["public_interest_reports"]),
+            "further": int(figures["further_reports"]),
+        }
+    if statistics.has_remedies:
+        late, overdue, base = (int(figures[c]) for c in ("remedies_completed_late", "remedies_overdue", "remedies_due_or_done"))
+        by_type = [(label, int(figures[REMEDY_COLUMNS[label]])) for label in SERVICE_IMPROVEMENT_TYPES]
+        result["remedies"] = {
+            "total": int(figures["remedies_total"]),
+            "service_improvements": int(figures["service_improvements"]),
+            "service_improvements_by_type": [(label, count) for label, count in by_type if count],
+            "completed_late": late,
+            "overdue": overdue,
+            "late_or_overdue": late + overdue,
+            "due_or_done": base,
+            "late_or_overdue_pct": percent_of(late + overdue, base),
+            "type_avg_late_or_overdue_pct": percent(figures["type_avg_late_or_overdue_rate"]),
+            "small_base": is_small_base(base),
+        }
+    return result

@@ -724,3 +724,98 @@ def test_damaged_or_unreadable_workbook_parts_are_problems_not_crashes(tmp_path:
     (folder / "received.xlsx").write_bytes(bytes(data))
     problem = only(problems_of(folder))
     assert problem.file == "received.xlsx" and ".xlsx or CSV" in problem.message
+
+
+# ---------------------------------------------------------------- optional tables: reports and remedies
+# DECIDED: 19 000 001 Cannock Chase (E07000192) decided 2019-09-01, row 2; 19 000 002 Watford (E07000103) 2020-04-10, row 3.
+
+REPORTS = "case_ref,authority,report_date,kind\n19 000 001,E07000192,2019-09-01,public interest report\n"
+REMEDIES = (
+    "case_ref,authority,remedy_type,agreed_date,due_date,completed_date\n"
+    "19 000 001,Cannock Chase District Council,Apology,2019-09-05,2019-10-05,2019-10-01\n"
+    "19 000 001,E07000192,staff training,2019-09-05,2019-12-05,\n"
+)
+
+
+def with_optional(folder: Path, reports: str | None = REPORTS, remedies: str | None = REMEDIES) -> Path:
+    make_dir(folder)
+    for name, text in (("reports", reports), ("remedies", remedies)):
+        if text is not None:
+            (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_optional_tables_load_with_normalised_columns(tmp_path: Path) -> None:
+    cases = load_cases(with_optional(tmp_path))
+    assert list(cases.reports.columns) == ["case_ref", "authority_code", "report_date", "kind"]
+    assert cases.reports["kind"].tolist() == [d.PUBLIC_INTEREST_REPORT]
+    assert list(cases.remedies.columns) == ["case_ref", "authority_code", "remedy_type", "agreed_date", "due_date", "completed_date"]
+    # A case may have several remedies; a name resolves to its code; an empty completion date means not done.
+    assert cases.remedies["authority_code"].tolist() == ["E07000192", "E07000192"]
+    assert cases.remedies["remedy_type"].tolist() == ["Apology", d.STAFF_TRAINING]
+    assert cases.remedies["completed_date"].isna().tolist() == [False, True]
+    assert [s.table for s in cases.sources] == ["received", "decided", "compliance", "reports", "remedies"]
+
+
+def test_without_optional_tables_nothing_changes(tmp_path: Path) -> None:
+    cases = load_cases(make_dir(tmp_path))
+    assert cases.reports is None and cases.remedies is None
+    assert [s.table for s in cases.sources] == ["received", "decided", "compliance"]
+    from lgsco_report.cases import data_fingerprint
+
+    assert sorted(data_fingerprint(tmp_path)) == ["compliance:compliance.csv", "decided:decided.csv", "received:received.csv"]
+    assert "remedies:remedies.csv" in data_fingerprint(with_optional(tmp_path / "with"))
+
+
+def test_optional_table_as_xlsx_with_hidden_sheet_is_read_from_the_visible_one(tmp_path: Path) -> None:
+    from hostile_files import workbook_bytes
+
+    folder = with_optional(tmp_path, reports=None)
+    rows = [line.split(",") for line in REPORTS.strip().splitlines()]
+    (folder / "reports.xlsx").write_bytes(workbook_bytes([("reports", rows, "visible"), ("old", rows, "hidden")]))
+    cases = load_cases(folder)
+    assert cases.reports["case_ref"].tolist() == ["19 000 001"]
+    assert any("hidden" in warning for warning in cases.warnings)
+
+
+@pytest.mark.parametrize(
+    "table, old, new, row, column, words",
+    [
+        ("reports", "19 000 001,E07000192", "19 000 099,E07000192", 2, "case_ref", ["19 000 099", "not in decided.csv"]),
+        ("reports", "19 000 001,E07000192", "19 000 001,E07000103", 2, "authority", ["E07000103", "E07000192", "decided.csv, row 2"]),
+        ("reports", "2019-09-01", "2019-08-31", 2, "report_date", ["2019-08-31", "before the decision date 2019-09-01"]),
+        ("reports", "public interest report", "press release", 2, "kind", ["unknown report kind", "Further report"]),
+        ("remedies", "Apology,2019-09-05", "Apology,2019-09-01", 2, "agreed_date", ["not after the decision date", "decided.csv, row 2"]),
+        ("remedies", "2019-10-05,2019-10-01", "2019-09-04,2019-10-01", 2, "due_date", ["2019-09-04", "due before it was agreed"]),
+        ("remedies", "2019-10-05,2019-10-01", "2019-10-05,2019-09-01", 2, "completed_date", ["completed before it was agreed"]),
+        ("remedies", "2019-10-05,2019-10-01", "2019-10-05,10/32/2019", 2, "completed_date", ["10/32/2019", "not"]),
+        ("remedies", "staff training", "staff trainning", 3, "remedy_type", ["unknown remedy type", "did you mean 'Staff training'"]),
+        ("remedies", "2019-12-05,\n", ",\n", 3, "due_date", ["the date is empty"]),
+    ],
+)
+def test_optional_table_problems_name_file_row_and_column(tmp_path: Path, table: str, old: str, new: str, row: int, column: str, words: list[str]) -> None:
+    texts = {"reports": REPORTS, "remedies": REMEDIES}
+    assert old in texts[table]
+    texts[table] = texts[table].replace(old, new, 1)
+    problem = only(problems_of(with_optional(tmp_path, **texts)))
+    assert (problem.file, problem.row, problem.column) == (f"{table}.csv", row, column)
+    for word in words:
+        assert word in problem.message
+
+
+def test_optional_table_with_a_wrong_column_is_refused_like_the_case_tables(tmp_path: Path) -> None:
+    folder = with_optional(tmp_path, reports=REPORTS.replace("kind", "type", 1))
+    messages = [str(p) for p in problems_of(folder)]
+    assert any("unexpected column 'type'" in m for m in messages) and any("missing column 'kind'" in m for m in messages)
+
+
+def test_optional_tables_with_only_a_header_mean_none(tmp_path: Path) -> None:
+    """An office with no public report this year gives an empty reports table: the letters then say there were none."""
+    from lgsco_report import stats
+
+    folder = with_optional(tmp_path, reports=REPORTS.splitlines()[0] + "\n", remedies=REMEDIES.splitlines()[0] + "\n")
+    cases = load_cases(folder)
+    assert len(cases.reports) == 0 and len(cases.remedies) == 0
+    figures = stats.reports_and_remedies(stats.compute_statistics(cases), "E07000192", 2020)
+    assert figures["reports"] == {"total": 0, "public_interest": 0, "further": 0}
+    assert figures["remedies"]["due_or_done"] == 0 and figures["remedies"]["late_or_overdue_pct"] is None

@@ -207,7 +207,10 @@ FIXED_PERCENT_PHRASES = ("below 100%", "exactly 0% or 100%")
 def printed_percentages_are_rates(text: str, figures, trend) -> None:
     """Every percentage printed is ``stats.percent`` of one of the letter's rates (none made up, none rounded to 0/100%)."""
     allowed = set()
-    for column in ("upheld_rate", "satisfactory_remedy_rate", "compliance_rate"):
+    # late_or_overdue_rate: only when the data has the optional remedies table.
+    for column in ("upheld_rate", "satisfactory_remedy_rate", "compliance_rate", "late_or_overdue_rate"):
+        if column not in figures:
+            continue
         for value in (figures[column], figures[f"type_avg_{column}"]):
             if not stats.is_missing(value):
                 allowed.add(stats.percent(value))

@@ -23,9 +23,9 @@ import papermill
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report import national, statistics_pack
+from lgsco_report import national, statistics_pack, stats
 from lgsco_report.cases import load_cases
-from lgsco_report.definitions import AUTHORITY_TYPES, SAMPLE_BANNER
+from lgsco_report.definitions import AUTHORITY_TYPES, REMEDY_TYPES, SAMPLE_BANNER
 from lgsco_report.exporters import DOCUMENT_MIMETYPE, export_letter
 from lgsco_report.stats import compute_statistics, per_100k_text, percent, published_table
 
@@ -636,3 +636,46 @@ def test_review_pdf_text_tables_and_pages(exported, tmp_path):
     yellowish = ((pixels[..., 0] > 0.8) & (pixels[..., 1] > 0.8) & (pixels[..., 2] < 0.3)).sum()
     assert yellowish > 50
     assert page_count(pdf_path) == len(pages)
+
+
+# ---------------------------------------------------------------------------
+# remedies, service improvements and public reports (optional tables)
+
+
+def test_remedies_by_type_reconcile_with_the_national_totals(statistics):
+    frame = national.remedies_by_type(statistics, 2020)
+    row = statistics.national.set_index("year").loc[2020]
+    assert frame["remedy_type"].tolist() == list(REMEDY_TYPES)
+    assert frame["remedies"].sum() == row["remedies_total"]
+    assert frame.loc[frame["service_improvement"], "remedies"].sum() == row["service_improvements"]
+    html = national.remedies_html(statistics, 2020)
+    assert "Remedies and service improvements" in html and f"{int(row['service_improvements']):,} service improvements" in html
+    rate = stats.percent_of(int(row["remedies_completed_late"] + row["remedies_overdue"]), int(row["remedies_due_or_done"]))
+    assert f"{rate} late or overdue" in html
+
+
+def test_public_reports_list_every_report_of_the_year(statistics, sample_dir):
+    listed = national.public_reports(statistics, 2020)
+    reports = load_cases(sample_dir).reports
+    in_year = reports[(reports["report_date"] >= "2019-04-01") & (reports["report_date"] <= "2020-03-31")]
+    assert sorted(listed["case_ref"]) == sorted(in_year["case_ref"])
+    assert len(listed) == statistics.national.set_index("year").loc[2020, "public_reports"]
+    assert listed["report_date"].is_monotonic_increasing
+    html = national.public_reports_html(statistics, 2020)
+    first = listed.iloc[0]
+    assert f"<th scope=\"row\">{first['authority_name']}</th>" in html and first["case_ref"] in html
+
+
+def test_without_the_optional_tables_the_review_has_no_such_sections(sample_dir, tmp_path):
+    for name in ("received.csv", "decided.csv", "compliance.csv"):
+        (tmp_path / name).write_bytes((sample_dir / name).read_bytes())
+    plain = compute_statistics(load_cases(tmp_path))
+    assert national.remedies_by_type(plain, 2020) is None and national.public_reports(plain, 2020) is None
+    assert national.remedies_html(plain, 2020) == "" and national.public_reports_html(plain, 2020) == ""
+
+
+def test_executed_review_shows_remedies_and_public_reports(executed):
+    shown = "".join(
+        output.get("data", {}).get("text/html", "") for cell in executed.cells for output in cell.get("outputs", [])
+    )
+    assert "<h2>Remedies and service improvements</h2>" in shown and "<h2>Public reports</h2>" in shown

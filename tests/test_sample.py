@@ -58,7 +58,7 @@ def test_writes_three_marked_csv_files(sample_dir: Path, sample_cases: CaseData)
 
 def test_same_seed_gives_byte_identical_files_and_another_seed_differs(sample_dir: Path, tmp_path: Path) -> None:
     again = sample.write_sample_data(tmp_path / "again", seed=2020)
-    assert [p.name for p in again] == ["received.csv", "decided.csv", "compliance.csv"]
+    assert [p.name for p in again] == ["received.csv", "decided.csv", "compliance.csv", "reports.csv", "remedies.csv"]
     for path in again:
         assert path.read_bytes() == (sample_dir / path.name).read_bytes()
     other = sample.write_sample_data(tmp_path / "other", seed=7)
@@ -69,7 +69,7 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_differs(sample_di
 
 
 def test_no_temporary_files_are_left_behind(sample_dir: Path) -> None:
-    assert sorted(p.name for p in sample_dir.iterdir()) == ["compliance.csv", "decided.csv", "received.csv"]
+    assert sorted(p.name for p in sample_dir.iterdir()) == ["compliance.csv", "decided.csv", "received.csv", "remedies.csv", "reports.csv"]
 
 
 def test_some_rows_name_the_council_instead_of_its_code(sample_dir: Path, sample_cases: CaseData) -> None:
@@ -235,3 +235,45 @@ def test_real_data_is_never_overwritten(tmp_path: Path) -> None:
         sample.write_sample_data(folder)
     assert (folder / "received.csv").read_text(encoding="utf-8") == real
     assert not (folder / "decided.csv").exists()
+
+
+# ---------------------------------------------------------------- reports and remedies
+
+
+def test_case_tables_do_not_depend_on_the_reports_and_remedies_stream(sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The optional tables come from their own Generator: without them, the case tables are the same bytes."""
+    monkeypatch.setattr(sample, "_reports_and_remedies", lambda generated, seed: {})
+    monkeypatch.setattr(sample, "TABLE_FILES", sample.TABLE_FILES[:3])
+    for path in sample.write_sample_data(tmp_path / "three", seed=2020):
+        assert path.read_bytes() == (sample_dir / path.name).read_bytes()
+
+
+def test_reports_and_remedies_are_calibrated(sample_cases: CaseData) -> None:
+    from lgsco_report import stats
+
+    statistics = stats.compute_statistics(sample_cases)
+    national = statistics.national.set_index("year")
+    # 1,848 service-improvement recommendations to councils in 2021-22 (domain.md): within 5%.
+    assert abs(national.loc[2022, "service_improvements"] - 1848) <= 0.05 * 1848
+    remedies = sample_cases.remedies
+    done = remedies[remedies["completed_date"].notna()]
+    late_share = (done["completed_date"] > done["due_date"]).mean()
+    assert 0.16 <= late_share <= 0.21  # 18% of remedies implemented late (domain.md)
+    # Public reports: a few dozen a year.
+    assert national.loc[list(sample.SAMPLE_YEARS), "public_reports"].between(20, 60).all()
+    assert set(remedies["remedy_type"]) == set(d.REMEDY_TYPES)
+    assert set(sample_cases.reports["kind"]) == set(d.REPORT_KINDS)
+
+
+def test_every_new_letter_sentence_has_a_council_in_2020(sample_cases: CaseData) -> None:
+    from lgsco_report import stats
+
+    councils = stats.compute_statistics(sample_cases).councils
+    year = councils[councils["year"] == 2020]
+    assert ((year["public_reports"] > 0) & (year["remedies_overdue"] > 0) & (year["remedies_completed_late"] > 0)).any()
+    assert (year["public_reports"] == 0).any() and (year["further_reports"] > 0).any()
+    assert (year["service_improvements"] == 0).any() and (year["remedies_due_or_done"] == 0).any()
+    on_time = (year["remedies_due_or_done"] > 0) & (year["remedies_completed_late"] + year["remedies_overdue"] == 0)
+    assert on_time.any()
+    small = (year["remedies_due_or_done"] > 0) & (year["remedies_due_or_done"] < stats.SMALL_BASE)
+    assert small.any()

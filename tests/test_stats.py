@@ -614,7 +614,8 @@ def test_cli_writes_the_published_table(tmp_path, sample_dir):
     )
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out, dtype={"authority_code": str})
-    assert list(table.columns) == stats.published_columns()
+    # The sample has the optional reports and remedies tables: their columns come after the others.
+    assert list(table.columns) == [*stats.published_columns(), *stats.REPORT_PUBLISHED_COLUMNS, *stats.REMEDY_PUBLISHED_COLUMNS]
     assert len(table) == 343 and set(table["year"]) == {2020}
     no_investigations = table[table["detailed_investigations"] == 0]
     assert no_investigations["upheld_rate"].isna().all()  # empty cells, not 0
@@ -738,3 +739,72 @@ def test_category_table_shares_rates_and_changes(by_category):
 def test_small_base_rule():
     assert stats.SMALL_BASE == 10
     assert [stats.is_small_base(n) for n in (0, 1, 9, 10, 50)] == [False, True, True, False, False]
+
+
+# ---------------------------------------------------------------- public reports and remedies (optional tables)
+
+NaT = None
+
+
+def _reports_remedies_cases():
+    """Reports and remedies of the tiny register, worked out by hand below (year end 31 March 2020)."""
+    cases = make_cases([], [], [], years=[2020, 2021])
+    cases.reports = pd.DataFrame(
+        [("R1", A, "2019-07-01", "Public interest report"), ("R2", A, "2020-01-15", "Further report"),
+         ("R3", C, "2020-04-05", "Public interest report")],  # 2021
+        columns=["case_ref", "authority_code", "report_date", "kind"],
+    ).assign(report_date=lambda f: pd.to_datetime(f["report_date"]))
+    rows = [
+        (A, "Apology", "2019-06-01", "2019-07-01", "2019-06-20"),  # on time
+        (A, "Procedure or policy change", "2019-06-01", "2019-09-01", "2019-10-01"),  # late
+        (A, "Staff training", "2019-12-01", "2020-03-01", NaT),  # overdue at the year end
+        (A, "Staff training", "2020-02-01", "2020-05-01", NaT),  # not yet due: outside the base
+        (A, "Other service improvement", "2020-03-01", "2020-03-31", NaT),  # due on the last day: overdue
+        (B, "Financial redress", "2019-08-01", "2019-09-01", "2020-06-01"),  # done late, after the year end: late
+        (C, "Apology", "2019-10-01", "2019-11-01", "2019-10-15"),  # on time
+        (C, "Apology", "2020-05-01", "2020-06-01", NaT),  # 2021
+    ]
+    frame = pd.DataFrame(rows, columns=["authority_code", "remedy_type", "agreed_date", "due_date", "completed_date"])
+    frame.insert(0, "case_ref", [f"M{i}" for i in range(len(frame))])
+    for column in ("agreed_date", "due_date", "completed_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    cases.remedies = frame
+    return cases
+
+
+@pytest.mark.parametrize("method, district_average", [("pooled", 4 / 5), ("mean", (3 / 4 + 1 / 1) / 2)])
+def test_reports_and_remedies_counts_by_hand(method: str, district_average: float) -> None:
+    result = stats.compute_statistics(_reports_remedies_cases(), average_method=method, register=tiny_register)
+    a, b, c = (result.council(code, 2020) for code in (A, B, C))
+    assert (a["public_reports"], a["public_interest_reports"], a["further_reports"]) == (2, 1, 1)
+    assert c["public_reports"] == 0 and result.council(C, 2021)["public_reports"] == 1
+    assert (a["remedies_total"], a["remedies_apology"], a["remedies_staff_training"], a["service_improvements"]) == (5, 1, 2, 4)
+    # A: late = #2; overdue = #3 and #5; base = #1, #2 (done) + #3, #5 (overdue) = 4
+    assert (a["remedies_completed_late"], a["remedies_overdue"], a["remedies_due_or_done"]) == (1, 2, 4)
+    assert a["late_or_overdue_rate"] == pytest.approx(3 / 4)
+    assert (b["remedies_completed_late"], b["remedies_overdue"], b["remedies_due_or_done"]) == (1, 0, 1)
+    assert a["type_avg_late_or_overdue_rate"] == pytest.approx(district_average)
+    assert c["late_or_overdue_rate"] == 0 and result.council(D, 2020)["remedies_due_or_done"] == 0
+    assert math.isnan(result.council(D, 2020)["late_or_overdue_rate"])
+    national = result.national.set_index("year").loc[2020]
+    assert (national["remedies_completed_late"], national["remedies_overdue"], national["remedies_due_or_done"]) == (2, 2, 6)
+    assert national["late_or_overdue_rate"] == pytest.approx(4 / 6)
+    table = stats.published_table(result, 2020)
+    assert list(table.columns) == [*stats.published_columns(), *stats.REPORT_PUBLISHED_COLUMNS, *stats.REMEDY_PUBLISHED_COLUMNS]
+
+
+def test_reports_and_remedies_for_the_letter() -> None:
+    result = stats.compute_statistics(_reports_remedies_cases(), register=tiny_register)
+    figures = stats.reports_and_remedies(result, A, 2020)
+    assert figures["reports"] == {"total": 2, "public_interest": 1, "further": 1}
+    remedies = figures["remedies"]
+    assert remedies["service_improvements_by_type"] == [("Procedure or policy change", 1), ("Staff training", 2), ("Other service improvement", 1)]
+    assert (remedies["late_or_overdue"], remedies["late_or_overdue_pct"], remedies["small_base"]) == (3, "75%", True)
+    assert remedies["type_avg_late_or_overdue_pct"] == "80%"
+
+
+def test_without_the_optional_tables_nothing_changes() -> None:
+    without = stats.compute_statistics(make_cases([], [], [], years=[2020]), register=tiny_register)
+    assert stats.reports_and_remedies(without, A, 2020) is None
+    assert list(stats.published_table(without, 2020).columns) == stats.published_columns()
+    assert not any(column.startswith(("remedies", "public_reports")) for column in without.councils.columns)
