@@ -417,7 +417,7 @@ def _cache_dtype(series: pd.Series) -> str:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
-    if str(dtype) in ("int64", "float64", "object"):
+    if str(dtype) in ("int64", "float64", "object", "datetime64[ns]"):
         return str(dtype)
     if pd.api.types.is_string_dtype(dtype):
         return "str"
@@ -429,6 +429,8 @@ def _frame_to_cache(frame: pd.DataFrame) -> dict[str, Any]:
     for name in frame.columns:
         series = frame[name]
         kind = _cache_dtype(series)
+        if kind == "datetime64[ns]":  # dates as ISO text (JSON has no date type); NaT as null
+            series = series.map(lambda value: None if pd.isna(value) else value.isoformat())
         values = []
         for value in series.tolist():
             if isinstance(value, float) and not math.isfinite(value):
@@ -458,6 +460,8 @@ def _cache_value(kind: str, value: Any) -> Any:
             return _NON_FINITE[value]
     if kind in ("str", "object") and (value is None or type(value) is str):
         return value
+    if kind == "datetime64[ns]" and (value is None or type(value) is str):
+        return pd.NaT if value is None else pd.Timestamp(value)
     if kind == "object" and type(value) in (int, float, bool):
         return value
     raise ValueError(f"value {str(value)[:40]!r} does not fit dtype {kind}")
@@ -469,7 +473,7 @@ def _frame_from_cache(name: str, table: Any) -> pd.DataFrame:
     rows, data = table["rows"], {}
     for column in table["columns"]:
         label, kind, values = column["name"], column["dtype"], column["values"]
-        if type(label) is not str or label in data or kind not in ("int64", "float64", "bool", "str", "object"):
+        if type(label) is not str or label in data or kind not in ("int64", "float64", "bool", "str", "object", "datetime64[ns]"):
             raise ValueError(f"table {name!r}: column {str(label)[:40]!r} is malformed")
         if not isinstance(values, list) or len(values) != rows:
             raise ValueError(f"table {name!r}: column {label!r} has {len(values) if isinstance(values, list) else 'no'} values, not {rows}")
