@@ -124,17 +124,24 @@ def test_environment_yml_matches_pyproject():
     assert pip_section == ["-e .[test]"]
 
 
+def _make_dry_run(**conda: str) -> str:
+    """What `make setup` would run (-B: as if nothing were built yet), with the given conda variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "MAKE", "MFLAGS"))}
+    result = subprocess.run(["make", "-n", "-B", "setup"], cwd=ROOT, capture_output=True, text=True,
+                            env={**env, **conda})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_makefile_uses_an_activated_conda_environment_instead_of_a_venv():
-    conda = subprocess.run(["make", "-n", "setup"], cwd=ROOT, capture_output=True, text=True,
-                           env={**os.environ, "CONDA_PREFIX": "/opt/conda/envs/lgsco-report",
-                                "CONDA_DEFAULT_ENV": "lgsco-report"}).stdout
+    conda = _make_dry_run(CONDA_PREFIX="/opt/conda/envs/lgsco-report", CONDA_DEFAULT_ENV="lgsco-report")
     assert "-m venv" not in conda
     assert "/opt/conda/envs/lgsco-report/bin/python -m pip install --quiet -e '.[test]'" in conda
-    plain = subprocess.run(["make", "-n", "setup"], cwd=ROOT, capture_output=True, text=True,
-                           env={k: v for k, v in os.environ.items() if not k.startswith("CONDA")}).stdout
-    assert "-m venv .venv" in plain
-    base = subprocess.run(["make", "-n", "setup"], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "CONDA_PREFIX": "/opt/conda", "CONDA_DEFAULT_ENV": "base"}).stdout
+    assert "--python-only" in conda  # conda-forge brings Pango: only Python is checked
+    plain = _make_dry_run()
+    assert "-m venv .venv" in plain and ".venv/bin/python -m pip install --quiet -e '.[test]'" in plain
+    assert "check_system.py" in plain and "--python-only" not in plain
+    base = _make_dry_run(CONDA_PREFIX="/opt/conda", CONDA_DEFAULT_ENV="base")
     assert "-m venv .venv" in base  # conda's base environment is never installed into
 
 
