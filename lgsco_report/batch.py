@@ -68,6 +68,7 @@ from .manifest import (
     sha256_file,
     slugify,
 )
+from .errors import LgscoReportError
 
 FORMATS: tuple[str, ...] = ("ipynb", "html", "pdf")
 #: Formats a batch accepts; Word (.docx) is written only when asked for.
@@ -100,7 +101,7 @@ RENDERING_LIBRARIES = ("pandas", "numpy", "matplotlib", "jinja2", "nbconvert", "
 _DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
-class BatchError(ValueError):
+class BatchError(LgscoReportError, ValueError):
     """The batch cannot start (bad council, data or option); the message says what to fix."""
 
 

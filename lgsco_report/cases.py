@@ -76,6 +76,7 @@ import numpy as np
 import pandas as pd
 
 from lgsco_report import definitions
+from .errors import LgscoReportError
 
 #: Table name -> the columns its file must have, in the order we report them.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -218,7 +219,7 @@ class Problem:
         return f"{', '.join(where)}: {clean_text(self.message, _MAX_MESSAGE)}"
 
 
-class CaseDataError(ValueError):
+class CaseDataError(LgscoReportError, ValueError):
     """The case tables cannot be used; ``problems`` lists every problem found (not only the first)."""
 
     def __init__(self, problems: list[Problem], data_dir: Path | str | None = None) -> None:

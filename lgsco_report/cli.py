@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .definitions import parse_year
+from .errors import LgscoReportError
 
 # ---------------------------------------------------------------- option checks
 # Each is an argparse ``type=``: a bad value is refused while the command line is
@@ -325,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, OSError) as exc:
+    except (LgscoReportError, OSError) as exc:
         # User-fixable problems (bad data, unknown council, unwritable or missing path): one clear message.
+        # Anything else is a bug in this program and keeps its traceback.
         print(f"lgsco-report: error: {exc}", file=sys.stderr)
         return 2
 

@@ -45,6 +45,7 @@ from nbformat import NotebookNode
 from traitlets import Unicode, default
 
 from .atomic import write_bytes as write_atomically
+from .errors import LgscoReportError
 
 __all__ = [
     "DEFAULT_SAMPLE_BANNER",
@@ -121,11 +122,11 @@ def _fixed_font_timestamp() -> Iterator[None]:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-class DocumentMetadataError(ValueError):
+class DocumentMetadataError(LgscoReportError, ValueError):
     """The notebook's document-metadata output is not usable."""
 
 
-class NotebookNotExportableError(ValueError):
+class NotebookNotExportableError(LgscoReportError, ValueError):
     """The notebook failed or was not (fully) executed: exporting it would print a blank or partial letter."""
 
 

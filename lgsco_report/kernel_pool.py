@@ -40,6 +40,8 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
+from .errors import LgscoReportError
+
 #: Name the engine is registered under in papermill's engine registry.
 WARM_ENGINE_NAME = "lgsco-warm-kernel"
 KERNEL_NAME = "python3"
@@ -153,7 +155,7 @@ get_ipython().execution_count = 1
 """
 
 
-class KernelStartError(RuntimeError):
+class KernelStartError(LgscoReportError, RuntimeError):
     """The kernel could not be started; the message holds the kernel's own error output."""
 
 

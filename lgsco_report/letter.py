@@ -42,6 +42,7 @@ from .definitions import (
     year_start,
 )
 from .yearparams import YearParameters, load_year_parameters, project_root
+from .errors import LgscoReportError
 
 DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "letter"
@@ -78,7 +79,7 @@ AVERAGE_METHOD_TEXT = {
 }
 
 
-class LetterInputError(ValueError):
+class LetterInputError(LgscoReportError, ValueError):
     """A parameter the letter cannot be made from; the message says what to change.
 
     In a notebook IPython shows only the message (``_render_traceback_``), so the

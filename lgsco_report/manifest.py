@@ -51,9 +51,10 @@ CSV_COLUMNS = (
 )
 
 from .atomic import write_text as write_text_atomically  # noqa: F401 - re-exported for index_page
+from .errors import LgscoReportError
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(LgscoReportError, ValueError):
     """A path built from data would leave the output folder."""
 
 

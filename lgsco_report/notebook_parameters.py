@@ -13,6 +13,7 @@ import difflib
 import re
 import types
 from collections.abc import Iterable, Mapping
+from .errors import LgscoReportError
 
 #: Names IPython and ipykernel put in every user namespace.
 IPYTHON_NAMES = frozenset({"In", "Out", "_", "__", "___", "exit", "quit", "get_ipython", "open"})
@@ -22,7 +23,7 @@ _IPYTHON_NAME = re.compile(r"^(_[io]\w*|_\d+|_dh|_sh|__\w+__)$")
 PARAMETER_TYPES = (str, int, float, bool, type(None), list, dict)
 
 
-class UnknownParameterError(ValueError):
+class UnknownParameterError(LgscoReportError, ValueError):
     """A parameter the notebook does not have; the message names it and the closest known one.
 
     IPython shows only the message (``_render_traceback_``): one line, no stack of frames.

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from .definitions import REGISTER_TYPE_TO_AUTHORITY_TYPE, parse_year, year_end
+from .errors import LgscoReportError
 
 REGISTER_FILE = "councils_england.csv"
 
@@ -62,7 +63,7 @@ OVERRIDE_COLUMNS = ("council",) + ADDRESSEE_COLUMNS
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
-class UnknownCouncilError(ValueError):
+class UnknownCouncilError(LgscoReportError, ValueError):
     """A council name or code that the register does not know (for that year)."""
 
     def __init__(self, message: str, suggestions: list[str] | None = None):
@@ -70,7 +71,7 @@ class UnknownCouncilError(ValueError):
         self.suggestions = suggestions or []
 
 
-class RegisterOverridesError(ValueError):
+class RegisterOverridesError(LgscoReportError, ValueError):
     """A problem in the addressee overrides file, naming file, row and column."""
 
 

@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 
 from .atomic import write_bytes, write_text
 from .manifest import STATUS_DONE, Manifest, safe_child, sha256_file
+from .errors import LgscoReportError
 
 SENT_JSON = "sent.json"
 RECORD_FORMAT = 1
@@ -72,7 +73,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(rf"^{_LOCAL}@{_LABEL}(?:\.{_LABEL})+$")
 
 
-class SendError(ValueError):
+class SendError(LgscoReportError, ValueError):
     """The send cannot start (bad option, record, server or credentials); the message says what to fix."""
 
 

@@ -40,6 +40,7 @@ from docx.text.run import Run
 from nbformat import NotebookNode
 
 from .exporters import DEFAULT_SAMPLE_BANNER, LetterCleanupPreprocessor, png_base64, read_document_metadata
+from .errors import LgscoReportError
 
 __all__ = ["DOCX_MIMETYPE", "ReferenceDocxError", "build_docx", "notebook_to_docx", "reference_docx_for"]
 
@@ -61,7 +62,7 @@ _RUN, _HYPERLINK, _BR, _PPR = qn("w:r"), qn("w:hyperlink"), qn("w:br"), qn("w:pP
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
 
-class ReferenceDocxError(ValueError):
+class ReferenceDocxError(LgscoReportError, ValueError):
     """The office's reference .docx cannot be used; the message names the file."""
 
 

@@ -24,6 +24,7 @@ import shutil
 from pathlib import Path
 
 from . import __version__
+from .errors import LgscoReportError
 
 __all__ = [
     "LETTER_NOTEBOOK",
@@ -41,7 +42,7 @@ REVIEW_NOTEBOOK = "national_review.ipynb"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-class WorkbookError(ValueError):
+class WorkbookError(LgscoReportError, ValueError):
     """A workbook folder that cannot be used or made."""
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import yaml
 
 from .definitions import DECISION_OUTCOMES, parse_year
+from .errors import LgscoReportError
 
 
-class YearParametersError(ValueError):
+class YearParametersError(LgscoReportError, ValueError):
     """A parameters file that is missing, unreadable or incomplete; names the file and key."""
 
 
