@@ -457,17 +457,9 @@ def test_case_reference_form(tmp_path: Path, ref: str, accepted: bool) -> None:
 
 def write_workbook(path: Path, sheets: list[tuple[str, list[list[object]], str]]) -> None:
     """An .xlsx holding one worksheet per (title, rows, state: visible | hidden | veryHidden)."""
-    import openpyxl
+    from hostile_files import workbook_bytes
 
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for title, rows, state in sheets:
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        sheet.sheet_state = state
-    workbook.active = [i for i, (_, _, state) in enumerate(sheets) if state == "visible"][0]
-    workbook.save(path)
+    path.write_bytes(workbook_bytes(sheets))
 
 
 def received_rows(text: str = RECEIVED) -> list[list[str]]:
