@@ -528,15 +528,31 @@ def _mtime(path: Path | None) -> float:
 
 
 @functools.lru_cache(maxsize=4)
-def _addressee_table(addressees: str, _mtime: float) -> pd.DataFrame:
+def _addressee_table(addressees: str, _mtime: float, check_emails: bool = True) -> pd.DataFrame:
     """Every council with its addressee details, by GSS code (read once per file version)."""
     frame = register.all_councils()
     if addressees:
         try:
-            frame = register.apply_overrides(frame, addressees)
+            frame = register.apply_overrides(frame, addressees, check_emails=check_emails)
         except ValueError as exc:
             raise LetterInputError(str(exc)) from None
     return frame.drop_duplicates("authority_code").set_index("authority_code", drop=False)
+
+
+def recipients_for(
+    code: str, letter_date: _dt.date, addressees: Path | None = None, check_emails: bool = True
+) -> list[pd.Series]:
+    """The addressee rows of ``code``'s letter, the addressee first: the council's own, or, for a
+    council abolished before the letter date, its successors'. The letter and ``send`` both use it
+    (``send`` with ``check_emails=False``: it refuses a council with a bad address on its own).
+
+    Raises ``LetterInputError`` for a bad addressees file.
+    """
+    by_code = _addressee_table(str(addressees) if addressees is not None else "", _mtime(addressees), check_emails)
+    ended = register.abolished_before(code, letter_date)
+    if ended and ended[1]:
+        return [by_code.loc[row["authority_code"]] for row in ended[1]]
+    return [by_code.loc[code]]
 
 
 def addressing_for(code: str, letter_date: _dt.date, addressees: Path | None = None) -> dict[str, Any]:
@@ -546,12 +562,10 @@ def addressing_for(code: str, letter_date: _dt.date, addressees: Path | None = N
     successor's chief executive (the first successor's; any others are copied).
     Raises ``LetterInputError`` for a bad addressees file.
     """
-    by_code = _addressee_table(str(addressees) if addressees is not None else "", _mtime(addressees))
-    recipients, abolished = [by_code.loc[code]], None
+    recipients, abolished = recipients_for(code, letter_date, addressees), None
     ended = register.abolished_before(code, letter_date)
     if ended and ended[1]:
         last, successors = ended
-        recipients = [by_code.loc[row["authority_code"]] for row in successors]
         names = [register.name_in_text(row["authority_name"]) for row in successors]
         abolished = {
             "last_day": last,

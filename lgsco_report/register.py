@@ -423,12 +423,13 @@ def _read_addressees(path: Path) -> pd.DataFrame:
     return raw
 
 
-def apply_overrides(frame: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+def apply_overrides(frame: pd.DataFrame, path: Path | str, check_emails: bool = True) -> pd.DataFrame:
     """Fill addressee fields from an addressees CSV (``council`` is a code or name).
 
     Only ``council`` is required; every column of ``ADDRESSEE_COLUMNS`` may be
-    left out or left empty. E-mail addresses are checked. Errors name the file,
-    row and column.
+    left out or left empty. E-mail addresses are checked unless ``check_emails``
+    is false (``send`` checks them itself, refusing one council rather than the
+    whole run). Errors name the file, row and column.
     """
     path = Path(path)
     raw = _read_addressees(path)
@@ -444,7 +445,7 @@ def apply_overrides(frame: pd.DataFrame, path: Path | str) -> pd.DataFrame:
         selected = frame["authority_code"].isin(codes)
         for column in ADDRESSEE_COLUMNS:
             value = " ".join(str(row.get(column, "")).split())
-            if value and column.endswith("_email") and not _EMAIL.match(value):
+            if value and check_emails and column.endswith("_email") and not _EMAIL.match(value):
                 raise RegisterOverridesError(
                     f"{path}, row {index + 2}, column {column}: {value[:80]!r} is not an e-mail address; "
                     "write it as name@council.gov.uk, or leave the cell empty"

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import datetime as _dt
 import html
 import ipaddress
@@ -94,32 +93,34 @@ def check_address(value: Any) -> str:
 ADDRESS_COLUMNS = ("chief_executive_email", "link_officer_email", "monitoring_officer_email")
 
 
-def read_addressees(path: Path, year: int) -> dict[str, dict[str, str | None]]:
-    """GSS code -> ``{column: value}`` from the addressees CSV (comment lines start with '#').
+def read_addressees(path: Path, year: int, letter_date: _dt.date) -> dict[str, dict[str, Any]]:
+    """GSS code -> the addresses of that council's letter, for every council of ``year``.
 
-    Read here, not through the register, so sending depends only on the file's
-    columns; an unknown council is an error naming the file and row.
+    The recipients are the letter's own (``letter.recipients_for``): a council
+    abolished before the letter date is written to its successor's chief
+    executive, so its email goes there too, with any other successors' chief
+    executives copied. The file is read and checked as the letter reads it.
     """
-    from .register import UnknownCouncilError, find_council
+    from .letter import recipients_for
+    from .register import councils_for_year
 
-    if not path.is_file():
-        return {}
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    skipped = 0
-    while skipped < len(lines) and lines[skipped].lstrip().startswith("#"):
-        skipped += 1
-    found: dict[str, dict[str, str | None]] = {}
-    for offset, row in enumerate(csv.DictReader(lines[skipped:])):
-        line = skipped + offset + 2  # the header is the first line after the comments
-        name = (row.get("council") or "").strip()
-        if not name:
-            continue
-        try:
-            code = str(find_council(name, year)["authority_code"])
-        except UnknownCouncilError as error:
-            raise SendError(f"{path}, row {line}, column council: {error}") from None
-        found[code] = {key: ((value or "").strip() or None) for key, value in row.items() if key}
+    file = path if path.is_file() else None
+    found: dict[str, dict[str, Any]] = {}
+    for code in councils_for_year(year)["authority_code"]:
+        main, *others = recipients_for(str(code), letter_date, file, check_emails=False)
+        addresses = {column: _cell(main.get(column)) for column in ("chief_executive_name", *ADDRESS_COLUMNS)}
+        addresses["other_chief_executive_emails"] = [
+            email for email in (_cell(row.get("chief_executive_email")) for row in others) if email
+        ]
+        found[str(code)] = addresses
     return found
+
+
+def _cell(value: Any) -> str | None:
+    """A cell of the addressees table as text; None when empty or missing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return " ".join(str(value).split()) or None
 
 
 # --------------------------------------------------------------------------- the record
@@ -507,8 +508,10 @@ def build_message(letter: _Letter, year: int, sender: str, attachments: list[dic
 def _cc(letter: _Letter) -> list[str]:
     to = letter.addresses.get("chief_executive_email")
     cc = []
-    for column in ("link_officer_email", "monitoring_officer_email"):
-        value = letter.addresses.get(column)
+    # Other successors' chief executives (an abolished council's letter), then the officers.
+    values = [*letter.addresses.get("other_chief_executive_emails", []),
+              letter.addresses.get("link_officer_email"), letter.addresses.get("monitoring_officer_email")]
+    for value in values:
         if value and value != to and value not in cc:
             cc.append(check_address(value))
     return cc
@@ -658,12 +661,13 @@ def run_send(options: SendOptions, transport: Any = None) -> SendResult:
         manifest = Manifest.load(year_dir, year)
         record = SendRecord(year_dir, year)
         result = SendResult(year=year, dry_run=options.dry_run, record_path=record.path)
-        addressees = read_addressees(Path(options.addressees or project_root() / "parameters" / "addressees.csv"), year)
+        params = load_year_parameters(year, options.params_file or None)
+        addressees = read_addressees(Path(options.addressees or project_root() / "parameters" / "addressees.csv"),
+                                     year, params.letter_date)
         letters = _letters(manifest, options, year, addressees)
         names = {letter.code: letter.name for letter in letters}
         _confirm(_codes(options.confirm_sent, year), record, result, names)
         options.resend = _codes(options.resend, year)
-        params = load_year_parameters(year, options.params_file or None)
         run = _Run(options, year, year_dir, record, result, sender, params.signatory_name, transport)
         _send_all(run, letters, ProgressBar(len(letters), enabled=options.progress, label=f"send {year}"))
     _refresh_index(year_dir, year, manifest)

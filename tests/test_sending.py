@@ -388,3 +388,21 @@ def test_command_line_send(out, addressees, sample_dir, server, capsys):
     assert cli_main(common + ["--send", "--smtp", server.url, "--from", SENDER, "--council", KENT]) == 0
     err = capsys.readouterr().err
     assert "1 letter(s) sent" in err and "sent.json" in err and len(server.messages) == 1
+
+
+def test_an_abolished_councils_letter_is_emailed_where_it_is_addressed():
+    """The shipped addressees file names Buckinghamshire Council, which began after 2019-20: the send reads it as
+    the letter does, so Aylesbury Vale's letter goes to its successor's chief executive."""
+    import datetime as dt
+
+    from lgsco_report.letter import addressing_for
+    from lgsco_report.sending import read_addressees
+
+    shipped = Path(__file__).resolve().parents[1] / "parameters" / "addressees.csv"
+    letter_date = dt.date(2020, 7, 22)
+    addresses = read_addressees(shipped, 2020, letter_date)
+    aylesbury = "E07000004"
+    assert addressing_for(aylesbury, letter_date, shipped)["addressee_council"] == "Buckinghamshire Council"
+    assert addresses[aylesbury]["chief_executive_email"] == "chief.executive@buckinghamshire.example"
+    assert addresses[aylesbury]["chief_executive_name"] == "Ms B Example"
+    assert addresses["E07000192"]["monitoring_officer_email"] == "monitoring.officer@cannockchasedc.example"
