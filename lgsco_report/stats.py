@@ -107,15 +107,13 @@ import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
-from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import metrics
 from .atomic import write_with
 from .definitions import (
     ADVICE_GIVEN,
@@ -139,6 +137,7 @@ from .definitions import (
     parse_year,
     snake_case,
 )
+from .formatting import is_missing, per_100k_text, percent, percent_of  # moved to formatting; re-exported for callers not yet updated
 
 __all__ = [
     "AVERAGE_METHODS",
@@ -177,13 +176,9 @@ COMPLIANCE_COLUMNS: dict[str, str] = {
     NOT_COMPLIED: "not_complied",
 }
 
-#: The four rates compared with similar authorities, in letter order.
-RATE_COLUMNS: tuple[str, ...] = (
-    "upheld_rate",
-    "satisfactory_remedy_rate",
-    "compliance_rate",
-    "upheld_per_100k",
-)
+#: The rates compared with similar authorities, in letter order (``metrics.rates()`` when made;
+#: code here reads the registry when it runs, so an added rate is computed too).
+RATE_COLUMNS: tuple[str, ...] = tuple(m.column for m in metrics.rates())
 
 PER_100K = 100_000
 
@@ -226,55 +221,17 @@ _REMEDY_COUNTS = tuple(c for c in REMEDY_PUBLISHED_COLUMNS if not c.endswith("_r
 
 def received_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
     """``received_<snake_case(category)>`` for each category, in the given order."""
-    return [f"received_{snake_case(category)}" for category in categories]
+    return [m.column for m in metrics.all_metrics(categories) if m.source == "received" and m.label is not None]
 
 
 def count_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
-    """Every integer count column of the council, type and national tables."""
-    return [
-        "received_total",
-        *received_columns(categories),
-        "decisions_total",
-        *DECISION_COLUMNS.values(),
-        "detailed_investigations",
-        "satisfactory_remedies",
-        "compliance_outcomes",
-        *COMPLIANCE_COLUMNS.values(),
-    ]
+    """Every integer count column of the council, type and national tables (``metrics.count_columns``)."""
+    return metrics.count_columns(categories)
 
 
 def published_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
-    """The published table's columns, in the published order."""
-    return [
-        "authority_code",
-        "authority_name",
-        "authority_type",
-        "year",
-        "received_total",
-        *received_columns(categories),
-        "decisions_total",
-        "upheld",
-        "not_upheld",
-        "detailed_investigations",
-        "advice_given",
-        "closed_after_initial_enquiries",
-        "incomplete_invalid",
-        "referred_back",
-        "upheld_rate",
-        "type_avg_upheld_rate",
-        "satisfactory_remedies",
-        "satisfactory_remedy_rate",
-        "type_avg_satisfactory_remedy_rate",
-        "compliance_outcomes",
-        "complied",
-        "complied_late",
-        "not_complied",
-        "compliance_rate",
-        "type_avg_compliance_rate",
-        "population",
-        "upheld_per_100k",
-        "type_avg_upheld_per_100k",
-    ]
+    """The published table's columns, in the published order (``metrics.published_columns``)."""
+    return metrics.published_columns(categories)
 
 
 def _summary_columns(categories: Sequence[str], key_columns: list[str]) -> list[str]:
@@ -285,8 +242,13 @@ def _summary_columns(categories: Sequence[str], key_columns: list[str]) -> list[
         *count_columns(categories),
         "population",
         "councils_without_population",
-        *RATE_COLUMNS,
+        *rate_columns(),
     ]
+
+
+def rate_columns() -> list[str]:
+    """The council table's rates made from the case tables' counts (``metrics.rates()``), in order."""
+    return [m.column for m in metrics.rates()]
 
 
 # --------------------------------------------------------------------------- result
@@ -602,10 +564,10 @@ def compute_statistics(
     types = _summarise(councils, type_keys, categories)
     if average_method == "pooled":
         # The pooled average of a type is exactly the rate of the type's totals.
-        averages = types.loc[:, [*type_keys, *RATE_COLUMNS]]
+        averages = types.loc[:, [*type_keys, *rate_columns()]]
     else:
-        averages = councils.groupby(type_keys, sort=False)[list(RATE_COLUMNS)].mean().reset_index()
-    averages = averages.rename(columns={rate: f"type_avg_{rate}" for rate in RATE_COLUMNS})
+        averages = councils.groupby(type_keys, sort=False)[rate_columns()].mean().reset_index()
+    averages = averages.rename(columns={rate: f"type_avg_{rate}" for rate in rate_columns()})
     types = types.merge(averages, on=type_keys, how="left", validate="one_to_one")
     councils = councils.merge(averages, on=type_keys, how="left", validate="many_to_one")
 
@@ -960,26 +922,31 @@ def _register_rows(councils_for_year: RegisterFunction, years: Iterable[int]) ->
 
 
 def _rate_parts(frame: Any) -> dict[str, tuple[Any, Any, int]]:
-    """Rate name -> (numerator, denominator, scale) over a table (or dict of arrays) of counts."""
+    """Rate name -> (numerator, denominator, scale) over a table (or dict of arrays) of counts (``metrics.rates()``)."""
     return {
-        "upheld_rate": (frame["upheld"], frame["detailed_investigations"], 1),
-        "satisfactory_remedy_rate": (frame["satisfactory_remedies"], frame["upheld"], 1),
-        "compliance_rate": (frame["complied"] + frame["complied_late"], frame["compliance_outcomes"], 1),
-        "upheld_per_100k": (frame["upheld"], frame["population"], PER_100K),
+        m.column: (metrics.add_parts(frame, m.numerator), metrics.add_parts(frame, m.denominator), m.scale)
+        for m in metrics.rates()
     }
+
+
+def _count_based_rates() -> list[str]:
+    """Rates whose denominator counts cases (not residents): the ones a letter words as "13 of 21"."""
+    counts = set(metrics.count_columns())
+    return [m.column for m in metrics.rates() if set(m.denominator) <= counts]
 
 
 def rate_basis(figures: Any, rate: str) -> tuple[int, int]:
     """The counts one council's rate is made of: ``(numerator, denominator)``.
 
-    For ``upheld_rate``, ``satisfactory_remedy_rate`` and ``compliance_rate``, from
-    a row of ``Statistics.councils``; the letter words its sentences ("all 11",
-    "13 of 21") from these, so its counts and rates share one definition.
+    For a count-based rate (``upheld_rate``, ``satisfactory_remedy_rate``,
+    ``compliance_rate``), from a row of ``Statistics.councils``; the letter words
+    its sentences ("all 11", "13 of 21") from these, so its counts and rates
+    share one definition.
     """
-    if rate == "upheld_per_100k" or rate not in _rate_parts(figures):
-        raise ValueError(f"rate_basis() takes a count-based rate (upheld_rate, satisfactory_remedy_rate, compliance_rate), not {rate!r}")
-    numerator, denominator, _ = _rate_parts(figures)[rate]
-    return int(numerator), int(denominator)
+    if rate not in _count_based_rates():
+        raise ValueError(f"rate_basis() takes a count-based rate ({', '.join(_count_based_rates())}), not {rate!r}")
+    metric = metrics.rate(rate)
+    return int(metrics.add_parts(figures, metric.numerator)), int(metrics.add_parts(figures, metric.denominator))
 
 
 def _ratio(numerator: Any, denominator: Any, scale: int = 1) -> np.ndarray:
@@ -1023,7 +990,9 @@ def _summarise(
         scales[rate] = scale
     overlapping = councils["authority_type"].isin(list(overlapping_types)).to_numpy()
     work["population"] = np.where(overlapping, 0.0, work["population"])
-    work["_den_upheld_per_100k"] = np.where(overlapping, 0.0, work["_den_upheld_per_100k"])
+    for metric in metrics.rates():
+        if "population" in metric.denominator:  # each resident once: an overlapping council's are counted beneath it
+            work[f"_den_{metric.column}"] = np.where(overlapping, 0.0, work[f"_den_{metric.column}"])
     sums = pd.DataFrame(work).groupby(keys, sort=True).sum()
     for rate, scale in scales.items():
         sums[rate] = _ratio(sums[f"_num_{rate}"], sums[f"_den_{rate}"], scale)
@@ -1111,8 +1080,8 @@ def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
 def optional_columns(statistics: Statistics) -> list[str]:
     """The published columns of the optional tables that were given (appended after the others), else []."""
     return [
-        *(REPORT_PUBLISHED_COLUMNS if getattr(statistics, "has_reports", False) else ()),
-        *(REMEDY_PUBLISHED_COLUMNS if getattr(statistics, "has_remedies", False) else ()),
+        *(metrics.published_columns(requires="reports") if getattr(statistics, "has_reports", False) else ()),
+        *(metrics.published_columns(requires="remedies") if getattr(statistics, "has_remedies", False) else ()),
     ]
 
 
@@ -1139,84 +1108,7 @@ def write_published_table(statistics: Statistics, year: int | str, path: str | o
 # --------------------------------------------------------------------------- display
 
 
-def is_missing(value: object) -> bool:
-    """True for None, NaN, NaT and pd.NA: a figure the letters describe in words."""
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 _is_missing = is_missing  # older private name, kept for callers that used it
-
-
-def _percent_text(exact: Fraction) -> str:
-    """``exact`` (a rate, 0-1) as a percentage that never reads 0% or 100% unless it is exactly that.
-
-    Whole percentages, halves rounded up; where that would print 0% or 100%
-    for a rate that is not exactly 0 or 1 (0.996 -> "100%"), one more decimal
-    place is used, and another, until it no longer does (99.6%, 99.96%).
-    """
-    hundred = exact * 100
-    places = 0
-    while True:
-        scale = 10 ** places
-        rounded = Fraction(math.floor(hundred * scale + Fraction(1, 2)), scale)
-        misleading = (rounded == 100 and exact != 1) or (rounded == 0 and exact != 0)
-        if not misleading or places >= 12:
-            break
-        places += 1
-    if places == 0:
-        return f"{int(rounded)}%"
-    return f"{Decimal(rounded.numerator) / Decimal(rounded.denominator):.{places}f}%"
-
-
-def percent(rate: float | None) -> str | None:
-    """A rate (0-1) as a percentage, half rounded up: 0.605 -> ``"61%"``; None if missing.
-
-    Whole percentages, except that a rate is never printed as 100% or 0% unless
-    it is exactly that: 0.996 -> ``"99.6%"``, 0.0004 -> ``"0.04%"``.
-    The float's shortest decimal form is rounded (``Decimal(repr(x))``), so 0.605
-    gives 61% although the binary float is a hair below 0.605. When the counts
-    are at hand, ``percent_of(numerator, denominator)`` is exact.
-    """
-    if is_missing(rate):
-        return None
-    if not isinstance(rate, Real):
-        raise TypeError(f"percent() needs a number, got {rate!r}")
-    value = float(rate)
-    if not math.isfinite(value):
-        raise ValueError(f"percent() needs a finite rate, got {value!r}")
-    return _percent_text(Fraction(Decimal(repr(value))))
-
-
-def percent_of(numerator: int, denominator: int) -> str | None:
-    """``numerator / denominator`` as a percentage, exactly, half up (1/8 -> ``"13%"``).
-
-    Never 100% or 0% unless exact (199/200 -> ``"99.5%"``). None when the
-    denominator is 0 (no rate to show).
-    """
-    for name, value in (("numerator", numerator), ("denominator", denominator)):
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-            raise ValueError(f"percent_of() {name} must be a whole number of cases (0 or more), got {value!r}")
-    if denominator == 0:
-        return None
-    return _percent_text(Fraction(int(numerator), int(denominator)))
-
-
-def per_100k_text(value: float | None) -> str | None:
-    """A per-100,000 figure to one decimal place, half up (1.25 -> ``"1.3"``); None if missing."""
-    if is_missing(value):
-        return None
-    if not isinstance(value, Real):
-        raise TypeError(f"per_100k_text() needs a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"per_100k_text() needs a finite value, got {number!r}")
-    rounded = Decimal(repr(number)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{rounded:f}"
 
 
 #: A council's rate resting on fewer than this many cases in its denominator is
