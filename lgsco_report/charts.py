@@ -38,7 +38,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .definitions import AUTHORITY_TYPES, year_label
-from .stats import SMALL_BASE, is_missing, is_small_base, percent  # the letters' rounding: whole percent, half up
+from .formatting import NO_FIGURE, is_missing, percent  # the letters' rounding: whole percent, half up
+from .stats import SMALL_BASE, is_small_base
 
 #: Output resolution; with the figure sizes below a chart is ~ 800-1000 px wide.
 DPI = 120
@@ -59,7 +60,6 @@ NO_FIGURE_COLOUR = "#bdbdbd"
 #: Sequential, colour-blind-safe colormap for the map.
 MAP_COLORMAP = "viridis"
 
-NO_FIGURE = "no figure"
 SIMILAR_COUNCILS = "similar councils"
 
 _RC = {

@@ -10,6 +10,7 @@ paths that the manifest recorded and that exist on disk.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ import pandas as pd
 
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, year_label
 from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
-from .stats import is_missing, per_100k_text, percent
+from . import metrics
+from .formatting import is_missing
 from .yearparams import draft_mark
 
 INDEX_FILE = "index.html"
@@ -32,13 +34,16 @@ UPHOLD_FLAG_POINTS = 0.15
 #: ...and based on at least this many detailed investigations (a few cases swing a rate).
 UPHOLD_FLAG_MIN_INVESTIGATIONS = 5
 
-#: (label, council rate column, type-average column, formatter) of the key figures shown.
-KEY_FIGURES: tuple[tuple[str, str, str, Any], ...] = (
-    ("Upheld", "upheld_rate", "type_avg_upheld_rate", percent),
-    ("Compliance", "compliance_rate", "type_avg_compliance_rate", percent),
-    ("Satisfactory remedy", "satisfactory_remedy_rate", "type_avg_satisfactory_remedy_rate", percent),
-    ("Upheld per 100k", "upheld_per_100k", "type_avg_upheld_per_100k", per_100k_text),
-)
+def key_figures() -> tuple[tuple[str, str, str, Any], ...]:
+    """(label, council rate column, type-average column, formatter) of the key figures shown: ``metrics.view("index")``."""
+    return tuple(
+        (title, m.column, m.average_column, functools.partial(metrics.display_text, m.display))
+        for m, title in metrics.view("index")
+    )
+
+
+#: The key figures when this module was imported (the page reads ``key_figures()`` when it is made).
+KEY_FIGURES: tuple[tuple[str, str, str, Any], ...] = key_figures()
 
 
 def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
@@ -119,13 +124,14 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
     sent = send_states(year_dir)
     letter_day = register.letter_date(year) if year is not None else None
     rows: list[dict[str, Any]] = []
+    shown = key_figures()
     for record in councils.sort_values(["authority_name", "authority_code"], kind="stable").to_dict("records"):
         code = str(record["authority_code"])
         entry = manifest.letters.get(code, {})
         outputs = entry.get("outputs", {})
         status = entry.get("status", "not run")
         figures = []
-        for label, column, type_column, formatter in KEY_FIGURES:
+        for label, column, type_column, formatter in shown:
             value, type_value = record.get(column), record.get(type_column)
             figures.append(
                 {
@@ -196,7 +202,7 @@ def render_index(
         rows=rows,
         counts=counts,
         types=types,
-        figure_labels=[label for label, *_ in KEY_FIGURES],
+        figure_labels=[label for label, *_ in key_figures()],
         updated_at=manifest.updated_at,
         documents=documents,
         sample_banner=SAMPLE_BANNER if is_sample else None,

@@ -24,23 +24,17 @@ import markupsafe
 import pandas as pd
 import yaml
 
-from . import __version__, charts, register, stats, wording
+from . import __version__, charts, metrics, register, stats, wording
 from .definitions import (
-    ADVICE_GIVEN,
     AUTHORITY_TYPES,
     CATEGORIES,
-    CLOSED_AFTER_INITIAL_ENQUIRIES,
-    INCOMPLETE_INVALID,
-    NOT_UPHELD,
-    REFERRED_BACK,
     SAMPLE_BANNER,
-    UPHELD,
     parse_year,
-    snake_case,
     year_end,
     year_label,
     year_start,
 )
+from .formatting import long_date
 from .yearparams import YearParameters, load_year_parameters, project_root
 from .errors import LgscoReportError
 
@@ -56,15 +50,8 @@ EDITIONS_FILE = TEMPLATE_DIR / "editions.yaml"
 #: blocks ``tables`` and ``notes`` inside it).
 SECTIONS = ("banner", "heading", "key_statistics", "closing", "annex")
 
-#: Decision table rows: (label printed, statistics column).
-DECISION_ROWS = (
-    (UPHELD, "upheld"),
-    (NOT_UPHELD, "not_upheld"),
-    (ADVICE_GIVEN, "advice_given"),
-    (CLOSED_AFTER_INITIAL_ENQUIRIES, "closed_after_initial_enquiries"),
-    (INCOMPLETE_INVALID, "incomplete_invalid"),
-    (REFERRED_BACK, "referred_back"),
-)
+#: Decision table rows: (label printed, statistics column), from the registry's decision counts.
+DECISION_ROWS = tuple(metrics.label_columns("decided").items())
 
 AVERAGE_METHOD_TEXT = {
     "pooled": (
@@ -113,8 +100,7 @@ def _count(value: Any) -> str:
     return f"{int(value):,}"
 
 
-def _longdate(value: _dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
+_longdate = long_date  # the template's "longdate" filter
 
 
 def _generated_on(generated_at: str) -> str:
@@ -264,9 +250,7 @@ def type_averages(statistics: stats.Statistics, year: int) -> list[dict[str, Any
         rows.append({
             "authority_type": authority_type,
             "type_plural": _plural_type(authority_type),
-            "uphold_pct": stats.percent(row["type_avg_upheld_rate"]),
-            "remedy_pct": stats.percent(row["type_avg_satisfactory_remedy_rate"]),
-            "compliance_pct": stats.percent(row["type_avg_compliance_rate"]),
+            **{m.letter_key: metrics.display_text(m.display, row[m.average_column]) for m in metrics.key_rates()},
         })
     return rows
 
@@ -333,12 +317,9 @@ class Letter:
 
     def _key_rates(self) -> dict[str, tuple[Any, Any, int]]:
         f, c = self.figures, self.context
+        # (council rate, similar councils' rate, the count the council's rate rests on), by chart label
         rates = {
-            "Uphold rate": (f["upheld_rate"], f["type_avg_upheld_rate"], c["investigations"]),
-            "Compliance rate": (f["compliance_rate"], f["type_avg_compliance_rate"], c["compliance_outcomes"]),
-            "Satisfactory remedy rate": (
-                f["satisfactory_remedy_rate"], f["type_avg_satisfactory_remedy_rate"], c["upheld"]
-            ),
+            label: (f[m.column], f[m.average_column], c[m.basis[1]]) for m, label in metrics.view("key_rates_chart")
         }
         return {label: values for label, values in rates.items() if not stats.is_missing(values[0])}
 
@@ -585,6 +566,25 @@ def addressing_for(code: str, letter_date: _dt.date, addressees: Path | None = N
     }
 
 
+def rate_context(figures: pd.Series) -> dict[str, Any]:
+    """Each rate the letter prints (``metrics.letter_rates``) under its ``letter_key``, with its type average.
+
+    A count-based rate is printed from its counts (``stats.rate_basis``: exact, and the
+    counts go in too under the rate's ``basis`` names, e.g. "upheld" and "investigations");
+    any other from its value, as its display says.
+    """
+    context: dict[str, Any] = {}
+    for metric in metrics.letter_rates():
+        if metric.basis is not None:
+            numerator, denominator = stats.rate_basis(figures, metric.column)
+            context.update({metric.basis[0]: numerator, metric.basis[1]: denominator})
+            context[metric.letter_key] = stats.percent_of(numerator, denominator)
+        else:
+            context[metric.letter_key] = metrics.display_text(metric.display, figures[metric.column])
+        context[f"type_avg_{metric.letter_key}"] = metrics.display_text(metric.display, figures[metric.average_column])
+    return context
+
+
 def letter_context(
     figures: pd.Series,
     year_params: YearParameters,
@@ -602,9 +602,6 @@ def letter_context(
     year = int(figures["year"])
     authority_type = figures["authority_type"]
     count = lambda column: int(figures[column])  # noqa: E731 - a short local reader
-    upheld, investigations = stats.rate_basis(figures, "upheld_rate")
-    remedies, _ = stats.rate_basis(figures, "satisfactory_remedy_rate")
-    complied_total, compliance_outcomes = stats.rate_basis(figures, "compliance_rate")
     categories = list(getattr(statistics, "categories", CATEGORIES))
     name = str(figures["authority_name"])
     addressing = addressing or {
@@ -644,24 +641,13 @@ def letter_context(
         "type_averages": type_averages(statistics, year),
         "reports_and_remedies": _reports_and_remedies(statistics, str(figures["authority_code"]), year),
         "type_list": ", ".join(_plural_type(t) for t in AUTHORITY_TYPES[:-1]) + " and " + _plural_type(AUTHORITY_TYPES[-1]),
-        "investigations": investigations,
-        "upheld": upheld,
-        "uphold_pct": stats.percent_of(upheld, investigations),
-        "type_avg_uphold_pct": stats.percent(figures["type_avg_upheld_rate"]),
-        "satisfactory_remedies": remedies,
-        "remedy_pct": stats.percent_of(remedies, upheld),
-        "type_avg_remedy_pct": stats.percent(figures["type_avg_satisfactory_remedy_rate"]),
-        "compliance_outcomes": compliance_outcomes,
-        "complied_total": complied_total,
+        **rate_context(figures),
         "complied_late": count("complied_late"),
         "not_complied": count("not_complied"),
-        "compliance_pct": stats.percent_of(complied_total, compliance_outcomes),
-        "type_avg_compliance_pct": stats.percent(figures["type_avg_compliance_rate"]),
         "population": None if stats.is_missing(figures["population"]) else int(figures["population"]),
-        "upheld_per_100k": stats.per_100k_text(figures["upheld_per_100k"]),
-        "type_avg_upheld_per_100k": stats.per_100k_text(figures["type_avg_upheld_per_100k"]),
         "received_rows": [
-            {"label": category, "count": count(f"received_{snake_case(category)}")} for category in categories
+            {"label": m.label, "count": count(m.column)}
+            for m in metrics.all_metrics(categories) if m.source == "received" and m.label is not None
         ],
         "received_total": count("received_total"),
         "decision_rows": [{"label": label, "count": count(column)} for label, column in DECISION_ROWS],

@@ -146,8 +146,8 @@ def _decision(label: str, column: str, title: str, definition: str, **more: Any)
     return _count(column, title, definition, source="decided", label=label, **more)
 
 
-def _compliance(label: str, column: str, title: str, definition: str) -> Metric:
-    return _count(column, title, definition, source="compliance", label=label)
+def _compliance(label: str, column: str, title: str, definition: str, **more: Any) -> Metric:
+    return _count(column, title, definition, source="compliance", label=label, **more)
 
 
 _DETAILED = "detailed_investigations"
@@ -195,7 +195,8 @@ METRICS: tuple[Metric, ...] = (
            source="compliance", shown=(Shown("national_type_basis", "Compliance outcomes"),)),
     _compliance(COMPLIED, "complied", "Complied on time", "Recommendations complied with on time."),
     _compliance(COMPLIED_LATE, "complied_late", "Complied late", "Recommendations complied with late (counted as compliance in the rate)."),
-    _compliance(NOT_COMPLIED, "not_complied", "Not complied", "Recommendations not complied with."),
+    _compliance(NOT_COMPLIED, "not_complied", "Not complied", "Recommendations not complied with.",
+                shown=(Shown("national_type_basis"),)),
     Metric("compliance_rate", "Compliance rate", "(Complied + complied late) / compliance outcomes.", "percent",
            numerator=("complied", "complied_late"), denominator=("compliance_outcomes",), key_rate=True,
            letter_key="compliance_pct", basis=("complied_total", "compliance_outcomes"), basis_title="Compliance outcomes",

@@ -28,9 +28,10 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from . import __version__, charts
+from . import __version__, charts, metrics
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, SERVICE_IMPROVEMENT_TYPES, parse_year, year_label
-from .stats import REMEDY_COLUMNS, SMALL_BASE, Statistics, category_table, load_statistics, per_100k_text, percent, percent_of
+from .formatting import NO_FIGURE, long_date, per_100k_text, percent, percent_of
+from .stats import REMEDY_COLUMNS, SMALL_BASE, Statistics, category_table, load_statistics
 
 __all__ = [
     "DOCUMENT_MIMETYPE",
@@ -61,7 +62,6 @@ __all__ = [
 
 DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
 AUTHOR = "Local Government and Social Care Ombudsman"
-NO_FIGURE = "no figure"
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,25 @@ class KeyRate:
     basis_label: str
 
 
-#: The three key rates, in letter order, each with its basis (denominator) count.
-KEY_RATES: tuple[KeyRate, ...] = (
-    KeyRate("upheld_rate", "Uphold rate", "detailed_investigations", "Detailed investigations"),
-    KeyRate("satisfactory_remedy_rate", "Satisfactory remedy rate", "upheld", "Upheld decisions"),
-    KeyRate("compliance_rate", "Compliance rate", "compliance_outcomes", "Compliance outcomes"),
-)
+def key_rates() -> tuple[KeyRate, ...]:
+    """The key rates (``metrics.key_rates``), in letter order, each with its basis (denominator) count."""
+    return tuple(
+        KeyRate(m.column, title, m.denominator[0], m.basis_title or title) for m, title in metrics.view("national_key_rates")
+    )
+
+
+#: The key rates when this module was imported (the functions here call ``key_rates()``).
+KEY_RATES: tuple[KeyRate, ...] = key_rates()
+
+#: How each display of ``metrics.DISPLAYS`` is called in this module's tables.
+_KINDS = {"count": "count", "residents": "count", "percent": "rate", "per_100k": "per100k"}
+
+
+def _columns(view: str, average: bool = False) -> tuple[tuple[str, str, str], ...]:
+    """(column, title, kind) of each metric in ``view`` (``average``: its ``type_avg_*`` column)."""
+    return tuple(
+        (m.average_column if average else m.column, title, _KINDS[m.display]) for m, title in metrics.view(view)
+    )
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -303,8 +316,7 @@ def sample_banner_html(is_sample: bool) -> str:
     return _ENV.from_string('<div class="lgsco-sample-banner" role="note">{{ text }}</div>').render(text=SAMPLE_BANNER)
 
 
-def _long_date(moment: _dt.datetime | _dt.date) -> str:
-    return f"{moment.day} {moment:%B %Y}"
+_long_date = long_date
 
 
 def period_text(year: int) -> str:
@@ -339,16 +351,8 @@ def title_html(review: NationalReview) -> str:
 # national totals
 
 
-#: Soft hyphens (\u00ad) let the long words wrap so eight columns fit an A4 page.
-_TOTAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("received_total", "Complaints and enquiries received", "count"),
-    ("decisions_total", "Decisions made", "count"),
-    ("detailed_investigations", "Detailed investi\u00adgations", "count"),
-    ("upheld", "Upheld", "count"),
-    ("upheld_rate", "Uphold rate", "rate"),
-    ("satisfactory_remedy_rate", "Satis\u00adfactory remedy rate", "rate"),
-    ("compliance_rate", "Compli\u00adance rate", "rate"),
-)
+#: The totals table is ``metrics.view("national_totals")``; its titles carry soft hyphens (\u00ad)
+#: that let the long words wrap so eight columns fit an A4 page.
 
 
 def national_totals(statistics: Statistics, year: int | str, n_years: int = 5) -> pd.DataFrame:
@@ -363,11 +367,12 @@ def national_totals_html(statistics: Statistics, year: int | str, n_years: int =
     """England's totals and pooled rates for the year and the years before it."""
     year = _check_year(statistics, year)
     frame = national_totals(statistics, year, n_years)
-    columns = [Column("year", "Year")] + [Column(key, title) for key, title, _ in _TOTAL_COLUMNS]
+    spec = _columns("national_totals")
+    columns = [Column("year", "Year")] + [Column(key, title) for key, title, _ in spec]
     rows = []
     for _, record in frame.iterrows():
         cells = [_text_cell(year_label(int(record["year"])))]
-        for key, _, kind in _TOTAL_COLUMNS:
+        for key, _, kind in spec:
             cells.append(_rate_cell(record[key]) if kind == "rate" else _count_cell(record[key]))
         rows.append(Row(cells, (("year", str(int(record["year"]))),)))
     current = frame[frame["year"] == year].iloc[0]
@@ -392,16 +397,9 @@ def national_totals_html(statistics: Statistics, year: int | str, n_years: int =
     )
 
 
-#: The summary at the top of the review: (column, label, kind), in reading order.
-SUMMARY_MEASURES: tuple[tuple[str, str, str], ...] = (
-    ("received_total", "Complaints and enquiries received", "count"),
-    ("decisions_total", "Decisions made", "count"),
-    ("detailed_investigations", "Detailed investigations", "count"),
-    ("upheld_rate", "Uphold rate", "rate"),
-    ("satisfactory_remedy_rate", "Satisfactory remedy rate", "rate"),
-    ("compliance_rate", "Compliance rate", "rate"),
-    ("upheld_per_100k", "Upheld decisions per 100,000 residents", "per100k"),
-)
+#: The summary at the top of the review: (column, label, kind), in reading order (``metrics.view("national_summary")``
+#: when this module was imported; ``summary`` reads the registry when it runs).
+SUMMARY_MEASURES: tuple[tuple[str, str, str], ...] = _columns("national_summary")
 
 
 def summary(statistics: Statistics, year: int | str) -> pd.DataFrame:
@@ -417,7 +415,7 @@ def summary(statistics: Statistics, year: int | str) -> pd.DataFrame:
     rows = [
         {"measure": column, "label": label, "kind": kind, "current": current[column],
          "previous": float("nan") if previous is None else previous[column]}
-        for column, label, kind in SUMMARY_MEASURES
+        for column, label, kind in _columns("national_summary")
     ]
     return pd.DataFrame(rows)
 
@@ -532,22 +530,14 @@ def type_averages(statistics: Statistics, year: int | str) -> pd.DataFrame:
     return types.sort_values(["_order", "authority_type"]).drop(columns="_order").reset_index(drop=True)
 
 
-#: The averages the letters quote (one table) ...
-_TYPE_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("councils", "Councils", "count"),
-    ("type_avg_upheld_rate", "Uphold rate", "rate"),
-    ("type_avg_satisfactory_remedy_rate", "Satisfactory remedy rate", "rate"),
-    ("type_avg_compliance_rate", "Compliance rate", "rate"),
-    ("type_avg_upheld_per_100k", "Upheld per 100,000 residents", "per100k"),
-)
-#: ... and the counts behind them (a second table, so each fits an A4 page).
-_TYPE_BASIS_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("detailed_investigations", "Detailed investigations", "count"),
-    ("upheld", "Upheld", "count"),
-    ("satisfactory_remedies", "Satisfactory remedies", "count"),
-    ("compliance_outcomes", "Compliance outcomes", "count"),
-    ("not_complied", "Not complied", "count"),
-)
+#: The averages the letters quote (one table: the number of councils, then ``metrics.view("national_types")``) ...
+def _type_columns() -> tuple[tuple[str, str, str], ...]:
+    return (("councils", "Councils", "count"), *_columns("national_types", average=True))
+
+
+#: ... and the counts behind them (a second table, so each fits an A4 page: ``metrics.view("national_type_basis")``).
+def _type_basis_columns() -> tuple[tuple[str, str, str], ...]:
+    return _columns("national_type_basis")
 
 
 def _method_sentence(statistics: Statistics) -> str:
@@ -582,7 +572,7 @@ def type_averages_html(statistics: Statistics, year: int | str) -> str:
     return "\n".join(
         [
             table(
-                _TYPE_COLUMNS,
+                _type_columns(),
                 f"Averages for similar councils by council type, {year_label(year)}",
                 "lgsco-type-averages",
                 heading="Averages for similar councils",
@@ -592,7 +582,7 @@ def type_averages_html(statistics: Statistics, year: int | str) -> str:
                 ),
             ),
             table(
-                _TYPE_BASIS_COLUMNS,
+                _type_basis_columns(),
                 f"Cases behind the averages, by council type, {year_label(year)}",
                 "lgsco-type-counts",
             ),
@@ -616,7 +606,7 @@ def distribution_chart(statistics: Statistics, year: int | str, rate: str = "uph
 
 def distribution_charts(statistics: Statistics, year: int | str) -> list[charts.Chart]:
     """One distribution chart per key rate, in letter order."""
-    return [distribution_chart(statistics, year, key.column) for key in KEY_RATES]
+    return [distribution_chart(statistics, year, key.column) for key in key_rates()]
 
 
 def distribution_note_html(statistics: Statistics, year: int | str) -> str:
@@ -651,10 +641,10 @@ def map_html(statistics: Statistics, year: int | str) -> str:
 
 
 def _key_rate(column: str) -> KeyRate:
-    for rate in KEY_RATES:
+    for rate in key_rates():
         if rate.column == column:
             return rate
-    raise ValueError(f"rate {column!r} is not a key rate; use one of {', '.join(r.column for r in KEY_RATES)}")
+    raise ValueError(f"rate {column!r} is not a key rate; use one of {', '.join(r.column for r in key_rates())}")
 
 
 def outliers(
@@ -762,7 +752,7 @@ def outliers_html(statistics: Statistics, year: int | str, n: int = 5, min_basis
 </section>"""
         ).render(n=n, min_basis=min_basis)
     ]
-    for key in KEY_RATES:
+    for key in key_rates():
         above, below = outliers(statistics, year, key.column, n=n, min_basis=min_basis)
         for direction, frame in (("above", above), ("below", below)):
             columns = [

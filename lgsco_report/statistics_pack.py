@@ -45,9 +45,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from . import metrics
 from .atomic import write_with
-from .definitions import REMEDY_TYPES, SAMPLE_BANNER, parse_year, snake_case, year_label
-from .stats import SMALL_BASE, Statistics, category_table, percent, published_table
+from .definitions import SAMPLE_BANNER, parse_year, year_label
+from .formatting import percent
+from .stats import SMALL_BASE, Statistics, category_table, published_table
 
 __all__ = [
     "ABOUT_NAME", "CSV_NAME", "SHEET_NAMES", "XLSX_NAME", "about_lines", "column_title", "write_statistics_pack",
@@ -67,142 +69,17 @@ PER_100K_FORMAT = "0.0"
 COUNT_FORMAT = "#,##0"
 POPULATION_FORMAT = "#,##0"
 
-_TITLES: dict[str, str] = {
-    "authority_code": "Authority code (GSS)",
-    "authority_name": "Council",
-    "authority_type": "Council type",
-    "year": "Year ending March",
-    "received_total": "Complaints and enquiries received",
-    "decisions_total": "Decisions made",
-    "upheld": "Upheld",
-    "not_upheld": "Not upheld",
-    "detailed_investigations": "Detailed investigations",
-    "advice_given": "Advice given",
-    "closed_after_initial_enquiries": "Closed after initial enquiries",
-    "incomplete_invalid": "Incomplete/Invalid",
-    "referred_back": "Referred back for local resolution",
-    "upheld_rate": "Uphold rate",
-    "type_avg_upheld_rate": "Uphold rate, similar councils",
-    "satisfactory_remedies": "Satisfactory remedies by the council",
-    "satisfactory_remedy_rate": "Satisfactory remedy rate",
-    "type_avg_satisfactory_remedy_rate": "Satisfactory remedy rate, similar councils",
-    "compliance_outcomes": "Compliance outcomes recorded",
-    "complied": "Complied on time",
-    "complied_late": "Complied late",
-    "not_complied": "Not complied",
-    "compliance_rate": "Compliance rate",
-    "type_avg_compliance_rate": "Compliance rate, similar councils",
-    "population": "Population",
-    "upheld_per_100k": "Upheld per 100,000 residents",
-    "type_avg_upheld_per_100k": "Upheld per 100,000 residents, similar councils",
-    "councils": "Councils",
-    "councils_without_population": "Councils without a population figure",
-    "unassigned_received": "Received cases outside the register",
-    "unassigned_decided": "Decided cases outside the register",
-    "unassigned_compliance": "Compliance outcomes outside the register",
-    "category": "Service category",
-    "received": "Received",
-    "decisions": "Decisions made",
-    "received_share": "Share of complaints received",
-    "previous_received": "Received, previous year",
-    "previous_upheld": "Upheld, previous year",
-    "previous_upheld_rate": "Uphold rate, previous year",
-    "received_change": "Change in received on the previous year",
-    "upheld_rate_change": "Change in uphold rate on the previous year (fraction)",
+#: Number format of each display of ``metrics.DISPLAYS`` (``label``: none; ``percent``: chosen per cell).
+_NUMBER_FORMATS: dict[str, str | None] = {
+    "label": None, "count": COUNT_FORMAT, "residents": POPULATION_FORMAT, "percent": PERCENT_FORMAT,
+    "per_100k": PER_100K_FORMAT, "change": "0.0000",
 }
-
-#: What each column means (the About sheet); received_<category> columns are described generically.
-_DEFINITIONS: dict[str, str] = {
-    "authority_code": "GSS code of the council (the register's code for the year).",
-    "authority_name": "Official name of the council.",
-    "authority_type": "Comparison group: County Council, District Council, Metropolitan Borough, Unitary Council or London Borough.",
-    "year": "Year ending 31 March (2020 = 1 April 2019 to 31 March 2020).",
-    "received_total": "Complaints and enquiries received in the year (by date received).",
-    "decisions_total": "Decisions made in the year, every outcome (by decision date).",
-    "upheld": "Decisions upheld: fault found, including when the council had already remedied it.",
-    "not_upheld": "Decisions not upheld after a detailed investigation.",
-    "detailed_investigations": "Upheld + not upheld: the decisions made after a detailed investigation.",
-    "advice_given": "Decisions: advice given.",
-    "closed_after_initial_enquiries": "Decisions: closed after initial enquiries.",
-    "incomplete_invalid": "Decisions: incomplete or invalid.",
-    "referred_back": "Decisions: referred back to the council for local resolution.",
-    "upheld_rate": "Upheld / detailed investigations.",
-    "type_avg_upheld_rate": "Uphold rate of similar councils (same type, same year), as the letters print it.",
-    "satisfactory_remedies": "Upheld decisions where the council had already offered a remedy the Ombudsman found suitable.",
-    "satisfactory_remedy_rate": "Satisfactory remedies / upheld decisions.",
-    "type_avg_satisfactory_remedy_rate": "Satisfactory remedy rate of similar councils, as the letters print it.",
-    "compliance_outcomes": "Compliance outcomes recorded in the year (by compliance date).",
-    "complied": "Recommendations complied with on time.",
-    "complied_late": "Recommendations complied with late (counted as compliance in the rate).",
-    "not_complied": "Recommendations not complied with.",
-    "compliance_rate": "(Complied + complied late) / compliance outcomes.",
-    "type_avg_compliance_rate": "Compliance rate of similar councils, as the letters print it.",
-    "population": "Residents (register's 2020 figure). National: single-tier and district councils only, so county residents are counted once.",
-    "upheld_per_100k": "Upheld decisions per 100,000 residents: upheld / population x 100,000.",
-    "type_avg_upheld_per_100k": "Upheld per 100,000 residents for similar councils, as the letters print it.",
-    "councils": "Number of councils in the group.",
-    "councils_without_population": "Councils with no population in the register (left out of per-100,000 figures).",
-    "unassigned_received": "Received cases naming an authority not in the year's register (left out of every figure).",
-    "unassigned_decided": "Decided cases naming an authority not in the year's register (left out of every figure).",
-    "unassigned_compliance": "Compliance outcomes naming an authority not in the year's register (left out of every figure).",
-    "category": "Service category of the complaint (received) or of the decision (decided).",
-    "received": "Complaints and enquiries received in the category.",
-    "decisions": "Decisions made in the category.",
-    "received_share": "The category's share of all complaints and enquiries received in the year.",
-    "previous_received": "Received in the category in the year before (empty if that year is not in the data).",
-    "previous_upheld": "Upheld in the category in the year before.",
-    "previous_upheld_rate": "Uphold rate of the category in the year before.",
-    "received_change": "Received this year minus received the year before.",
-    "upheld_rate_change": "Uphold rate this year minus the year before (a fraction: 0.05 = 5 percentage points).",
-}
-
-# Columns of the optional reports and remedies tables (present only when those tables were given):
-# counts take the count format and the two rates the percentage format, like the others.
-_TITLES.update({
-    "public_reports": "Public reports",
-    "public_interest_reports": "Public interest reports",
-    "further_reports": "Further reports",
-    "remedies_total": "Remedies agreed",
-    **{f"remedies_{snake_case(label)}": f"Remedies: {label.lower()}" for label in REMEDY_TYPES},
-    "service_improvements": "Service improvements agreed",
-    "remedies_completed_late": "Remedies completed late",
-    "remedies_overdue": "Remedies overdue at the year end",
-    "remedies_due_or_done": "Remedies done or due by the year end",
-    "late_or_overdue_rate": "Late or overdue rate",
-    "type_avg_late_or_overdue_rate": "Late or overdue rate, similar councils",
-    "unassigned_reports": "Public reports outside the register",
-    "unassigned_remedies": "Remedies outside the register",
-})
-_DEFINITIONS.update({
-    "public_reports": "Public reports issued about the council in the year (by report date): public interest + further reports.",
-    "public_interest_reports": "Public interest reports issued in the year.",
-    "further_reports": "Further reports issued in the year (when a council has not complied with recommendations).",
-    "remedies_total": "Remedies agreed in the year (by agreed date), every type.",
-    **{f"remedies_{snake_case(label)}": f"Remedies agreed in the year of the type '{label}'." for label in REMEDY_TYPES},
-    "service_improvements": "Procedure or policy changes + staff training + other service improvements agreed in the year.",
-    "remedies_completed_late": "Remedies agreed in the year and completed after their due date.",
-    "remedies_overdue": "Remedies agreed in the year, not completed, and due on or before 31 March of the year (overdue at the year end).",
-    "remedies_due_or_done": "Remedies agreed in the year that were completed, or were due by the year end (the base of the late or overdue rate).",
-    "late_or_overdue_rate": "(Completed late + overdue at the year end) / remedies done or due by the year end.",
-    "type_avg_late_or_overdue_rate": "Late or overdue rate of similar councils, as the letters print it.",
-    "unassigned_reports": "Public reports naming an authority not in the year's register (left out of every figure).",
-    "unassigned_remedies": "Remedies naming an authority not in the year's register (left out of every figure).",
-})
-
-_RATE_SUFFIXES = ("_rate",)
 
 
 def column_title(column: str, categories: tuple[str, ...] = ()) -> str:
-    """Readable title for a statistics column ("upheld_rate" -> "Uphold rate")."""
-    if column in _TITLES:
-        return _TITLES[column]
-    if column.startswith("received_"):
-        from .definitions import snake_case
-
-        for category in categories:
-            if column == f"received_{snake_case(category)}":
-                return f"Received: {category}"
-    return column.replace("_", " ").capitalize()
+    """Readable title for a statistics column ("upheld_rate" -> "Uphold rate"), from ``metrics``."""
+    metric = metrics.find(column, categories)
+    return metric.title if metric is not None else column.replace("_", " ").capitalize()
 
 
 def rate_format(value: object) -> str:
@@ -213,14 +90,14 @@ def rate_format(value: object) -> str:
     return "0." + "0" * len(text.rstrip("%").split(".")[1]) + "%"
 
 
-def _number_format(column: str) -> str | None:
-    if column.endswith(_RATE_SUFFIXES) or column == "received_share":
-        return PERCENT_FORMAT
-    if column.endswith("per_100k"):
-        return PER_100K_FORMAT
-    if column == "population":
-        return POPULATION_FORMAT
-    return None
+def _number_format(column: str, values: pd.Series, categories: tuple[str, ...]) -> str | None:
+    """The column's number format from its metric's display (a count's only on whole numbers: an empty column has none)."""
+    metric = metrics.find(column, categories)
+    if metric is None:  # a column the registry does not know: counts as counts, nothing else guessed
+        return COUNT_FORMAT if pd.api.types.is_integer_dtype(values) else None
+    if metric.display == "count" and not pd.api.types.is_integer_dtype(values):
+        return None
+    return _NUMBER_FORMATS[metric.display]
 
 
 def _cell_value(value: object) -> object:
@@ -249,11 +126,7 @@ def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame, categories
         sheet.append([_cell_value(value) for value in record])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        number_format = _number_format(column)
-        if number_format is None and pd.api.types.is_integer_dtype(frame[column]) and column != "year":
-            number_format = COUNT_FORMAT
-        if column.endswith("_change") and column != "received_change":
-            number_format = "0.0000"
+        number_format = _number_format(column, frame[column], categories)
         if number_format:
             is_rate = number_format == PERCENT_FORMAT
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
@@ -293,12 +166,8 @@ def pack_tables(statistics: Statistics, year: int | str) -> dict[str, pd.DataFra
 
 
 def _describe(column: str, categories: tuple[str, ...]) -> str:
-    if column in _DEFINITIONS:
-        return _DEFINITIONS[column]
-    for category in categories:
-        if column == f"received_{snake_case(category)}":
-            return f"Complaints and enquiries received in the year about {category}."
-    return ""
+    metric = metrics.find(column, categories)
+    return metric.definition if metric is not None else ""
 
 
 def about_lines(statistics: Statistics, year: int | str, tables: dict[str, pd.DataFrame] | None = None) -> list[tuple[str, str]]:
