@@ -47,7 +47,7 @@ from .definitions import (
 from .formatting import count_text, per_100k_text, percent
 
 __all__ = [
-    "DISPLAYS", "KEY_RATE_VIEWS", "METRICS", "Metric", "Shown", "all_metrics", "count_columns", "display_text",
+    "DISPLAYS", "KEY_RATE_VIEWS", "METRICS", "VIEWS", "WHERE", "Metric", "Shown", "all_metrics", "count_columns", "display_text",
     "find", "key_rates", "label_columns", "letter_rates", "published_columns", "rate", "rates", "view",
 ]
 
@@ -61,6 +61,10 @@ KEY_RATE_VIEWS: tuple[str, ...] = (
     "key_rates_chart", "index", "national_key_rates", "national_summary", "national_totals", "national_types",
     "letter_type_averages",
 )
+
+#: Every view a ``Shown`` may name: ``counts`` orders the count columns of the type and national tables;
+#: the others are documents' tables and charts (``national_type_basis``: the counts behind the type averages).
+VIEWS: tuple[str, ...] = ("counts", "national_type_basis", *KEY_RATE_VIEWS)
 
 #: Where a metric's column lives: the council table (published; counts summed and rates pooled for
 #: types and England), the type and national tables only, or the category table only.

@@ -467,63 +467,6 @@ def test_load_rejects_a_foreign_pickle(tmp_path):
         stats.Statistics.load(path)
 
 
-# --------------------------------------------------------------------------- display
-
-
-@pytest.mark.parametrize(
-    "rate, text",
-    [(0.605, "61%"), (0.125, "13%"), (0.0, "0%"), (1.0, "100%"), (0.6049, "60%"), (2 / 3, "67%"),
-     (np.float64(0.605), "61%"), (0.005, "1%"), (0.004999, "0.5%"),
-     # never 100% or 0% unless exact: more decimal places until it is not
-     (0.995, "99.5%"), (0.9995, "99.95%"), (0.99949, "99.9%"), (0.0004, "0.04%")],
-)
-def test_percent_rounds_half_up(rate, text):
-    assert stats.percent(rate) == text
-
-
-def test_percent_of_missing_values():
-    assert stats.percent(float("nan")) is None
-    assert stats.percent(None) is None
-    assert stats.percent(pd.NA) is None
-    with pytest.raises(ValueError):
-        stats.percent(float("inf"))
-
-
-@pytest.mark.parametrize(
-    "num, den, text",
-    [(1, 8, "13%"), (121, 200, "61%"), (1, 200, "1%"), (0, 5, "0%"), (5, 5, "100%"), (1, 3, "33%"),
-     (2, 3, "67%"), (np.int64(3), np.int64(8), "38%")],
-)
-def test_percent_of_is_exact(num, den, text):
-    assert stats.percent_of(num, den) == text
-
-
-@pytest.mark.parametrize("num, den", [(n, d) for d in (1, 2, 3, 7, 199, 200, 1001, 20000) for n in range(0, d + 1, max(1, d // 97))])
-def test_percent_of_reads_100_or_0_only_when_exact(num, den):
-    text = stats.percent_of(num, den)
-    assert (text == "100%") == (num == den)
-    assert (text == "0%") == (num == 0)
-    assert stats.percent(num / den) == text
-
-
-def test_percent_of_zero_denominator_and_bad_input():
-    assert stats.percent_of(0, 0) is None
-    with pytest.raises(ValueError, match="whole number"):
-        stats.percent_of(0.5, 2)
-    with pytest.raises(ValueError, match="whole number"):
-        stats.percent_of(-1, 2)
-
-
-@pytest.mark.parametrize("value, text", [(1.25, "1.3"), (0.35714285714285715, "0.4"), (3.0, "3.0"), (0.05, "0.1"),
-                                          (0.04999, "0.0"), (12.35, "12.4")])
-def test_per_100k_text(value, text):
-    assert stats.per_100k_text(value) == text
-
-
-def test_per_100k_text_missing():
-    assert stats.per_100k_text(float("nan")) is None
-
-
 # --------------------------------------------------------------------------- property
 
 
@@ -595,11 +538,6 @@ def test_totals_reconcile_and_row_order_does_not_matter(tables, seed, method):
     pd.testing.assert_frame_equal(again.types, statistics.types)
     pd.testing.assert_frame_equal(again.national, statistics.national)
     pd.testing.assert_frame_equal(again.unassigned, statistics.unassigned)
-
-
-def test_is_missing():
-    assert all(stats.is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, np.float64("nan")))
-    assert not any(stats.is_missing(v) for v in (0, 0.0, "", "text"))
 
 
 def test_cli_writes_the_published_table(tmp_path, sample_dir):
