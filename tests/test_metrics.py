@@ -80,6 +80,18 @@ def test_each_rate_is_made_of_count_columns():
         assert set(metric.denominator) <= counts | {"population"}, metric.column
 
 
+def test_every_rate_in_the_tables_is_its_declared_numerator_over_denominator(sample_cases):
+    """Including late_or_overdue_rate, which the remedies counting computes itself: the entry must describe it."""
+    table = stats.published_table(stats.compute_statistics(sample_cases), YEAR)
+    for metric in metrics.all_metrics():
+        if metric.is_rate and metric.column in table:
+            numerator = metrics.add_parts(table, metric.numerator).to_numpy(float)
+            denominator = metrics.add_parts(table, metric.denominator).to_numpy(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                expected = np.where(denominator > 0, numerator / denominator * metric.scale, np.nan)
+            np.testing.assert_allclose(table[metric.column].to_numpy(float), expected, rtol=1e-12, err_msg=metric.column)
+
+
 def test_key_rates_say_what_every_view_needs():
     for metric in metrics.key_rates():
         assert metric.display == "percent" and metric.letter_key and metric.basis and metric.basis_title
