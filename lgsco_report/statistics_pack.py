@@ -16,7 +16,8 @@ sheet straight from ``Statistics`` (no recomputation):
 * ``Categories``: ``stats.category_table`` (received and upheld by service category).
 
 Each table sheet has frozen panes (header row and the name column), an
-autofilter and rates stored unrounded. A rate cell's number format is chosen
+autofilter and rates stored unrounded. Column titles, definitions and number
+formats come from each column's entry in ``metrics.py``. A rate cell's number format is chosen
 from its own value so Excel shows what the letters print: ``0%``, or ``0.0%``
 (``0.00%``, ...) where a whole percent would read 100% or 0% without being
 exactly that (the letters' rule, ``stats.percent``). A static per-cell format

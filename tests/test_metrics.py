@@ -213,5 +213,16 @@ def test_added_key_rate_is_in_the_letter_context_and_key_rates_chart(extended, t
     assert all("late_compliance_pct" in row for row in made.context["type_averages"])
     alt, _ = made.chart_texts()[0]
     assert f"late compliance rate {percent_of(late, outcomes)}" in alt
-    # The letter's wording is the template's: until a sentence names it, the letter text does not print it.
+    # The letter's wording is the template's: until a sentence names it, the letter text does not print it ...
     assert re.search(r"late compliance", str(made.section("key_statistics")), re.I) is None
+    # ... and the sentence of docs/adding-a-statistic.md is all it takes.
+    text = made.template.environment.from_string(SENTENCE).render(made.context)
+    average = percent(figures["type_avg_late_compliance_rate"]) or "no figure"
+    assert text == f"In {percent_of(late, outcomes)} of them the council complied late (similar authorities: {average})."
+
+
+#: The template sentence of docs/adding-a-statistic.md.
+SENTENCE = (
+    '{% if late_compliance_pct %}In {{ late_compliance_pct }} of them the council complied late '
+    '(similar authorities: {{ type_avg_late_compliance_pct or "no figure" }}).{% endif %}'
+)
