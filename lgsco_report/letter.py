@@ -650,7 +650,7 @@ def letter_context(
             for m in metrics.all_metrics(categories) if m.source == "received" and m.label is not None
         ],
         "received_total": count("received_total"),
-        "decision_rows": [{"label": label, "count": count(column)} for label, column in DECISION_ROWS],
+        "decision_rows": [{"label": label, "count": count(column)} for label, column in metrics.label_columns("decided").items()],
         "decisions_total": count("decisions_total"),
         "average_method_text": AVERAGE_METHOD_TEXT[statistics.average_method],
         "sources": [

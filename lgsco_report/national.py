@@ -351,8 +351,8 @@ def title_html(review: NationalReview) -> str:
 # national totals
 
 
-#: The totals table is ``metrics.view("national_totals")``; its titles carry soft hyphens (\u00ad)
-#: that let the long words wrap so eight columns fit an A4 page.
+# The totals table is ``metrics.view("national_totals")``; its titles there carry soft hyphens (\u00ad)
+# that let the long words wrap so eight columns fit an A4 page.
 
 
 def national_totals(statistics: Statistics, year: int | str, n_years: int = 5) -> pd.DataFrame:
@@ -373,7 +373,7 @@ def national_totals_html(statistics: Statistics, year: int | str, n_years: int =
     for _, record in frame.iterrows():
         cells = [_text_cell(year_label(int(record["year"])))]
         for key, _, kind in spec:
-            cells.append(_rate_cell(record[key]) if kind == "rate" else _count_cell(record[key]))
+            cells.append(_value_cell(kind, record[key]))
         rows.append(Row(cells, (("year", str(int(record["year"]))),)))
     current = frame[frame["year"] == year].iloc[0]
     intro = [
