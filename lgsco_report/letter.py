@@ -34,7 +34,7 @@ from .definitions import (
     year_label,
     year_start,
 )
-from .formatting import long_date
+from .formatting import is_missing, long_date, percent_of
 from .yearparams import YearParameters, load_year_parameters, project_root
 from .errors import LgscoReportError
 
@@ -321,7 +321,7 @@ class Letter:
         rates = {
             label: (f[m.column], f[m.average_column], c[m.basis[1]]) for m, label in metrics.view("key_rates_chart")
         }
-        return {label: values for label, values in rates.items() if not stats.is_missing(values[0])}
+        return {label: values for label, values in rates.items() if not is_missing(values[0])}
 
     def _macros(self) -> dict[str, Any]:
         # Top-level macros of the template are not visible to a block rendered on
@@ -473,7 +473,7 @@ def year_params_template(year_params: YearParameters) -> Path | None:
 
 
 def _none_if_missing(value: Any) -> Any:
-    return None if stats.is_missing(value) else value
+    return None if is_missing(value) else value
 
 
 def _text(value: Any) -> str | None:
@@ -578,7 +578,7 @@ def rate_context(figures: pd.Series) -> dict[str, Any]:
         if metric.basis is not None:
             numerator, denominator = stats.rate_basis(figures, metric.column)
             context.update({metric.basis[0]: numerator, metric.basis[1]: denominator})
-            context[metric.letter_key] = stats.percent_of(numerator, denominator)
+            context[metric.letter_key] = percent_of(numerator, denominator)
         else:
             context[metric.letter_key] = metrics.display_text(metric.display, figures[metric.column])
         context[f"type_avg_{metric.letter_key}"] = metrics.display_text(metric.display, figures[metric.average_column])
@@ -644,7 +644,7 @@ def letter_context(
         **rate_context(figures),
         "complied_late": count("complied_late"),
         "not_complied": count("not_complied"),
-        "population": None if stats.is_missing(figures["population"]) else int(figures["population"]),
+        "population": None if is_missing(figures["population"]) else int(figures["population"]),
         "received_rows": [
             {"label": m.label, "count": count(m.column)}
             for m in metrics.all_metrics(categories) if m.source == "received" and m.label is not None

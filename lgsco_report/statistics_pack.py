@@ -20,7 +20,7 @@ autofilter and rates stored unrounded. Column titles, definitions and number
 formats come from each column's entry in ``metrics.py``. A rate cell's number format is chosen
 from its own value so Excel shows what the letters print: ``0%``, or ``0.0%``
 (``0.00%``, ...) where a whole percent would read 100% or 0% without being
-exactly that (the letters' rule, ``stats.percent``). A static per-cell format
+exactly that (the letters' rule, ``formatting.percent``). A static per-cell format
 was preferred to conditional formatting because every spreadsheet program
 honours it; a value typed over later keeps the format of the old one.
 
@@ -84,7 +84,7 @@ def column_title(column: str, categories: tuple[str, ...] = ()) -> str:
 
 
 def rate_format(value: object) -> str:
-    """The percentage format showing ``value`` as ``stats.percent`` prints it (0%, or 99.6% / 99.96% near 0 and 1)."""
+    """The percentage format showing ``value`` as ``formatting.percent`` prints it (0%, or 99.6% / 99.96% near 0 and 1)."""
     text = percent(value) if isinstance(value, (int, float)) and value == value else None
     if not text or "." not in text:
         return PERCENT_FORMAT

@@ -11,7 +11,6 @@ key-rates chart and context.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import openpyxl
