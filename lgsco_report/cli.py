@@ -220,7 +220,7 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .cases import load_cases
+    from .inputs import load as load_cases
     from .sample import ensure_sample_data
     from .stats import compute_statistics, write_published_table
 

@@ -1052,9 +1052,9 @@ def _plain_sources(sources: Any) -> tuple[dict[str, str], ...]:
 def _computed(data_dir: str, average_method: str, fingerprint: tuple) -> Statistics:
     # Keyed on the files' sizes and times: an analyst who edits the data and reruns
     # a notebook gets fresh figures; a rerun without edits costs nothing.
-    from .cases import load_cases
+    from .inputs import load
 
-    return compute_statistics(load_cases(Path(data_dir)), average_method=average_method)
+    return compute_statistics(load(Path(data_dir)), average_method=average_method)
 
 
 def load_statistics(

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from lgsco_report import definitions as d
-from lgsco_report.cases import MAX_LISTED_PROBLEMS, CaseDataError, Problem, load_cases, parse_dates, read_table
+from lgsco_report.inputs import MAX_LISTED_PROBLEMS, CaseDataError, Problem, load as load_cases, parse_dates, read_table
 
 RECEIVED = (
     "case_ref,authority,received_date,category\n"
@@ -596,7 +596,7 @@ def test_table_linked_from_outside_the_folder_is_refused_before_reading(tmp_path
     assert (problem.file, problem.row, problem.column) == ("received.csv", None, None)
     assert str(secret) in problem.message and "outside the data folder" in problem.message
     assert "TOP SECRET" not in str(caught.value)
-    from lgsco_report.cases import data_fingerprint
+    from lgsco_report.inputs import fingerprint as data_fingerprint
 
     with pytest.raises(CaseDataError):
         data_fingerprint(folder)
@@ -680,7 +680,7 @@ def test_workbook_written_as_excel_writes_it_reads_like_the_csv(tmp_path: Path, 
 
 
 def test_the_same_problem_in_thousands_of_rows_is_listed_a_thousand_times_then_counted(tmp_path: Path) -> None:
-    from lgsco_report.cases import MAX_PROBLEMS_PER_CHECK
+    from lgsco_report.inputs import MAX_PROBLEMS_PER_CHECK
 
     rows = "".join(f"19 {n:06d},E07000192,2019-05-01,Housng\n" for n in range(MAX_PROBLEMS_PER_CHECK + 500))
     problems = problems_of(make_dir(tmp_path, received="case_ref,authority,received_date,category\n" + rows))
@@ -753,7 +753,7 @@ def test_without_optional_tables_nothing_changes(tmp_path: Path) -> None:
     cases = load_cases(make_dir(tmp_path))
     assert cases.reports is None and cases.remedies is None
     assert [s.table for s in cases.sources] == ["received", "decided", "compliance"]
-    from lgsco_report.cases import data_fingerprint
+    from lgsco_report.inputs import fingerprint as data_fingerprint
 
     assert sorted(data_fingerprint(tmp_path)) == ["compliance:compliance.csv", "decided:decided.csv", "received:received.csv"]
     assert "remedies:remedies.csv" in data_fingerprint(with_optional(tmp_path / "with"))
