@@ -58,7 +58,7 @@ in a fraction of a second, and a 50 MB table in a few seconds.
 from __future__ import annotations
 
 from .case_rows import read_table
-from .folder import fingerprint, load
+from .folder import data_folder, fingerprint, load
 from .parsing import EARLIEST_DATE, parse_dates
 from .problems import (
     MAX_LISTED_PROBLEMS,
@@ -90,6 +90,7 @@ __all__ = [
     "TABLES",
     "TABLE_COLUMNS",
     "clean_text",
+    "data_folder",
     "fingerprint",
     "load",
     "non_ascii_note",

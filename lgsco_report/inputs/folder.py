@@ -15,11 +15,17 @@ import pandas as pd
 
 from .. import definitions
 from ..manifest import sha256_file
+from ..sample import ensure_sample_data
 from .case_rows import Register, load_table_file
 from .cross_checks import date_order_problems, decided_cross_check
 from .problems import CaseDataError, Problem, clean_text, sort_problems
 from .readers import FILE_SUFFIXES
 from .schema import DATE_COLUMN, OPTIONAL_TABLES, TABLES, CaseData, SourceFile
+
+
+def data_folder(data_dir: str | os.PathLike[str] | None = "") -> Path:
+    """The folder to read: ``data_dir`` as given or, when it is empty, the labelled sample data (written on first use)."""
+    return Path(data_dir) if data_dir else Path(ensure_sample_data())
 
 
 def fingerprint(data_dir: Path | str) -> dict[str, str]:
