@@ -93,49 +93,14 @@ def parse_dates(
     earliest = EARLIEST_DATE if earliest is None else earliest
     latest = _dt.date.today() if latest is None else latest
     text = values.astype(str).str.strip()
-    iso = text.str.extract(_ISO)
     uk = text.str.extract(_UK)
-    year = iso[0].fillna(uk[2])
-    month = iso[1].fillna(uk[1])
-    day = iso[2].fillna(uk[0])
-    parts = pd.DataFrame(
-        {
-            "year": pd.to_numeric(year, errors="coerce"),
-            "month": pd.to_numeric(month, errors="coerce"),
-            "day": pd.to_numeric(day, errors="coerce"),
-        }
-    )
-    parseable = parts["year"].between(*_PARSE_YEARS)
-    parts.loc[~parseable, :] = np.nan
-    dates = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+    year, parts, dates = _calendar_dates(text, uk)
     pattern_ok = year.notna()
     messages = pd.Series(np.nan, index=values.index, dtype=object)
-    fmt = "write dates as yyyy-mm-dd (e.g. 2020-03-31) or dd/mm/yyyy (e.g. 31/03/2020)"
-    empty = text.eq("")
-    messages[empty] = f"the date is empty; {fmt}"
-    two_digit = text.str.match(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2}$")
-    dashed = text.str.match(r"^[0-9]{1,2}[.\-][0-9]{1,2}[.\-][0-9]{4}$")
-    excel_serial = text.str.match(r"^[0-9]{5}(?:\.[0-9]+)?$")
-    non_ascii = text.str.contains(r"[^\x00-\x7f]", regex=True)
-    bad = ~empty & ~pattern_ok
     quoted = text.map(shown)
-    messages[bad] = "date " + quoted[bad] + f" is not understood; {fmt}"
-    messages[bad & two_digit] = "date " + quoted[bad & two_digit] + f" has a two-digit year, which is ambiguous; {fmt}"
-    messages[bad & dashed] = (
-        "date " + quoted[bad & dashed] + f" is ambiguous (day-month or month-day order); {fmt}"
-    )
-    messages[bad & excel_serial] = (
-        "date " + quoted[bad & excel_serial] + " looks like an Excel serial number; format the column as a date in Excel, or "
-        + fmt
-    )
-    if (bad & non_ascii).any():
-        found = text[bad & non_ascii].str.slice(0, SUGGEST_MAX_LENGTH).map(first_non_ascii)
-        messages[bad & non_ascii] = (
-            "date " + quoted[bad & non_ascii] + " is not written in plain ASCII characters (it contains " + found
-            + "); retype it as yyyy-mm-dd (e.g. 2020-03-31) with ASCII digits and hyphens"
-        )
-    impossible = pattern_ok & parseable & dates.isna()
-    messages[impossible] = "date " + quoted[impossible] + f" is not a real calendar date; {fmt}"
+    _explain_unreadable(messages, text, quoted, pattern_ok)
+    impossible = pattern_ok & parts["year"].notna() & dates.isna()  # the pattern fits, the calendar does not
+    messages[impossible] = "date " + quoted[impossible] + f" is not a real calendar date; {_DATE_ADVICE}"
     us_order = impossible & uk[0].notna() & _month_first_is_valid(uk)
     if us_order.any():
         iso_text = uk[2] + "-" + uk[0].str.zfill(2) + "-" + uk[1].str.zfill(2)
@@ -155,6 +120,54 @@ def parse_dates(
     )
     dates[too_early | too_late] = pd.NaT
     return dates, messages
+
+
+_DATE_ADVICE = "write dates as yyyy-mm-dd (e.g. 2020-03-31) or dd/mm/yyyy (e.g. 31/03/2020)"
+
+
+def _calendar_dates(text: pd.Series, uk: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
+    """(year text where a pattern fits, year/month/day numbers (NaN outside ``_PARSE_YEARS``), dates (NaT if impossible))."""
+    iso = text.str.extract(_ISO)
+    year = iso[0].fillna(uk[2])
+    month = iso[1].fillna(uk[1])
+    day = iso[2].fillna(uk[0])
+    parts = pd.DataFrame(
+        {
+            "year": pd.to_numeric(year, errors="coerce"),
+            "month": pd.to_numeric(month, errors="coerce"),
+            "day": pd.to_numeric(day, errors="coerce"),
+        }
+    )
+    parseable = parts["year"].between(*_PARSE_YEARS)
+    parts.loc[~parseable, :] = np.nan
+    dates = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+    return year, parts, dates
+
+
+def _explain_unreadable(messages: pd.Series, text: pd.Series, quoted: pd.Series, pattern_ok: pd.Series) -> None:
+    """Fill ``messages`` for the values no date pattern fits: empty, two-digit year, dashed, Excel serial, non-ASCII."""
+    empty = text.eq("")
+    messages[empty] = f"the date is empty; {_DATE_ADVICE}"
+    two_digit = text.str.match(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2}$")
+    dashed = text.str.match(r"^[0-9]{1,2}[.\-][0-9]{1,2}[.\-][0-9]{4}$")
+    excel_serial = text.str.match(r"^[0-9]{5}(?:\.[0-9]+)?$")
+    non_ascii = text.str.contains(r"[^\x00-\x7f]", regex=True)
+    bad = ~empty & ~pattern_ok
+    messages[bad] = "date " + quoted[bad] + f" is not understood; {_DATE_ADVICE}"
+    messages[bad & two_digit] = "date " + quoted[bad & two_digit] + f" has a two-digit year, which is ambiguous; {_DATE_ADVICE}"
+    messages[bad & dashed] = (
+        "date " + quoted[bad & dashed] + f" is ambiguous (day-month or month-day order); {_DATE_ADVICE}"
+    )
+    messages[bad & excel_serial] = (
+        "date " + quoted[bad & excel_serial] + " looks like an Excel serial number; format the column as a date in Excel, or "
+        + _DATE_ADVICE
+    )
+    if (bad & non_ascii).any():
+        found = text[bad & non_ascii].str.slice(0, SUGGEST_MAX_LENGTH).map(first_non_ascii)
+        messages[bad & non_ascii] = (
+            "date " + quoted[bad & non_ascii] + " is not written in plain ASCII characters (it contains " + found
+            + "); retype it as yyyy-mm-dd (e.g. 2020-03-31) with ASCII digits and hyphens"
+        )
 
 
 def _month_first_is_valid(uk: pd.DataFrame) -> pd.Series:

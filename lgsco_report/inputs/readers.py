@@ -150,37 +150,53 @@ def _read_csv(path: Path, label: str, problems: list[Problem], known_columns: fr
         problems.append(Problem(label, None, None, f"the file holds {size:,} bytes, over the limit of {MAX_CSV_BYTES:,} bytes for a table; check that it is the right file"))
         return None
     data = path.read_bytes()
+    if (reason := _not_csv_text(data)) is not None:
+        problems.append(Problem(label, None, None, reason))
+        return None
+    text = _decoded(data, label, problems)
+    if text is None:
+        return None
+    if (layout := _layout_problem(text, known_columns)) is not None:
+        problems.append(Problem(label, layout[0], None, layout[1]))
+        return None
+    raw = _read_csv_fast(text, data)
+    del data  # a large file is held once as text, not also as bytes
+    if raw is None:
+        raw = _read_csv_exact(text, label, problems, known_columns)
+    if raw is not None and raw.header is None:
+        problems.append(Problem(label, None, None, "the file has no header row and no data; it needs a header row and one row per case"))
+        return None
+    return raw
+
+
+_BINARY_MESSAGE = "this is a binary file, not a CSV text file; save the table as CSV (UTF-8)"
+
+
+def _not_csv_text(data: bytes) -> str | None:
+    """Why the bytes of a .csv file are not a CSV table (too many lines, empty, another format), from the bytes alone."""
     if (lines := data.count(b"\n") + (0 if data.endswith(b"\n") else 1)) > MAX_ROWS:
-        problems.append(
-            Problem(label, None, None, f"the file has {lines:,} lines, over the limit of {MAX_ROWS:,} rows a table may have; check that it is the right file")
-        )
-        return None
+        return f"the file has {lines:,} lines, over the limit of {MAX_ROWS:,} rows a table may have; check that it is the right file"
     if not data or data.isspace():
-        problems.append(Problem(label, None, None, "the file is empty; it needs a header row and one row per case"))
-        return None
+        return "the file is empty; it needs a header row and one row per case"
     if data.startswith(b"PK\x03\x04"):
-        problems.append(
-            Problem(label, None, None, "this is an Excel workbook with a .csv name; rename it to .xlsx or save it as CSV")
-        )
-        return None
+        return "this is an Excel workbook with a .csv name; rename it to .xlsx or save it as CSV"
     if (what := _signature(data)) is not None:
-        problems.append(Problem(label, None, None, f"this is {what}, not a CSV table; save the table as CSV UTF-8 (comma delimited)"))
-        return None
+        return f"this is {what}, not a CSV table; save the table as CSV UTF-8 (comma delimited)"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        problems.append(
-            Problem(label, None, None, "this file is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8 (comma delimited)' instead")
-        )
-        return None
+        return "this file is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8 (comma delimited)' instead"
     head = data[:65536]
-    binary_message = "this is a binary file, not a CSV text file; save the table as CSV (UTF-8)"
     if head.count(b"\x00") > max(8, len(head) // 100):
-        problems.append(Problem(label, None, None, binary_message))
-        return None
+        return _BINARY_MESSAGE
+    return None
+
+
+def _decoded(data: bytes, label: str, problems: list[Problem]) -> str | None:
+    """The file as text, or None with a problem naming the line (and column) of the first byte that is not UTF-8."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        if b"\x00" in head:  # NUL bytes and invalid UTF-8: not text at all
-            problems.append(Problem(label, None, None, binary_message))
+        if b"\x00" in data[:65536]:  # NUL bytes and invalid UTF-8: not text at all
+            problems.append(Problem(label, None, None, _BINARY_MESSAGE))
             return None
         line, column = _undecodable_place(data, error)
         byte = data[error.start : error.start + 1].hex().upper()
@@ -192,25 +208,15 @@ def _read_csv(path: Path, label: str, problems: list[Problem], known_columns: fr
             )
         )
         return None
+
+
+def _layout_problem(text: str, known_columns: frozenset[str]) -> tuple[int | None, str] | None:
+    """(row, message) when the text is not laid out as a table: too much above the header, too wide, not comma-separated."""
     if _leading_lines(text)[0] > MAX_LINES_BEFORE_HEADER:
-        problems.append(
-            Problem(label, None, None, f"more than {MAX_LINES_BEFORE_HEADER:,} comment or blank lines come before the header row, over the limit; delete them")
-        )
-        return None
+        return None, f"more than {MAX_LINES_BEFORE_HEADER:,} comment or blank lines come before the header row, over the limit; delete them"
     if (too_wide := _too_wide(text)) is not None:
-        problems.append(Problem(label, too_wide[0], None, too_wide[1]))
-        return None
-    if (separator := _wrong_separator(text, known_columns)) is not None:
-        problems.append(Problem(label, separator[0], None, separator[1]))
-        return None
-    raw = _read_csv_fast(text, data)
-    del data  # a large file is held once as text, not also as bytes
-    if raw is None:
-        raw = _read_csv_exact(text, label, problems, known_columns)
-    if raw is not None and raw.header is None:
-        problems.append(Problem(label, None, None, "the file has no header row and no data; it needs a header row and one row per case"))
-        return None
-    return raw
+        return too_wide
+    return _wrong_separator(text, known_columns)
 
 
 def _too_wide(text: str) -> tuple[int, str] | None:
