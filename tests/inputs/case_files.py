@@ -111,6 +111,8 @@ def excel_like_workbook(path: Path, date1904: bool) -> None:
             archive.writestr(name, text)
 
 
+# DECIDED: 19 000 001 Cannock Chase (E07000192) decided 2019-09-01, row 2; 19 000 002 Watford (E07000103) 2020-04-10, row 3.
+
 REPORTS = "case_ref,authority,report_date,kind\n19 000 001,E07000192,2019-09-01,public interest report\n"
 
 

@@ -65,6 +65,7 @@ def test_quoted_values_with_commas_and_line_breaks_keep_exact_row_numbers(tmp_pa
     )
     problems = problems_of(make_dir(tmp_path, received=text))
     assert [(p.row, p.column) for p in problems] == [(3, "category"), (5, "received_date")]
+    # The record after a two-line record starts on line 5; the comma-holding name on row 2 resolved.
 
 
 def test_row_with_too_many_values_is_reported_not_dropped(tmp_path: Path) -> None:
