@@ -45,6 +45,7 @@ from .definitions import (
 from .inputs.problems import CaseDataError, Problem
 from .inputs.schema import DATE_COLUMN, LOADED_COLUMNS, OPTIONAL_TABLES, TABLES
 
+
 #: Decision outcome label -> published column name (fixed by the published table).
 DECISION_COLUMNS: dict[str, str] = {
     UPHELD: "upheld",

@@ -8,7 +8,8 @@ batch can tell what changed. Every caller goes through these two.
 The package is cut by what changes together:
 
 - ``problems``: a :class:`Problem`, the error carrying them, quoting values safely;
-- ``readers``: .csv and .xlsx files to raw tables of text, under limits (knows files, not tables);
+- ``readers``: a file to a raw table of text, by its suffix: ``csv_reader``, ``xlsx_reader`` (one
+  module per format), both under the limits in ``raw_table``; readers know files, not tables;
 - ``parsing``: cell text to dates, labels and yes/no, refused with a reason rather than guessed;
 - ``schema``: the tables, their columns and their date columns (also read by the counting);
 - ``case_rows``: the checks on one table's rows; ``cross_checks``: checks across tables;
@@ -72,6 +73,7 @@ from .problems import (
 )
 from .readers import FILE_SUFFIXES, MAX_COLUMNS, MAX_ROWS
 from .schema import DATE_COLUMN, OPTIONAL_TABLES, TABLE_COLUMNS, TABLES, CaseData, SourceFile
+
 
 __all__ = [
     "CaseData",

@@ -16,6 +16,8 @@ import pandas as pd
 
 from .problems import MAX_PROBLEMS_PER_CHECK, Problem, more_rows, row_problems, shown
 from .schema import DATE_COLUMN
+
+
 #: (earlier table, later table, rule): a case's date in the later table cannot come before its date in the earlier one.
 _DATE_ORDER: tuple[tuple[str, str, str], ...] = (
     ("received", "decided", "a decision cannot come before the complaint was received"),

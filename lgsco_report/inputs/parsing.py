@@ -28,6 +28,8 @@ from .problems import (
     row_problems,
     shown,
 )
+
+
 _TRUE_WORDS = frozenset({"yes", "true", "1", "y"})
 _FALSE_WORDS = frozenset({"no", "false", "0", "n"})
 #: Case dates before this day are typing errors (the Ombudsman's case data starts later).

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LgscoReportError
+
+
 #: ``str(CaseDataError)`` lists this many problems, then says how many more there are.
 MAX_LISTED_PROBLEMS = 50
 #: A data value quoted in a message is cut to this many characters.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+
 #: Table name -> the columns its file must have, in the order we report them.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "received": ("case_ref", "authority", "received_date", "category"),
