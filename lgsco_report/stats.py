@@ -1,8 +1,11 @@
 """Every figure a letter prints, for every council of every year, in one pass.
 
-``compute_statistics`` turns the three validated case tables (``cases.CaseData``)
-and the council register into per-council, per-type and national tables. The
-work is done with pandas group-bys over all councils and years at once, so a
+``compute_statistics`` turns the three validated case tables (``inputs.CaseData``)
+and the council register into per-council, per-type and national tables, in two
+steps: ``counting.count_cases`` counts the cases of every council and year, and
+``derive_statistics`` derives every rate, average and total from those counts
+alone (so another input only has to produce the counts: docs/adding-an-input.md).
+The work is done with pandas group-bys over all councils and years at once, so a
 batch of ~340 letters computes its figures once and looks them up.
 
 Definitions (domain.md; these are what the letters and the published table mean)
