@@ -1,7 +1,7 @@
 """Benchmark: compute_statistics for every council over six years (target < 1.0 s).
 
 Run: ``python bench/bench_stats.py``. Uses the project's sample data when
-``lgsco_report.sample`` and ``lgsco_report.cases`` are available, otherwise
+``lgsco_report.sample`` and ``lgsco_report.inputs`` are available, otherwise
 synthesises about 100,000 realistic case rows over the real register. Only
 ``compute_statistics`` is timed (best of 5), not loading or synthesis.
 """
@@ -95,11 +95,11 @@ def synthetic_cases(total_rows: int = 100_000, seed: int = 2020) -> SimpleNamesp
 
 def load_benchmark_cases() -> tuple[object, str]:
     """The sample dataset if its modules exist, else synthetic rows; plus a description."""
-    if importlib.util.find_spec("lgsco_report.sample") and importlib.util.find_spec("lgsco_report.cases"):
-        from lgsco_report import cases, sample
+    if importlib.util.find_spec("lgsco_report.sample") and importlib.util.find_spec("lgsco_report.inputs"):
+        from lgsco_report import inputs, sample
 
         data_dir = sample.ensure_sample_data()
-        return cases.load_cases(data_dir), f"sample data in {data_dir}"
+        return inputs.load(data_dir), f"sample data in {data_dir}"
     return synthetic_cases(), "synthetic data (lgsco_report.sample not available)"
 
 

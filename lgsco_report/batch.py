@@ -827,7 +827,7 @@ def _load_statistics(path: Path, data_path: Path, data_fingerprint: dict[str, st
     (JSON, checked column by column); a cache that fails a check is reported in
     one warning line and recomputed, never trusted.
     """
-    from .cases import load_cases
+    from .inputs import load as load_cases
     from .stats import compute_statistics
     from .stats import Statistics
 
@@ -997,7 +997,7 @@ class _Inputs:
 
 def _check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides) -> _Inputs:
     """Check every input of a batch (one ``BatchError`` or ``CaseDataError`` naming what to fix)."""
-    from .cases import data_fingerprint as fingerprint_data
+    from .inputs import fingerprint as fingerprint_data
     from .definitions import parse_year
     from .register import councils_for_year
     from .yearparams import default_parameters_file
@@ -1334,7 +1334,7 @@ def main(args: argparse.Namespace) -> int:
     0 ok, 1 some letters failed, 2 refused (bad input, folder not ours, another
     batch running), 3 the kernel cannot start, 4 disk full, 130 interrupted.
     """
-    from .cases import CaseDataError
+    from .inputs import CaseDataError
 
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)

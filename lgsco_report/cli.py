@@ -220,12 +220,10 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .cases import load_cases
-    from .sample import ensure_sample_data
+    from .inputs import data_folder, load
     from .stats import compute_statistics, write_published_table
 
-    data_dir = Path(args.data) if args.data else ensure_sample_data()
-    cases = load_cases(data_dir)
+    cases = load(data_folder(args.data))
     statistics = compute_statistics(cases, average_method=args.average_method)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)  # checked when read: it can be made

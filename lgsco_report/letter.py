@@ -255,12 +255,6 @@ def type_averages(statistics: stats.Statistics, year: int) -> list[dict[str, Any
     return rows
 
 
-def _reports_and_remedies(statistics: stats.Statistics, code: str, year: int) -> dict | None:
-    """The public reports and remedies sentences' figures, None when those tables were not given."""
-    function = getattr(stats, "reports_and_remedies", None)
-    return function(statistics, code, year) if function is not None else None
-
-
 def _plural_type(authority_type: str) -> str:
     return authority_type[:-1] + "ies" if authority_type.endswith("y") else authority_type + "s"
 
@@ -639,7 +633,6 @@ def letter_context(
         "type_plural": _plural_type(authority_type),
         "decision_groups": decision_group_counts(figures, getattr(year_params, "decision_groups", {}) or {}),
         "type_averages": type_averages(statistics, year),
-        "reports_and_remedies": _reports_and_remedies(statistics, str(figures["authority_code"]), year),
         "type_list": ", ".join(_plural_type(t) for t in AUTHORITY_TYPES[:-1]) + " and " + _plural_type(AUTHORITY_TYPES[-1]),
         **rate_context(figures),
         "complied_late": count("complied_late"),

@@ -371,7 +371,7 @@ class _Fingerprints:
         if self._current is None:
             from . import __version__
             from .batch import _resolve_data_dir, default_notebook
-            from .cases import data_fingerprint
+            from .inputs import fingerprint as data_fingerprint
             from .yearparams import default_parameters_file
 
             params = default_parameters_file(self.year)

@@ -1,8 +1,11 @@
 """Every figure a letter prints, for every council of every year, in one pass.
 
-``compute_statistics`` turns the three validated case tables (``cases.CaseData``)
-and the council register into per-council, per-type and national tables. The
-work is done with pandas group-bys over all councils and years at once, so a
+``compute_statistics`` turns the three validated case tables (``inputs.CaseData``)
+and the council register into per-council, per-type and national tables, in two
+steps: ``counting.count_cases`` counts the cases of every council and year, and
+``derive_statistics`` derives every rate, average and total from those counts
+alone (so another input only has to produce the counts: docs/adding-an-input.md).
+The work is done with pandas group-bys over all councils and years at once, so a
 batch of ~340 letters computes its figures once and looks them up.
 
 Definitions (domain.md; these are what the letters and the published table mean)
@@ -105,7 +108,7 @@ import functools
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,31 +116,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import inputs, metrics
 from .atomic import write_with
+# The count columns are defined with the counting; stats re-exports them for callers.
+from .counting import (  # noqa: F401
+    CATEGORY_COUNT_COLUMNS,
+    COMPLIANCE_COLUMNS,
+    COUNCIL_EXTRA_COLUMNS,
+    DECISION_COLUMNS,
+    REMEDY_COLUMNS,
+    REMEDY_COUNT_COLUMNS,
+    REPORT_COLUMNS,
+    REPORT_COUNT_COLUMNS,
+    Counts,
+    RegisterFunction,
+    count_cases,
+    count_columns,
+    empty_category_frame,
+    received_columns,
+)
 from .definitions import (
-    ADVICE_GIVEN,
     AUTHORITY_TYPES,
     CATEGORIES,
-    CLOSED_AFTER_INITIAL_ENQUIRIES,
-    COMPLIANCE_OUTCOMES,
-    COMPLIED,
-    COMPLIED_LATE,
-    DECISION_OUTCOMES,
-    INCOMPLETE_INVALID,
-    NOT_COMPLIED,
-    FURTHER_REPORT,
-    NOT_UPHELD,
-    PUBLIC_INTEREST_REPORT,
-    REFERRED_BACK,
-    REMEDY_TYPES,
     SERVICE_IMPROVEMENT_TYPES,
-    UPHELD,
-    financial_year,
     parse_year,
-    snake_case,
 )
-from .formatting import is_missing, per_100k_text, percent, percent_of  # moved to formatting; re-exported for callers not yet updated
+from .formatting import is_missing, per_100k_text, percent, percent_of  # noqa: F401 - moved to formatting; re-exported for callers not yet updated
+from .inputs.schema import TABLES
 
 __all__ = [
     "AVERAGE_METHODS",
@@ -145,6 +150,7 @@ __all__ = [
     "Statistics",
     "category_table",
     "compute_statistics",
+    "derive_statistics",
     "is_missing",
     "is_small_base",
     "per_100k_text",
@@ -159,23 +165,6 @@ __all__ = [
 #: ``"pooled"`` (sum of numerators / sum of denominators) or ``"mean"`` of council rates.
 AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
 
-#: Decision outcome label -> published column name (fixed by the published table).
-DECISION_COLUMNS: dict[str, str] = {
-    UPHELD: "upheld",
-    NOT_UPHELD: "not_upheld",
-    ADVICE_GIVEN: "advice_given",
-    CLOSED_AFTER_INITIAL_ENQUIRIES: "closed_after_initial_enquiries",
-    INCOMPLETE_INVALID: "incomplete_invalid",
-    REFERRED_BACK: "referred_back",
-}
-
-#: Compliance outcome label -> column name.
-COMPLIANCE_COLUMNS: dict[str, str] = {
-    COMPLIED: "complied",
-    COMPLIED_LATE: "complied_late",
-    NOT_COMPLIED: "not_complied",
-}
-
 #: The rates compared with similar authorities, in letter order (``metrics.rates()`` when made;
 #: code here reads the registry when it runs, so an added rate is computed too).
 RATE_COLUMNS: tuple[str, ...] = tuple(m.column for m in metrics.rates())
@@ -186,26 +175,8 @@ PER_100K = 100_000
 #: council's residents all live in its districts): left out of national population totals.
 OVERLAPPING_TYPES: tuple[str, ...] = ("County Council",)
 
-#: Columns of ``Statistics.by_category`` after ``year`` and ``category``.
-CATEGORY_COUNT_COLUMNS: tuple[str, ...] = ("received", "decisions", "upheld", "not_upheld", "detailed_investigations")
-
-#: Extra columns of ``Statistics.councils`` beyond the published table.
-COUNCIL_EXTRA_COLUMNS: tuple[str, ...] = ("short_name", "region", "lat", "long")
-
-_REQUIRED_REGISTER_COLUMNS = ("authority_code", "authority_name", "authority_type", "population")
-_TABLES = ("received", "decided", "compliance")
-_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "received": ("authority_code", "received_date", "category"),
-    "decided": ("authority_code", "decision_date", "outcome", "remedy_by_authority"),
-    "compliance": ("authority_code", "compliance_date", "outcome"),
-}
-_DATE_COLUMN = {"received": "received_date", "decided": "decision_date", "compliance": "compliance_date"}
 _SAVE_FORMAT = 4  # 1 was a pickle (it could run code when loaded); 3: JSON with by_category; 4: reports, remedies
 
-#: Report kind label -> column name.
-REPORT_COLUMNS: dict[str, str] = {PUBLIC_INTEREST_REPORT: "public_interest_reports", FURTHER_REPORT: "further_reports"}
-#: Remedy type label -> column name (``remedies_<snake_case(type)>``).
-REMEDY_COLUMNS: dict[str, str] = {label: f"remedies_{snake_case(label)}" for label in REMEDY_TYPES}
 #: Published columns added (after the others, in this order) when the reports table is given.
 REPORT_PUBLISHED_COLUMNS: tuple[str, ...] = ("public_reports", *REPORT_COLUMNS.values())
 #: Published columns added when the remedies table is given.
@@ -217,16 +188,6 @@ _REMEDY_COUNTS = tuple(c for c in REMEDY_PUBLISHED_COLUMNS if not c.endswith("_r
 
 
 # --------------------------------------------------------------------------- columns
-
-
-def received_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
-    """``received_<snake_case(category)>`` for each category, in the given order."""
-    return [m.column for m in metrics.all_metrics(categories) if m.source == "received" and m.label is not None]
-
-
-def count_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
-    """Every integer count column of the council, type and national tables (``metrics.count_columns``)."""
-    return metrics.count_columns(categories)
 
 
 def published_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
@@ -274,7 +235,7 @@ class Statistics:
     categories: tuple[str, ...] = CATEGORIES
     is_sample: bool = False
     sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
-    by_category: pd.DataFrame = field(default_factory=lambda: _empty_category_frame())
+    by_category: pd.DataFrame = field(default_factory=lambda: empty_category_frame())
     #: Whether the optional reports / remedies tables were given (their columns exist only then).
     has_reports: bool = False
     has_remedies: bool = False
@@ -479,15 +440,7 @@ def _statistics_from_cache(cls: type[Statistics], payload: Any) -> Statistics:
     )
 
 
-# --------------------------------------------------------------------------- compute
-
-RegisterFunction = Callable[[int], pd.DataFrame]
-
-
-def _default_register() -> RegisterFunction:
-    from . import register  # imported late: the register module reads its data on first use
-
-    return register.councils_for_year
+# --------------------------------------------------------------------------- compute: count, then derive
 
 
 def compute_statistics(
@@ -498,68 +451,34 @@ def compute_statistics(
 ) -> Statistics:
     """Compute every council's, type's and the nation's figures for every year.
 
-    ``cases`` is a ``cases.CaseData`` or any object with ``received``,
+    ``cases`` is an ``inputs.CaseData`` or any object with ``received``,
     ``decided`` and ``compliance`` frames (``years``, ``is_sample`` and
     ``sources`` are used when present). Years are those in ``cases.years`` plus
     any year a case date falls in. ``register`` maps a year to that year's
     councils (default ``register.councils_for_year``; each year is read once).
-    ``categories`` defaults to ``definitions.CATEGORIES``.
+    ``categories`` defaults to ``definitions.CATEGORIES``. The cases are counted
+    (``counting.count_cases``), then everything is derived from the counts
+    (``derive_statistics``).
     """
+    _check_average_method(average_method)
+    return derive_statistics(count_cases(cases, register=register, categories=categories), average_method)
+
+
+def _check_average_method(average_method: str) -> None:
     if average_method not in AVERAGE_METHODS:
         raise ValueError(f"average_method must be one of {', '.join(AVERAGE_METHODS)}; got {average_method!r}")
-    categories = tuple(categories) if categories is not None else CATEGORIES
-    councils_for_year = register if register is not None else _default_register()
 
-    tables = {name: _case_table(cases, name) for name in _TABLES}
-    case_years = {name: _years_of(tables[name], name) for name in _TABLES}
-    years = set(int(y) for y in (getattr(cases, "years", None) or []))
-    for values in case_years.values():
-        years.update(int(y) for y in pd.unique(values))
-    years_sorted = sorted(years)
 
-    register_rows = _register_rows(councils_for_year, years_sorted)
-    keys = pd.MultiIndex.from_arrays(
-        [register_rows["year"].to_numpy(), register_rows["authority_code"].to_numpy()], names=["year", "authority_code"]
-    )
+def derive_statistics(counts: Counts, average_method: str = "pooled") -> Statistics:
+    """Rates, averages for similar councils, type and national totals, from the counts alone.
 
-    _check_labels(tables["received"]["category"], categories, "received", "category",
-                  "pass the data's categories to compute_statistics(categories=...)")
-    _check_labels(tables["decided"]["outcome"], DECISION_OUTCOMES, "decided", "outcome", None)
-    _check_labels(tables["compliance"]["outcome"], COMPLIANCE_OUTCOMES, "compliance", "outcome", None)
-
-    unassigned_parts = []
-    received, part = _count_by_label(tables["received"], case_years["received"], "category", categories, keys, "received")
-    unassigned_parts.append(part)
-    decided, part = _count_by_label(tables["decided"], case_years["decided"], "outcome", DECISION_OUTCOMES, keys, "decided")
-    unassigned_parts.append(part)
-    compliance, part = _count_by_label(
-        tables["compliance"], case_years["compliance"], "outcome", COMPLIANCE_OUTCOMES, keys, "compliance"
-    )
-    unassigned_parts.append(part)
-    remedies = _count_remedies(tables["decided"], case_years["decided"], keys)
-
-    columns: dict[str, np.ndarray] = {
-        "authority_code": register_rows["authority_code"].to_numpy(dtype=object),
-        "authority_name": register_rows["authority_name"].to_numpy(dtype=object),
-        "authority_type": register_rows["authority_type"].to_numpy(dtype=object),
-        "year": register_rows["year"].to_numpy(dtype="int64"),
-        "received_total": received.sum(axis=1),
-    }
-    for label_index, column in enumerate(received_columns(categories)):
-        columns[column] = received[:, label_index]
-    columns["decisions_total"] = decided.sum(axis=1)
-    for label_index, column in enumerate(DECISION_COLUMNS.values()):
-        columns[column] = decided[:, label_index]
-    columns["detailed_investigations"] = columns["upheld"] + columns["not_upheld"]
-    columns["satisfactory_remedies"] = remedies
-    columns["compliance_outcomes"] = compliance.sum(axis=1)
-    for label_index, column in enumerate(COMPLIANCE_COLUMNS.values()):
-        columns[column] = compliance[:, label_index]
-    columns["population"] = register_rows["population"].to_numpy(dtype="float64")
-    for rate, (numerator, denominator, scale) in _rate_parts(columns).items():
-        columns[rate] = _ratio(numerator, denominator, scale)
-    councils = pd.DataFrame(columns)
-
+    ``counts`` is a ``counting.Counts`` from any input: case rows
+    (``counting.count_cases``) or a table of council-level counts
+    (``counting.counts_from_table``). The definitions are in the module docstring.
+    """
+    _check_average_method(average_method)
+    categories = counts.categories
+    councils = _council_rates(counts.councils, categories)
     type_keys = ["year", "authority_type"]
     types = _summarise(councils, type_keys, categories)
     if average_method == "pooled":
@@ -572,98 +491,60 @@ def compute_statistics(
     councils = councils.merge(averages, on=type_keys, how="left", validate="many_to_one")
 
     for column in COUNCIL_EXTRA_COLUMNS:
-        councils[column] = register_rows[column].to_numpy()
+        councils[column] = counts.councils[column].to_numpy()
     councils = councils.loc[:, [*published_columns(categories), *COUNCIL_EXTRA_COLUMNS]]
-
-    unassigned = pd.concat(unassigned_parts, ignore_index=True)
-    unassigned = unassigned.sort_values(["year", "table", "authority_code"], kind="stable").reset_index(drop=True)
-    national = _summarise(councils, ["year"], categories, overlapping_types=OVERLAPPING_TYPES)
-    national = national.set_index("year").reindex(years_sorted).rename_axis("year").reset_index()
-    # A year whose register is empty still gets a national row, of zeros.
-    zero_columns = ["councils", *count_columns(categories), "councils_without_population"]
-    national[zero_columns] = national[zero_columns].fillna(0).astype("int64")
-    national["population"] = national["population"].fillna(0.0)
-    for table in _TABLES:
-        counts = unassigned.loc[unassigned["table"] == table].groupby("year")["count"].sum()
-        national[f"unassigned_{table}"] = national["year"].map(counts).fillna(0).astype("int64")
-    by_category = _category_counts(tables, case_years, keys, categories, years_sorted)
-    optional = {name: getattr(cases, name, None) for name in ("reports", "remedies")}
-    councils, types, national, unassigned = _add_reports_and_remedies(
-        optional, councils, types, national, unassigned, keys, average_method
-    )
+    national = _national(councils, counts)
+    councils, types, national = _add_reports_and_remedies(counts, councils, types, national, average_method)
 
     return Statistics(
-        has_reports=optional["reports"] is not None,
-        has_remedies=optional["remedies"] is not None,
-        report_list=_report_list(optional["reports"], register_rows),
+        has_reports=counts.has_reports,
+        has_remedies=counts.has_remedies,
+        report_list=counts.report_list,
         councils=councils,
         types=types,
         national=national,
-        unassigned=unassigned,
+        unassigned=counts.unassigned,
         average_method=average_method,
         categories=categories,
-        is_sample=bool(getattr(cases, "is_sample", False)),
-        sources=_plain_sources(getattr(cases, "sources", None)),
-        by_category=by_category,
+        is_sample=counts.is_sample,
+        sources=counts.sources,
+        by_category=counts.by_category,
     )
 
 
-def _per_row(frame: pd.DataFrame, years: np.ndarray, keys: pd.MultiIndex, mask: np.ndarray) -> np.ndarray:
-    """How many rows of ``frame`` selected by ``mask`` fall on each register row (year, council)."""
-    position = keys.get_indexer(pd.MultiIndex.from_arrays([years[mask], _codes(frame)[mask]]))
-    return np.bincount(position[position >= 0], minlength=len(keys)).astype("int64")
+def _council_rates(frame: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
+    """Each council's counts and its own rates (``Counts.councils`` -> the start of ``Statistics.councils``)."""
+    missing = [column for column in count_columns(categories) if column not in frame.columns]
+    if missing:
+        raise ValueError(f"the counts lack column(s) {', '.join(missing)}; every input must give all of count_columns()")
+    columns: dict[str, np.ndarray] = {
+        name: frame[name].to_numpy(dtype=object) for name in ("authority_code", "authority_name", "authority_type")
+    }
+    columns["year"] = frame["year"].to_numpy(dtype="int64")
+    for column in count_columns(categories):
+        columns[column] = frame[column].to_numpy(dtype="int64")
+    columns["population"] = frame["population"].to_numpy(dtype="float64")
+    for rate, (numerator, denominator, scale) in _rate_parts(columns).items():
+        columns[rate] = _ratio(numerator, denominator, scale)
+    return pd.DataFrame(columns)
 
 
-def _report_counts(reports: pd.DataFrame, keys: pd.MultiIndex) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    years = _optional_years(reports, "report_date")
-    kinds = reports["kind"].to_numpy(dtype=object)
-    counts = {column: _per_row(reports, years, keys, kinds == label) for label, column in REPORT_COLUMNS.items()}
-    counts = {"public_reports": sum(counts.values()), **counts}
-    return counts, _unassigned_of(reports, years, keys, "reports")
+def _national(councils: pd.DataFrame, counts: Counts) -> pd.DataFrame:
+    """One row per year (a year whose register is empty gets a row of zeros), with the unassigned cases beside."""
+    categories = counts.categories
+    national = _summarise(councils, ["year"], categories, overlapping_types=OVERLAPPING_TYPES)
+    national = national.set_index("year").reindex(counts.years).rename_axis("year").reset_index()
+    zero_columns = ["councils", *count_columns(categories), "councils_without_population"]
+    national[zero_columns] = national[zero_columns].fillna(0).astype("int64")
+    national["population"] = national["population"].fillna(0.0)
+    for table in TABLES:
+        national[f"unassigned_{table}"] = _unassigned_per_year(national, counts.unassigned, table)
+    return national
 
 
-def _remedy_counts(remedies: pd.DataFrame, keys: pd.MultiIndex) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """The remedy counts of the module docstring, per register row; the year end is 31 March of the agreed year."""
-    years = _optional_years(remedies, "agreed_date")
-    types = remedies["remedy_type"].to_numpy(dtype=object)
-    year_end = pd.to_datetime(pd.Series(years).astype(str) + "-03-31").to_numpy()
-    due, done = remedies["due_date"].to_numpy(), remedies["completed_date"].to_numpy()
-    completed = ~pd.isna(done)
-    late = completed & (done > due)
-    overdue = ~completed & (due <= year_end)
-    everything = np.ones(len(remedies), dtype=bool)
-    counts = {"remedies_total": _per_row(remedies, years, keys, everything)}
-    counts.update({column: _per_row(remedies, years, keys, types == label) for label, column in REMEDY_COLUMNS.items()})
-    counts["service_improvements"] = _per_row(remedies, years, keys, np.isin(types, list(SERVICE_IMPROVEMENT_TYPES)))
-    counts["remedies_completed_late"] = _per_row(remedies, years, keys, late)
-    counts["remedies_overdue"] = _per_row(remedies, years, keys, overdue)
-    counts["remedies_due_or_done"] = _per_row(remedies, years, keys, completed | overdue)
-    return counts, _unassigned_of(remedies, years, keys, "remedies")
-
-
-def _optional_years(frame: pd.DataFrame, date_column: str) -> np.ndarray:
-    years = financial_year(frame[date_column]) if len(frame) else pd.Series([], dtype="int64")
-    if years.isna().any():
-        raise ValueError(f"{date_column}: {int(years.isna().sum())} row(s) without a date; load the table with cases.load_cases")
-    return years.to_numpy(dtype="int64")
-
-
-def _unassigned_of(frame: pd.DataFrame, years: np.ndarray, keys: pd.MultiIndex, table: str) -> pd.DataFrame:
-    codes = _codes(frame)
-    outside = keys.get_indexer(pd.MultiIndex.from_arrays([years, codes])) < 0
-    return _unassigned_frame(years[outside], codes[outside], table)
-
-
-def _report_list(reports: pd.DataFrame | None, register_rows: pd.DataFrame) -> pd.DataFrame | None:
-    """Each public report with its year and the council's official name (reports outside the register are left out)."""
-    if reports is None:
-        return None
-    listed = reports.loc[:, ["authority_code", "report_date", "kind", "case_ref"]].copy()
-    listed.insert(0, "year", _optional_years(reports, "report_date"))
-    names = register_rows.loc[:, ["year", "authority_code", "authority_name"]]
-    listed = listed.merge(names, on=["year", "authority_code"], how="inner")
-    listed = listed.sort_values(["year", "report_date", "authority_name", "case_ref"], kind="stable").reset_index(drop=True)
-    return listed.loc[:, ["year", "authority_code", "authority_name", "report_date", "kind", "case_ref"]]
+def _unassigned_per_year(national: pd.DataFrame, unassigned: pd.DataFrame, table: str) -> pd.Series:
+    counts = unassigned.loc[unassigned["table"] == table].groupby("year")["count"].sum()
+    return national["year"].map(counts).fillna(0).astype("int64")
 
 
 def _late_rate(frame: Any) -> np.ndarray:
@@ -671,26 +552,19 @@ def _late_rate(frame: Any) -> np.ndarray:
 
 
 def _add_reports_and_remedies(
-    optional: dict[str, Any], councils: pd.DataFrame, types: pd.DataFrame, national: pd.DataFrame,
-    unassigned: pd.DataFrame, keys: pd.MultiIndex, average_method: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    counts: Counts, councils: pd.DataFrame, types: pd.DataFrame, national: pd.DataFrame, average_method: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Append the report and remedy columns (module docstring) to the tables; nothing when neither table is given."""
-    counts: dict[str, np.ndarray] = {}
-    parts = [unassigned]
-    for name, counter in (("reports", _report_counts), ("remedies", _remedy_counts)):
-        if optional[name] is not None:
-            found, outside = counter(optional[name], keys)
-            counts.update(found)
-            parts.append(outside)
-    if not counts:
-        return councils, types, national, unassigned
-    # ``councils`` is in register order, the order of ``keys``.
+    present = [*(REPORT_COUNT_COLUMNS if counts.has_reports else ()), *(REMEDY_COUNT_COLUMNS if counts.has_remedies else ())]
+    if not present:
+        return councils, types, national
+    # ``councils`` is in register order, the order of ``counts.councils``.
     councils = councils.copy()
-    for column, values in counts.items():
-        councils[column] = values
-    sums = {group: councils.groupby(by, sort=False)[list(counts)].sum().reset_index() for group, by in
+    for column in present:
+        councils[column] = counts.councils[column].to_numpy()
+    sums = {group: councils.groupby(by, sort=False)[present].sum().reset_index() for group, by in
             (("types", ["year", "authority_type"]), ("national", ["year"]))}
-    if "remedies_total" in counts:
+    if counts.has_remedies:
         councils["late_or_overdue_rate"] = _late_rate(councils)
         for frame in sums.values():
             frame["late_or_overdue_rate"] = _late_rate(frame)
@@ -703,57 +577,11 @@ def _add_reports_and_remedies(
         sums["types"] = sums["types"].merge(averages, on=["year", "authority_type"], how="left", validate="one_to_one")
     types = types.merge(sums["types"], on=["year", "authority_type"], how="left", validate="one_to_one")
     national = national.merge(sums["national"], on="year", how="left", validate="one_to_one")
-    national[list(counts)] = national[list(counts)].fillna(0).astype("int64")
-    for table in ("reports", "remedies"):
-        if optional[table] is not None:
-            outside = parts[-1] if table == "remedies" else parts[1]
-            national[f"unassigned_{table}"] = national["year"].map(outside.groupby("year")["count"].sum()).fillna(0).astype("int64")
-    unassigned = pd.concat(parts, ignore_index=True).sort_values(["year", "table", "authority_code"], kind="stable").reset_index(drop=True)
-    return councils, types, national, unassigned
-
-
-def _empty_category_frame() -> pd.DataFrame:
-    columns = {"year": pd.Series([], dtype="int64"), "category": pd.Series([], dtype=object)}
-    columns.update({column: pd.Series([], dtype="int64") for column in CATEGORY_COUNT_COLUMNS})
-    return pd.DataFrame(columns)
-
-
-def _category_counts(
-    tables: dict[str, pd.DataFrame], case_years: dict[str, np.ndarray], keys: pd.MultiIndex,
-    categories: Sequence[str], years: Sequence[int],
-) -> pd.DataFrame:
-    """Received and decided cases per (year, category), for councils in that year's register only.
-
-    Cases outside the register are left out here as in every other total, so each
-    column adds up to the national figure. A decided table without a ``category``
-    column (possible only for hand-built tables) gives missing decision counts.
-    """
-    index = pd.MultiIndex.from_product([list(years), list(categories)], names=["year", "category"])
-    result = pd.DataFrame(index=index)
-
-    def counts(name: str, mask: np.ndarray | None = None) -> np.ndarray:
-        frame, frame_years = tables[name], case_years[name]
-        if mask is not None:
-            frame, frame_years = frame[mask], frame_years[mask]
-        in_register = keys.get_indexer(pd.MultiIndex.from_arrays([frame_years, _codes(frame)])) >= 0
-        grouped = pd.Series(1, index=pd.MultiIndex.from_arrays(
-            [frame_years[in_register], frame["category"].to_numpy(dtype=object)[in_register]])).groupby(level=[0, 1]).sum()
-        return grouped.reindex(index, fill_value=0).to_numpy(dtype="int64")
-
-    result["received"] = counts("received")
-    decided = tables["decided"]
-    if "category" in decided.columns:
-        _check_labels(decided["category"], categories, "decided", "category",
-                      "pass the data's categories to compute_statistics(categories=...)")
-        outcome = decided["outcome"].to_numpy(dtype=object)
-        result["decisions"] = counts("decided")
-        result["upheld"] = counts("decided", outcome == UPHELD)
-        result["not_upheld"] = counts("decided", outcome == NOT_UPHELD)
-        result["detailed_investigations"] = result["upheld"] + result["not_upheld"]
-    else:
-        for column in CATEGORY_COUNT_COLUMNS[1:]:
-            result[column] = pd.array([pd.NA] * len(result), dtype="Int64")
-    return result.reset_index()
+    national[present] = national[present].fillna(0).astype("int64")
+    for table, given in (("reports", counts.has_reports), ("remedies", counts.has_remedies)):
+        if given:
+            national[f"unassigned_{table}"] = _unassigned_per_year(national, counts.unassigned, table)
+    return councils, types, national
 
 
 def category_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
@@ -788,137 +616,6 @@ def category_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
     current["received_change"] = (current["received"] - previous["received"]) if has_previous else pd.NA
     current["upheld_rate_change"] = current["upheld_rate"] - current["previous_upheld_rate"]
     return current.reset_index().drop(columns="year")
-
-
-def _case_table(cases: Any, name: str) -> pd.DataFrame:
-    """The case table ``name``, checked for the columns this module reads."""
-    frame = getattr(cases, name, None)
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"cases.{name} must be a pandas DataFrame (got {type(frame).__name__}); load it with cases.load_cases")
-    missing = [column for column in _TABLE_COLUMNS[name] if column not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} table is missing column(s) {', '.join(missing)}; load it with cases.load_cases")
-    return frame
-
-
-def _years_of(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """Financial year of each row's own date (int64); a missing date is an error."""
-    date_column = _DATE_COLUMN[name]
-    if frame.empty:
-        return np.empty(0, dtype="int64")
-    years = financial_year(frame[date_column])
-    if years.isna().any():
-        positions = np.flatnonzero(years.isna().to_numpy())[:5]
-        raise ValueError(
-            f"{name} table: {int(years.isna().sum())} row(s) without a {date_column} "
-            f"(first at position(s) {', '.join(map(str, positions))}); every case needs a date to be assigned to a year"
-        )
-    return years.to_numpy(dtype="int64")
-
-
-def _check_labels(values: pd.Series, allowed: Sequence[str], table: str, column: str, fix: str | None) -> None:
-    """Raise naming the unknown labels, so none is silently dropped from a count."""
-    unknown = sorted(set(pd.unique(values.dropna())) - set(allowed), key=str)
-    missing = int(values.isna().sum())
-    if unknown or missing:
-        parts = []
-        if unknown:
-            parts.append(f"unknown value(s) {', '.join(map(repr, unknown))}")
-        if missing:
-            parts.append(f"{missing} empty value(s)")
-        hint = f"; {fix}" if fix else f"; expected one of {', '.join(allowed)}"
-        raise ValueError(f"{table} table, column {column}: {' and '.join(parts)}{hint}")
-
-
-def _codes(frame: pd.DataFrame) -> np.ndarray:
-    """Authority codes as an object array, a missing code as ``""``."""
-    return frame["authority_code"].astype(object).where(frame["authority_code"].notna(), "").to_numpy(dtype=object)
-
-
-def _count_by_label(
-    frame: pd.DataFrame,
-    years: np.ndarray,
-    label_column: str,
-    labels: Sequence[str],
-    keys: pd.MultiIndex,
-    table: str,
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Counts per register row (aligned with ``keys``) and label; plus the unassigned cases.
-
-    Returns an int64 array of shape (len(keys), len(labels)) and a frame of
-    (year, table, authority_code, count) for cases outside the register.
-    """
-    codes = _codes(frame)
-    row_keys = pd.MultiIndex.from_arrays([years, codes], names=["year", "authority_code"])
-    position = keys.get_indexer(row_keys)
-    assigned = position >= 0
-    label_codes = pd.Categorical(frame[label_column].to_numpy(dtype=object), categories=list(labels)).codes
-    counts = np.zeros((len(keys), len(labels)), dtype="int64")
-    np.add.at(counts, (position[assigned], label_codes[assigned]), 1)
-    return counts, _unassigned_frame(years[~assigned], codes[~assigned], table)
-
-
-def _count_remedies(frame: pd.DataFrame, years: np.ndarray, keys: pd.MultiIndex) -> np.ndarray:
-    """Upheld decisions with a remedy by the authority, per register row."""
-    remedy = frame["remedy_by_authority"].astype(object).where(frame["remedy_by_authority"].notna(), False)
-    selected = (frame["outcome"].to_numpy(dtype=object) == UPHELD) & remedy.astype(bool).to_numpy()
-    row_keys = pd.MultiIndex.from_arrays([years[selected], _codes(frame)[selected]])
-    position = keys.get_indexer(row_keys)
-    return np.bincount(position[position >= 0], minlength=len(keys)).astype("int64")
-
-
-def _unassigned_frame(years: np.ndarray, codes: np.ndarray, table: str) -> pd.DataFrame:
-    """(year, table, authority_code, count) for cases outside the register."""
-    if len(years) == 0:
-        return pd.DataFrame(
-            {
-                "year": pd.Series([], dtype="int64"),
-                "table": pd.Series([], dtype=object),
-                "authority_code": pd.Series([], dtype=object),
-                "count": pd.Series([], dtype="int64"),
-            }
-        )
-    counts = (
-        pd.DataFrame({"year": years, "authority_code": codes})
-        .groupby(["year", "authority_code"], sort=True)
-        .size()
-        .rename("count")
-        .reset_index()
-    )
-    counts.insert(1, "table", table)
-    counts["count"] = counts["count"].astype("int64")
-    counts["year"] = counts["year"].astype("int64")
-    return counts
-
-
-def _register_rows(councils_for_year: RegisterFunction, years: Iterable[int]) -> pd.DataFrame:
-    """Each year's register (read once per year), stacked with a ``year`` column."""
-    frames = []
-    for year in years:
-        frame = councils_for_year(year)
-        missing = [column for column in _REQUIRED_REGISTER_COLUMNS if column not in frame.columns]
-        if missing:
-            raise ValueError(f"register for {year} lacks column(s) {', '.join(missing)}")
-        duplicated = frame["authority_code"][frame["authority_code"].duplicated()]
-        if not duplicated.empty:
-            raise ValueError(f"register for {year} lists council(s) {', '.join(map(str, duplicated.unique()))} twice")
-        unknown_types = sorted(set(frame["authority_type"].dropna()) - set(AUTHORITY_TYPES))
-        if unknown_types or frame["authority_type"].isna().any():
-            raise ValueError(
-                f"register for {year}: authority_type must be one of {', '.join(AUTHORITY_TYPES)}; "
-                f"found {', '.join(map(repr, unknown_types)) or 'empty values'}"
-            )
-        columns = {column: frame[column].to_numpy(dtype=object) for column in ("authority_code", "authority_name", "authority_type")}
-        columns["population"] = pd.to_numeric(frame["population"], errors="coerce").to_numpy(dtype="float64")
-        for column in COUNCIL_EXTRA_COLUMNS:
-            columns[column] = frame[column].to_numpy() if column in frame.columns else np.full(len(frame), np.nan)
-        part = pd.DataFrame(columns)
-        part.insert(0, "year", np.full(len(frame), year, dtype="int64"))
-        frames.append(part)
-    if not frames:
-        columns = ["year", "authority_code", "authority_name", "authority_type", "population", *COUNCIL_EXTRA_COLUMNS]
-        return pd.DataFrame({column: pd.Series([], dtype="int64" if column == "year" else object) for column in columns})
-    return pd.concat(frames, ignore_index=True)
 
 
 def _rate_parts(frame: Any) -> dict[str, tuple[Any, Any, int]]:
@@ -1006,14 +703,6 @@ def _summarise(
     return totals.loc[:, _summary_columns(categories, keys)]
 
 
-def _plain_sources(sources: Any) -> tuple[dict[str, str], ...]:
-    """SourceFile objects as plain dicts (so the cache does not depend on cases.py)."""
-    plain = []
-    for source in sources or []:
-        plain.append({name: str(getattr(source, name, "")) for name in ("table", "path", "sha256")})
-    return tuple(plain)
-
-
 # --------------------------------------------------------------------------- published table
 
 
@@ -1021,9 +710,7 @@ def _plain_sources(sources: Any) -> tuple[dict[str, str], ...]:
 def _computed(data_dir: str, average_method: str, fingerprint: tuple) -> Statistics:
     # Keyed on the files' sizes and times: an analyst who edits the data and reruns
     # a notebook gets fresh figures; a rerun without edits costs nothing.
-    from .cases import load_cases
-
-    return compute_statistics(load_cases(Path(data_dir)), average_method=average_method)
+    return compute_statistics(inputs.load(Path(data_dir)), average_method=average_method)
 
 
 def load_statistics(
@@ -1051,9 +738,7 @@ def load_statistics(
         if not folder.is_dir():
             raise FileNotFoundError(f"data folder {folder} not found; leave data_dir empty to use the sample data")
     else:
-        from .sample import ensure_sample_data
-
-        folder = Path(ensure_sample_data())
+        folder = inputs.data_folder("")
     folder = folder.resolve()
     fingerprint = tuple(
         (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns) for entry in sorted(folder.iterdir()) if entry.is_file()

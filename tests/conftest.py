@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lgsco_report.cases import CaseData, load_cases
+from lgsco_report.inputs import CaseData, load as load_cases
 from lgsco_report.sample import write_sample_data
 
 

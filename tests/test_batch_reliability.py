@@ -24,7 +24,7 @@ import pytest
 
 from lgsco_report import __version__, batch
 from lgsco_report.batch import BatchError, run_batch
-from lgsco_report.cases import data_fingerprint
+from lgsco_report.inputs import fingerprint as data_fingerprint
 from lgsco_report.manifest import fingerprint_digest, slugify
 from lgsco_report.yearparams import default_parameters_file
 

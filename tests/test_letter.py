@@ -15,7 +15,7 @@ import papermill
 import pytest
 
 from lgsco_report import register, stats, wording
-from lgsco_report.cases import load_cases
+from lgsco_report.inputs import load as load_cases
 from lgsco_report.letter import DOCUMENT_MIMETYPE, LetterInputError, prepare_letter
 from lgsco_report.sample import ensure_sample_data
 from lgsco_report.stats import compute_statistics, per_100k_text, percent, percent_of

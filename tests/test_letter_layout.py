@@ -32,7 +32,7 @@ from pypdf import PdfReader
 
 from lgsco_report import __version__, register
 from lgsco_report.batch import run_batch
-from lgsco_report.cases import load_cases
+from lgsco_report.inputs import load as load_cases
 from lgsco_report.exporters import TEMPLATE_BASEDIR
 from lgsco_report.stats import compute_statistics
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from lgsco_report import charts, register, stats, wording
-from lgsco_report.cases import load_cases
+from lgsco_report.inputs import load as load_cases
 from lgsco_report.letter import (
     DocumentMetadata,
     Letter,

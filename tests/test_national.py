@@ -24,7 +24,7 @@ import pytest
 from pypdf import PdfReader
 
 from lgsco_report import national, statistics_pack, stats
-from lgsco_report.cases import load_cases
+from lgsco_report.inputs import load as load_cases
 from lgsco_report.definitions import AUTHORITY_TYPES, REMEDY_TYPES, SAMPLE_BANNER
 from lgsco_report.exporters import DOCUMENT_MIMETYPE, export_letter
 from lgsco_report.stats import compute_statistics, per_100k_text, percent, published_table

@@ -24,7 +24,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from lgsco_report import definitions as d
 from lgsco_report import register
-from lgsco_report.cases import CaseData, read_table
+from lgsco_report.inputs import CaseData, read_table
 from lgsco_report.stats import compute_statistics, count_columns
 
 SETTINGS = settings(

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from lgsco_report import letter, stats, statistics_pack
 from lgsco_report.batch import run_batch
-from lgsco_report.cases import load_cases
+from lgsco_report.inputs import load as load_cases
 from lgsco_report.index_page import council_flags
 
 HEADING = "Public reports and putting things right"

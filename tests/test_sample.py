@@ -15,7 +15,7 @@ import pytest
 
 from lgsco_report import definitions as d
 from lgsco_report import register, sample
-from lgsco_report.cases import CaseData, load_cases
+from lgsco_report.inputs import CaseData, load as load_cases
 
 # Published national figures (domain.md); received for 2020 is "about 17,000".
 PUBLISHED_RECEIVED = {2019: 16_899, 2020: 17_000, 2021: 11_830, 2023: 15_488, 2024: 17_937}

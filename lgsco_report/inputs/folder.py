@@ -1,0 +1,143 @@
+"""A data folder: find its table files, load and check them all, or fingerprint them without loading.
+
+A table file is found by its name, case-insensitively (``received.csv``,
+``Decided.xlsx``); one missing, given twice or of another type is a problem. A
+table that is a link leading out of the data folder is refused unread.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import definitions
+from ..manifest import sha256_file
+from ..sample import ensure_sample_data
+from .case_rows import Register, load_table_file
+from .cross_checks import date_order_problems, decided_cross_check
+from .problems import CaseDataError, Problem, clean_text, sort_problems
+from .readers import FILE_SUFFIXES
+from .schema import DATE_COLUMN, OPTIONAL_TABLES, TABLES, CaseData, SourceFile
+
+
+def data_folder(data_dir: str | os.PathLike[str] | None = "") -> Path:
+    """The folder to read: ``data_dir`` as given or, when it is empty, the labelled sample data (written on first use)."""
+    return Path(data_dir) if data_dir else Path(ensure_sample_data())
+
+
+def fingerprint(data_dir: Path | str) -> dict[str, str]:
+    """``{"<table>:<file name>": sha256}`` of the folder's tables (optional ones when present), without loading them.
+
+    Lets a batch decide what is unchanged before paying for a full load; raises
+    ``CaseDataError`` when a table is missing or given twice.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise CaseDataError([Problem(str(data_dir), None, None, "the data folder does not exist")], data_dir)
+    files, problems = _find_table_files(data_dir)
+    if problems:
+        raise CaseDataError(problems, data_dir)
+    return {f"{table}:{path.name}": sha256_file(path) for table, path in files.items()}
+
+
+def _outside_link(path: Path, data_dir: Path) -> str | None:
+    """Why a table that is a link cannot be read (it leads out of the data folder, or nowhere); None when fine.
+
+    Decided from the link alone, before any byte of the file it names is read,
+    so that no file elsewhere on the machine is quoted in an error message.
+    """
+    if not path.is_symlink():
+        return None
+    target = Path(os.path.realpath(path))
+    where = clean_text(target, 300)
+    if not target.is_relative_to(Path(os.path.realpath(data_dir))):
+        return (
+            f"this table is a link to {where}, outside the data folder; links out of the folder are not followed: "
+            "copy the file into the data folder instead"
+        )
+    if not target.is_file():
+        return f"this table is a link to {where}, which is not a file (a broken link?); copy the table into the data folder"
+    return None
+
+
+def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """Pick each table's file (case-insensitive name); a missing, doubled or wrongly typed table is a problem."""
+    problems: list[Problem] = []
+    found: dict[str, Path] = {}
+    entries = sorted(p for p in data_dir.iterdir() if p.is_symlink() or p.is_file())
+    for table in (*TABLES, *OPTIONAL_TABLES):
+        candidates = [p for p in entries if p.stem.lower() == table and p.suffix.lower() in FILE_SUFFIXES]
+        others = [p for p in entries if p.stem.lower() == table and p.suffix.lower() not in FILE_SUFFIXES]
+        if len(candidates) > 1:
+            names = " and ".join(p.name for p in candidates)
+            problems.append(Problem(candidates[0].name, None, None, f"the {table} table is given twice ({names}); keep only one of them"))
+        elif candidates and (outside := _outside_link(candidates[0], data_dir)) is not None:
+            problems.append(Problem(candidates[0].name, None, None, outside))
+        elif candidates:
+            found[table] = candidates[0]
+        elif others:
+            names = ", ".join(p.name for p in others)
+            problems.append(
+                Problem(others[0].name, None, None, f"the {table} table must be a .csv or .xlsx file, but {names} was found; save it as {table}.csv or {table}.xlsx")
+            )
+        elif table in TABLES:
+            problems.append(Problem(f"{table}.csv", None, None, f"the {table} table is missing: the folder needs {table}.csv or {table}.xlsx"))
+    return found, problems
+
+
+def load(data_dir: Path | str, categories: tuple[str, ...] = definitions.CATEGORIES) -> CaseData:
+    """Load the received, decided and compliance tables from ``data_dir``.
+
+    Raises :class:`CaseDataError` listing every problem in every table when
+    anything is wrong; otherwise nothing is dropped. ``categories`` replaces the
+    default category list for offices that use their own.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise CaseDataError([Problem(str(data_dir), None, None, "the case data folder does not exist")], data_dir)
+    files, problems = _find_table_files(data_dir)
+    register = Register()
+    frames: dict[str, pd.DataFrame] = {}
+    row_numbers: dict[str, np.ndarray] = {}
+    sample_flags: list[bool] = []
+    warnings: list[str] = []
+    for table in (*TABLES, *OPTIONAL_TABLES):
+        if table not in files:
+            continue
+        frame, rows, is_sample, found = load_table_file(files[table], table, register, tuple(categories), warnings)
+        problems += sort_problems(found)
+        sample_flags.append(is_sample)
+        if frame is not None:
+            frames[table] = frame
+            row_numbers[table] = rows
+    # A table whose case references or dates have problems is not compared (its dates may be misread).
+    usable = {
+        table: frame for table, frame in frames.items()
+        if {"case_ref", DATE_COLUMN[table]} <= set(frame.columns)
+        and not any(p.file == files[table].name and p.column in ("case_ref", DATE_COLUMN[table]) for p in problems)
+    }
+    problems += date_order_problems(usable, row_numbers, files)
+    if "decided" in usable:
+        for table in OPTIONAL_TABLES:
+            if table in frames:
+                problems += decided_cross_check(table, frames[table], row_numbers[table], files[table].name, usable["decided"], row_numbers["decided"], files["decided"].name, problems)
+    if problems:
+        raise CaseDataError(problems, data_dir)
+    present = [t for t in (*TABLES, *OPTIONAL_TABLES) if t in frames]
+    dates = pd.concat([frames[t][DATE_COLUMN[t]] for t in present], ignore_index=True)
+    years = sorted(int(y) for y in definitions.financial_year(dates.dropna()).unique())
+    sources = [SourceFile(table, files[table], sha256_file(files[table])) for table in present]
+    return CaseData(
+        reports=frames.get("reports"),
+        remedies=frames.get("remedies"),
+        received=frames["received"],
+        decided=frames["decided"],
+        compliance=frames["compliance"],
+        sources=sources,
+        is_sample=any(sample_flags),
+        years=years,
+        warnings=warnings,
+    )
