@@ -149,22 +149,18 @@ def generated_at_text(generated_at: str = "") -> str:
 
 
 def parse_generated_at(generated_at: str | _dt.datetime | None) -> _dt.datetime:
-    """The generation time as a UTC date-time: empty means now; a time without an offset is taken as UTC."""
+    """The generation time as a date-time: the caller's time as given (like the letter's), else now in UTC."""
     if isinstance(generated_at, _dt.datetime):
-        moment = generated_at
-    elif not generated_at:
+        return generated_at
+    if not generated_at:
         return utc_now()
-    else:
-        try:
-            moment = _dt.datetime.fromisoformat(str(generated_at).strip())
-        except ValueError as exc:
-            raise ValueError(
-                f"generated_at {generated_at!r} is not an ISO date-time; write e.g. "
-                "'2020-07-29T09:00:00+00:00' or leave it empty for now"
-            ) from exc
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=_dt.timezone.utc)
-    return moment.astimezone(_dt.timezone.utc)
+    try:
+        return _dt.datetime.fromisoformat(str(generated_at).strip())
+    except ValueError as exc:
+        raise ValueError(
+            f"generated_at {generated_at!r} is not an ISO date-time; write e.g. "
+            "'2020-07-29T09:00:00+00:00' or leave it empty for now (UTC)"
+        ) from exc
 
 
 # ---------------------------------------------------------------------------

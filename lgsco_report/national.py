@@ -86,10 +86,10 @@ KEY_RATES: tuple[KeyRate, ...] = (
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "national"
 
 
-@functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+@functools.lru_cache(maxsize=4)
+def _environment(template_dir: str) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=jinja2.FileSystemLoader(template_dir),
         autoescape=True,  # every value is data: escaped unless the template says otherwise
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -99,7 +99,7 @@ def _environment() -> jinja2.Environment:
 
 def render_section(section: str, **context: Any) -> str:
     """One section of the review from its template (``templates/national/<section>.html.j2``)."""
-    return _environment().get_template(f"{section}.html.j2").render(**context)
+    return _environment(str(TEMPLATE_DIR)).get_template(f"{section}.html.j2").render(**context)
 
 
 @dataclass(frozen=True)
