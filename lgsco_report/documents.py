@@ -43,6 +43,7 @@ __all__ = [
     "average_method_text",
     "build_metadata",
     "coerce_metadata",
+    "document_provenance",
     "generated_at_text",
     "letter_metadata",
     "parse_generated_at",
@@ -167,7 +168,7 @@ def parse_generated_at(generated_at: str | _dt.datetime | None) -> _dt.datetime:
 # building the metadata
 
 
-def provenance(data_files: Iterable[Mapping[str, str]], generated_at: str) -> dict[str, Any]:
+def document_provenance(data_files: Iterable[Mapping[str, str]], generated_at: str) -> dict[str, Any]:
     """The data files behind a document (table, file name, SHA-256), the package version and the generation time."""
     from . import __version__
 
@@ -225,7 +226,7 @@ def letter_metadata(
         council=council_name,
         is_sample=is_sample,
         unconfirmed=unconfirmed,
-        provenance=provenance(data_files, generated_at),
+        provenance=document_provenance(data_files, generated_at),
         extra={"year": year, "generated_at": generated_at},
     )
 
@@ -252,7 +253,7 @@ def review_metadata(
         council=None,
         is_sample=is_sample,
         unconfirmed=unconfirmed,
-        provenance=provenance(data_files, generated_at),
+        provenance=document_provenance(data_files, generated_at),
     )
 
 
