@@ -1,7 +1,7 @@
 """Benchmark: refusing hostile table files (zip bombs, far-away cells, huge counts) within 1 s and 200 MB.
 
 Run: ``python bench/bench_inputs.py``. Each hostile file of ``tests/hostile_files.py``
-is written beside the valid corpus tables and loaded with ``cases.load_cases`` in
+is written beside the valid corpus tables and loaded with ``inputs.load`` in
 a fresh child process. Printed for each: the time the load took inside the child
 (interpreter start and imports excluded) and the child's peak resident memory,
 the kernel's ``getrusage(RUSAGE_CHILDREN)`` figure for it, taken by a small

@@ -88,7 +88,7 @@ REGISTER_TYPE_TO_AUTHORITY_TYPE: dict[str, str] = {
     "CC": "London Borough",  # City of London Corporation
 }
 
-SAMPLE_BANNER = "SAMPLE DATA - not real Ombudsman figures"
+from .documents import SAMPLE_BANNER  # noqa: E402  moved to documents; re-exported for callers not yet updated
 
 
 def snake_case(label: str) -> str:

@@ -31,7 +31,6 @@ import base64
 import binascii
 import html as html_module
 import contextlib
-import json
 import os
 import re
 import warnings
@@ -45,6 +44,16 @@ from nbformat import NotebookNode
 from traitlets import Unicode, default
 
 from .atomic import write_bytes as write_atomically
+from .documents import (  # the document layer: mimetype, metadata, banner (names kept here for callers)
+    DEFAULT_SAMPLE_BANNER,
+    DOCUMENT_KINDS,
+    DOCUMENT_MIMETYPE,
+    DROPPED_CELL_TAGS,
+    DocumentMetadataError,
+    pdf_created,
+    pdf_keywords,
+    read_document_metadata,
+)
 from .errors import LgscoReportError
 
 __all__ = [
@@ -69,13 +78,6 @@ __all__ = [
 ]
 
 
-#: Mimetype of the display output that carries the document metadata.
-DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
-
-#: Cells with any of these tags never reach the letter.
-DROPPED_CELL_TAGS = frozenset(
-    {"parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"}
-)
 #: Cells with this tag keep nothing of their outputs.
 REMOVE_OUTPUT_TAG = "remove-output"
 #: In a letter, only cells with this tag are printed (see LetterCleanupPreprocessor).
@@ -89,15 +91,7 @@ CELL_METADATA_KEY = "lgsco-report"
 #: templates are found wherever the package is installed.
 TEMPLATE_BASEDIR = Path(__file__).resolve().parent / "templates" / "nbconvert"
 
-DOCUMENT_KINDS = ("letter", "report")
-#: Banner the template adds to a sample-data document whose HTML carries none.
-DEFAULT_SAMPLE_BANNER = "Sample data: these are not real Ombudsman figures"
-_DEFAULT_TITLE = {"letter": "Annual review letter", "report": "Annual review report"}
-_LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _BASE64_PATTERN = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
-_SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-#: W3C date-time (what WeasyPrint accepts for ``dcterms.created``), e.g. 2020-07-22T10:00:00+00:00.
-_W3C_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CSS_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.-")
 
@@ -120,10 +114,6 @@ def _fixed_font_timestamp() -> Iterator[None]:
         yield
     finally:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
-
-
-class DocumentMetadataError(LgscoReportError, ValueError):
-    """The notebook's document-metadata output is not usable."""
 
 
 class NotebookNotExportableError(LgscoReportError, ValueError):
@@ -167,134 +157,6 @@ def png_base64(value: object) -> str:
     except binascii.Error as exc:
         raise ValueError(f"image/png output is not valid base64 ({exc}); re-run the chart cell") from exc
     return text
-
-
-def _coerce_metadata(raw: Any, where: str) -> dict[str, Any]:
-    """Validate and normalise one document-metadata payload."""
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise DocumentMetadataError(f"{where}: {DOCUMENT_MIMETYPE} is not valid JSON ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise DocumentMetadataError(
-            f"{where}: {DOCUMENT_MIMETYPE} must be a JSON object, got {type(raw).__name__}"
-        )
-    kind = raw.get("kind") or "letter"
-    if kind not in DOCUMENT_KINDS:
-        raise DocumentMetadataError(
-            f"{where}: document kind {kind!r} is not one of {', '.join(DOCUMENT_KINDS)}"
-        )
-    lang = raw.get("lang") or "en-GB"
-    if not isinstance(lang, str) or not _LANG_PATTERN.match(lang):
-        raise DocumentMetadataError(f"{where}: lang {lang!r} is not a language tag such as 'en-GB'")
-    text_fields = {}
-    for key in ("title", "author", "subject", "council"):
-        value = raw.get(key)
-        if value is not None and not isinstance(value, str):
-            raise DocumentMetadataError(f"{where}: {key} must be a string, got {type(value).__name__}")
-        text_fields[key] = value or None
-    is_sample = raw.get("is_sample", False)
-    if not isinstance(is_sample, bool):
-        raise DocumentMetadataError(f"{where}: is_sample must be true or false, got {is_sample!r}")
-    return {
-        **text_fields,
-        "title": text_fields["title"] or _DEFAULT_TITLE[kind],
-        "lang": lang,
-        "is_sample": is_sample,
-        "kind": kind,
-        "provenance": _coerce_provenance(raw.get("provenance"), where),
-        **_coerce_draft(raw, where),
-    }
-
-
-def _coerce_draft(raw: dict[str, Any], where: str) -> dict[str, Any]:
-    """``draft`` (true for a document made from a year with unconfirmed facts) and the ``unconfirmed`` fact names."""
-    from .yearparams import draft_mark
-
-    draft, unconfirmed = raw.get("draft", False), raw.get("unconfirmed") or []
-    if not isinstance(draft, bool):
-        raise DocumentMetadataError(f"{where}: draft must be true or false, got {draft!r}")
-    if not isinstance(unconfirmed, list) or not all(isinstance(name, str) for name in unconfirmed):
-        raise DocumentMetadataError(f"{where}: unconfirmed must be a list of fact names, got {unconfirmed!r}")
-    draft = draft or bool(unconfirmed)
-    return {"draft": draft, "unconfirmed": unconfirmed, "draft_mark": (draft_mark(unconfirmed) or "DRAFT") if draft else ""}
-
-
-def _coerce_provenance(raw: Any, where: str) -> dict[str, Any] | None:
-    """Validate the optional ``provenance`` object: data files' hashes, package version, generation time."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise DocumentMetadataError(f"{where}: provenance must be a JSON object, got {type(raw).__name__}")
-    files = raw.get("data_files") or []
-    if not isinstance(files, list):
-        raise DocumentMetadataError(f"{where}: provenance.data_files must be a list")
-    data_files = []
-    for number, entry in enumerate(files, start=1):
-        fields = ("table", "name", "sha256")
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k, ""), str) for k in fields):
-            raise DocumentMetadataError(
-                f"{where}: provenance.data_files[{number}] must hold text table, name and sha256"
-            )
-        sha256 = entry.get("sha256", "").lower()
-        if not _SHA256_PATTERN.match(sha256):
-            raise DocumentMetadataError(
-                f"{where}: provenance.data_files[{number}].sha256 {sha256[:80]!r} is not a SHA-256 hex digest"
-            )
-        data_files.append({"table": entry.get("table", ""), "name": entry.get("name", ""), "sha256": sha256})
-    version, generated_at = raw.get("package_version"), raw.get("generated_at")
-    for key, value in (("package_version", version), ("generated_at", generated_at)):
-        if value is not None and not isinstance(value, str):
-            raise DocumentMetadataError(f"{where}: provenance.{key} must be a string, got {type(value).__name__}")
-    return {"data_files": data_files, "package_version": version or None, "generated_at": generated_at or None}
-
-
-def pdf_keywords(document: dict[str, Any]) -> list[str]:
-    """The PDF's /Keywords (also XMP pdf:Keywords): the letter's provenance, one item each.
-
-    Why keywords: WeasyPrint writes them to both the document information
-    dictionary and the XMP packet, which every PDF reader shows; the letter's
-    page then carries none of these machine details. WeasyPrint splits the
-    ``<meta name="keywords">`` content at commas, so no item may hold one.
-    """
-    provenance = document.get("provenance") or {}
-    items = []
-    if document.get("draft"):
-        # A DRAFT says so in its metadata too, with the facts not confirmed (key names, no commas).
-        items.append("DRAFT")
-        items.append("unconfirmed: " + " ".join(document.get("unconfirmed") or ["(not named)"]))
-    if provenance.get("package_version"):
-        items.append(f"lgsco-report {provenance['package_version']}")
-    if provenance.get("generated_at"):
-        items.append(f"generated {provenance['generated_at']}")
-    for entry in provenance.get("data_files", []):
-        items.append(f"{entry['table'] or 'data'} {entry['name']} sha256:{entry['sha256']}".strip())
-    return [item.replace(",", " ") for item in items]
-
-
-def pdf_created(document: dict[str, Any]) -> str | None:
-    """The generation time as a W3C date-time for ``dcterms.created`` (PDF /CreationDate), or None."""
-    generated_at = (document.get("provenance") or {}).get("generated_at")
-    return generated_at if generated_at and _W3C_DATETIME.match(generated_at) else None
-
-
-def read_document_metadata(nb: NotebookNode) -> dict[str, Any]:
-    """Return the notebook's document metadata (defaults filled in).
-
-    Looks for the first display output with :data:`DOCUMENT_MIMETYPE` in a cell
-    that is exported (cells tagged as dropped are ignored). Without one, a
-    notebook still exports, titled from ``nb.metadata.title`` if present.
-    """
-    for index, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code" or DROPPED_CELL_TAGS & set(cell.metadata.get("tags", [])):
-            continue
-        for output in cell.get("outputs", []):
-            data = output.get("data") or {}
-            if DOCUMENT_MIMETYPE in data:
-                return _coerce_metadata(data[DOCUMENT_MIMETYPE], f"cell {index}")
-    fallback_title = nb.metadata.get("title")
-    return _coerce_metadata({"title": fallback_title if isinstance(fallback_title, str) else None}, "notebook")
 
 
 def _cell_tags(cell: NotebookNode) -> set[str]:

@@ -28,7 +28,6 @@ from . import __version__, charts, metrics, register, stats, wording
 from .definitions import (
     AUTHORITY_TYPES,
     CATEGORIES,
-    SAMPLE_BANNER,
     parse_year,
     year_end,
     year_label,
@@ -36,9 +35,16 @@ from .definitions import (
 )
 from .formatting import is_missing, long_date, percent_of
 from .yearparams import YearParameters, load_year_parameters, project_root
+from .documents import (  # DOCUMENT_MIMETYPE kept importable from here for callers
+    DOCUMENT_MIMETYPE,
+    SAMPLE_BANNER,
+    DocumentMetadata,
+    average_method_text,
+    generated_at_text,
+    letter_metadata,
+)
 from .errors import LgscoReportError
 
-DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "letter"
 TEMPLATE_NAME = "letter.html.j2"
 #: The package's letter editions (name -> template and headings); a workbook may add its own
@@ -53,18 +59,6 @@ SECTIONS = ("banner", "heading", "key_statistics", "closing", "annex")
 #: Decision table rows: (label printed, statistics column), from the registry's decision counts.
 DECISION_ROWS = tuple(metrics.label_columns("decided").items())
 
-AVERAGE_METHOD_TEXT = {
-    "pooled": (
-        "Each average for similar authorities is a pooled rate: the cases counted for all "
-        "councils of the same type in the year added together, divided by all their "
-        "detailed investigations (or upheld cases, compliance outcomes or residents)."
-    ),
-    "mean": (
-        "Each average for similar authorities is the mean of the rates of the councils of "
-        "the same type in the year; councils with no cases to base a rate on are left out."
-    ),
-}
-
 
 class LetterInputError(LgscoReportError, ValueError):
     """A parameter the letter cannot be made from; the message says what to change.
@@ -75,17 +69,6 @@ class LetterInputError(LgscoReportError, ValueError):
 
     def _render_traceback_(self) -> list[str]:
         return [f"\x1b[31mLetterInputError\x1b[0m: {self}"]
-
-
-class DocumentMetadata(dict):
-    """The exported document's title, author, subject and language.
-
-    Displayed as its own output under ``DOCUMENT_MIMETYPE`` so the exporters can
-    set the HTML head and PDF metadata; it shows nothing in JupyterLab.
-    """
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {DOCUMENT_MIMETYPE: dict(self), "text/plain": ""}
 
 
 class HTMLFragment(str):
@@ -430,29 +413,16 @@ def prepare_letter(
     addressing = addressing_for(code, year_params.letter_date, overrides if (overrides_file or overrides.is_file()) else None)
     figures = statistics.council(code, year)
     trend = statistics.trend(code, year, n=5)
-    generated = generated_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    generated = generated_at_text(generated_at)
     context = letter_context(
         figures, year_params, statistics, generated_at=generated, addressing=addressing,
     )
     # An office's own template (key 'letter_template') wins over the edition's.
     template_path = year_params_template(year_params) or edition_template(year_params)
-    metadata = DocumentMetadata(
-        title=f"Annual Review letter {year}: {figures['authority_name']}",
-        author=year_params.ombudsman_name,
-        subject=(
-            f"Complaint statistics for {figures['authority_name']}, year ending 31 March {year}"
-            + (f" ({SAMPLE_BANNER})" if statistics.is_sample else "")
-        ),
-        lang="en-GB",
-        council=str(figures["authority_name"]),
-        is_sample=bool(statistics.is_sample),
-        kind="letter",
-        year=year,
-        # A year with unconfirmed facts makes DRAFT letters (the exporter marks every page).
-        draft=bool(year_params.unconfirmed), unconfirmed=list(year_params.unconfirmed),
-        generated_at=generated,
-        # Written into the PDF's metadata by the exporter (contracts: document metadata).
-        provenance={"data_files": context["sources"], "package_version": __version__, "generated_at": generated},
+    metadata = letter_metadata(
+        council_name=str(figures["authority_name"]), year=year, author=year_params.ombudsman_name,
+        is_sample=bool(statistics.is_sample), unconfirmed=year_params.unconfirmed, generated_at=generated,
+        data_files=context["sources"],
     )
     return Letter(context=context, template=load_template(template_path), figures=figures, trend=trend, metadata=metadata)
 
@@ -645,7 +615,7 @@ def letter_context(
         "received_total": count("received_total"),
         "decision_rows": [{"label": label, "count": count(column)} for label, column in metrics.label_columns("decided").items()],
         "decisions_total": count("decisions_total"),
-        "average_method_text": AVERAGE_METHOD_TEXT[statistics.average_method],
+        "average_method_text": average_method_text(statistics.average_method, "letter"),
         "sources": [
             {"table": s.get("table", ""), "name": Path(s.get("path", "")).name, "sha256": s.get("sha256", "")}
             for s in statistics.sources

@@ -20,6 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import datetime as _dt
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,9 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from . import __version__, charts, metrics
-from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, SERVICE_IMPROVEMENT_TYPES, parse_year, year_label
+from . import charts, metrics
+from .definitions import AUTHORITY_TYPES, SERVICE_IMPROVEMENT_TYPES, parse_year, year_label
+from .documents import DOCUMENT_MIMETYPE, SAMPLE_BANNER, average_method_text, parse_generated_at, review_metadata
 from .formatting import NO_FIGURE, long_date, per_100k_text, percent, percent_of
 from .stats import REMEDY_COLUMNS, SMALL_BASE, Statistics, category_table, load_statistics
 
@@ -60,7 +62,6 @@ __all__ = [
     "type_averages_html",
 ]
 
-DOCUMENT_MIMETYPE = "application/vnd.lgsco-report.document+json"
 AUTHOR = "Local Government and Social Care Ombudsman"
 
 
@@ -94,7 +95,24 @@ def _columns(view: str, average: bool = False) -> tuple[tuple[str, str, str], ..
         (m.average_column if average else m.column, title, _KINDS[m.display]) for m, title in metrics.view(view)
     )
 
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+#: The review's wording: one template per section (``templates/national/<section>.html.j2``).
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "national"
+
+
+@functools.lru_cache(maxsize=4)
+def _environment(template_dir: str) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        autoescape=True,  # every value is data: escaped unless the template says otherwise
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_section(section: str, **context: Any) -> str:
+    """One section of the review from its template (``templates/national/<section>.html.j2``)."""
+    return _environment(str(TEMPLATE_DIR)).get_template(f"{section}.html.j2").render(**context)
 
 
 @dataclass(frozen=True)
@@ -125,37 +143,6 @@ def _count_cell(value: object) -> Cell:
 def _text_cell(value: object) -> Cell:
     return Cell(str(value), numeric=False)
 
-
-_TABLE_TEMPLATE = _ENV.from_string(
-    """<section class="lgsco-section {{ css_class }}">
-{% if heading %}<h2>{{ heading }}</h2>
-{% endif %}
-{% for paragraph in intro %}<p>{{ paragraph }}</p>
-{% endfor %}
-{% if rows %}
-<table class="lgsco-table {{ css_class }}-table {{ table_class }}">
-<caption>{{ caption }}</caption>
-<thead><tr>{% for column in columns %}<th scope="col">{{ column.title }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in rows %}
-<tr{% if row.css_class %} class="{{ row.css_class }}"{% endif %}{% for name, value in row.attributes %} data-{{ name }}="{{ value }}"{% endfor %}>
-{%- for cell in row.cells -%}
-{%- set column = columns[loop.index0] -%}
-{%- if loop.first -%}<th scope="row">{{ cell.text }}</th>
-{%- else -%}<td data-column="{{ column.key }}"{% if cell.value is not none %} data-value="{{ cell.value }}"{% endif %}{% if cell.numeric %} class="lgsco-number"{% endif %}>{{ cell.text }}</td>
-{%- endif -%}
-{%- endfor -%}
-</tr>
-{% endfor %}
-</tbody>
-</table>
-{% else %}
-<p class="lgsco-empty">{{ empty }}</p>
-{% endif %}
-{% for paragraph in outro %}<p class="lgsco-table-note">{{ paragraph }}</p>
-{% endfor %}
-</section>"""
-)
 
 #: Table classes the report stylesheet styles: a small table is kept on one page;
 #: a long one may break between rows and repeats its header row on each page.
@@ -188,8 +175,8 @@ def _render_table(
     table_class: str = KEEP_TOGETHER,
     outro: tuple[str, ...] = (),
 ) -> str:
-    return _TABLE_TEMPLATE.render(
-        heading=heading, caption=caption, columns=columns, rows=rows, css_class=css_class, intro=intro, empty=empty,
+    return render_section(
+        "table", heading=heading, caption=caption, columns=columns, rows=rows, css_class=css_class, intro=intro, empty=empty,
         table_class=table_class, outro=outro,
     )
 
@@ -236,19 +223,6 @@ def _check_year(statistics: Statistics, year: int | str) -> int:
     return year
 
 
-def _parse_generated_at(generated_at: str | _dt.datetime | None) -> _dt.datetime:
-    if isinstance(generated_at, _dt.datetime):
-        return generated_at
-    if not generated_at:
-        return _dt.datetime.now().astimezone().replace(microsecond=0)
-    try:
-        return _dt.datetime.fromisoformat(str(generated_at).strip())
-    except ValueError as exc:
-        raise ValueError(
-            f"generated_at {generated_at!r} is not an ISO date-time; write e.g. '2020-07-29T09:00:00+01:00' or leave it empty for now"
-        ) from exc
-
-
 def prepare_review(
     year: int | str,
     data_dir: str | os.PathLike[str] = "",
@@ -269,7 +243,7 @@ def prepare_review(
         statistics=statistics,
         year=checked_year,
         is_sample=bool(statistics.is_sample),
-        generated_at=_parse_generated_at(generated_at),
+        generated_at=parse_generated_at(generated_at),
         data_files=data_files(statistics),
     )
 
@@ -280,29 +254,16 @@ def report_title(year: int) -> str:
 
 def document_metadata(review: NationalReview) -> dict[str, dict[str, Any]]:
     """The display bundle the exporters read: ``display(document_metadata(r), raw=True)``."""
-    from .yearparams import draft_metadata
+    from .yearparams import unconfirmed_facts
 
-    return {
-        DOCUMENT_MIMETYPE: {
-            "title": report_title(review.year),
-            "author": AUTHOR,
-            "subject": (
-                f"Complaints about councils in England in the year ending 31 March {review.year}, "
-                "by council type and by council"
-            ),
-            "lang": "en-GB",
-            "council": None,
-            "is_sample": bool(review.is_sample),
-            "kind": "report",
-            # The year's unconfirmed facts make this review a DRAFT, like the year's letters.
-            **draft_metadata(review.year),
-            "provenance": {
-                "data_files": [{"table": f.table, "name": f.name, "sha256": f.sha256} for f in review.data_files],
-                "package_version": __version__,
-                "generated_at": review.generated_at.isoformat(),
-            },
-        }
-    }
+    metadata = review_metadata(
+        title=report_title(review.year), year=review.year, author=AUTHOR, is_sample=review.is_sample,
+        # The year's unconfirmed facts make this review a DRAFT, like the year's letters.
+        unconfirmed=unconfirmed_facts(review.year),
+        generated_at=review.generated_at.isoformat(),
+        data_files=[{"table": f.table, "name": f.name, "sha256": f.sha256} for f in review.data_files],
+    )
+    return {DOCUMENT_MIMETYPE: dict(metadata)}
 
 
 # ---------------------------------------------------------------------------
@@ -313,7 +274,7 @@ def sample_banner_html(is_sample: bool) -> str:
     """The sample-data banner (empty string for real data)."""
     if not is_sample:
         return ""
-    return _ENV.from_string('<div class="lgsco-sample-banner" role="note">{{ text }}</div>').render(text=SAMPLE_BANNER)
+    return render_section("sample_banner", text=SAMPLE_BANNER)
 
 
 _long_date = long_date
@@ -326,18 +287,8 @@ def period_text(year: int) -> str:
 
 def title_html(review: NationalReview) -> str:
     """Title page: banner (if sample), title, the period covered and the date of production, each labelled."""
-    template = _ENV.from_string(
-        """{{ banner | safe }}<section class="lgsco-title-page">
-<h1 class="lgsco-report-title">{{ title }}</h1>
-<p>Complaints and enquiries about councils in England made to the {{ author }}, and the decisions made on them.</p>
-<p>Figures for each council are compared with the average for councils of the same type ("similar councils"), the comparison every annual review letter for {{ label }} makes.</p>
-<dl class="lgsco-dates">
-<dt>Period covered</dt><dd class="lgsco-period">{{ period }} (the year {{ label }})</dd>
-<dt>Produced</dt><dd class="lgsco-generated">{{ produced }}</dd>
-</dl>
-</section>"""
-    )
-    return template.render(
+    return render_section(
+        "title",
         banner=sample_banner_html(review.is_sample),
         title=report_title(review.year),
         author=AUTHOR,
@@ -541,15 +492,7 @@ def _type_basis_columns() -> tuple[tuple[str, str, str], ...]:
 
 
 def _method_sentence(statistics: Statistics) -> str:
-    if statistics.average_method == "mean":
-        return (
-            "Each average is the mean of the rates of the councils of that type, leaving out councils "
-            "that have no figure for that rate."
-        )
-    return (
-        "Each average is pooled: all the councils of that type taken together (for example, every upheld "
-        "decision of that type divided by every detailed investigation of that type)."
-    )
+    return average_method_text(statistics.average_method, "report")
 
 
 def type_averages_html(statistics: Statistics, year: int | str) -> str:
@@ -614,13 +557,9 @@ def distribution_note_html(statistics: Statistics, year: int | str) -> str:
     year = _check_year(statistics, year)
     councils = statistics.councils[statistics.councils["year"] == year]
     small = int(((councils["detailed_investigations"] > 0) & (councils["detailed_investigations"] < SMALL_BASE)).sum())
-    return _ENV.from_string(
-        """<section class="lgsco-section lgsco-distribution-note">
-<h2>How councils compare within their type</h2>
-<p>How to read these charts: each column is one council type. Every dot is one council; the box holds the middle half of the councils of that type, with a line at the middle council. The diamond is the average for similar councils that the letters quote, and the dotted line is the rate for England as a whole.</p>
-<p>Small numbers: a council's rate is hollow when it rests on fewer than {{ small_base }} cases. With few cases one decision moves the rate a long way (one upheld decision out of four is 25 points), so a hollow dot at 0% or 100% says little about the council. In {{ label }}, {{ small }} of {{ total }} councils had fewer than {{ small_base }} detailed investigations.</p>
-</section>"""
-    ).render(small_base=SMALL_BASE, label=year_label(year), small=small, total=len(councils))
+    return render_section(
+        "distribution_note", small_base=SMALL_BASE, label=year_label(year), small=small, total=len(councils)
+    )
 
 
 def map_chart(statistics: Statistics, year: int | str) -> charts.Chart:
@@ -632,7 +571,7 @@ def map_chart(statistics: Statistics, year: int | str) -> charts.Chart:
 def map_html(statistics: Statistics, year: int | str) -> str:
     """The map under its own heading (the chart's HTML is escaped by ``Chart.to_html``)."""
     chart = map_chart(statistics, year)
-    heading = _ENV.from_string('<h2>Uphold rates across England, {{ label }}</h2>').render(label=year_label(_check_year(statistics, year)))
+    heading = render_section("map_heading", label=year_label(_check_year(statistics, year)))
     return f'<section class="lgsco-section lgsco-map">\n{heading}\n{chart.to_html()}\n</section>'
 
 
@@ -745,12 +684,7 @@ def outliers_html(statistics: Statistics, year: int | str, n: int = 5, min_basis
     """For each key rate, the councils furthest above and below similar councils, with their counts."""
     year = _check_year(statistics, year)
     sections = [
-        _ENV.from_string(
-            """<section class="lgsco-section lgsco-outliers-intro">
-<h2>Councils furthest from similar councils</h2>
-<p>For each key rate, the {{ n }} councils furthest above and the {{ n }} furthest below the average for their type. Councils with the same difference share a place ("=1"), and all of them are listed, so a table can hold more than {{ n }} councils. Only councils with at least {{ min_basis }} cases behind the rate are ranked, and the number of cases is shown beside each rate: a rate based on few cases can move a long way with one decision.</p>
-</section>"""
-        ).render(n=n, min_basis=min_basis)
+        render_section("outliers_intro", n=n, min_basis=min_basis)
     ]
     for key in key_rates():
         above, below = outliers(statistics, year, key.column, n=n, min_basis=min_basis)
@@ -885,22 +819,8 @@ def abolished_councils_html(statistics: Statistics, year: int | str) -> str:
 
 def notes_html(review: NationalReview) -> str:
     """How the figures were made: definitions, averaging method, the data files and their SHA-256, dates."""
-    template = _ENV.from_string(
-        """<section class="lgsco-section lgsco-notes">
-<h2>Notes</h2>
-<ul>
-<li>Uphold rate: upheld decisions as a share of detailed investigations (upheld and not upheld decisions).</li>
-<li>Satisfactory remedy rate: the share of upheld cases in which the council had already offered a remedy the Ombudsman found suitable.</li>
-<li>Compliance rate: recommendations the council carried out, on time or late, as a share of compliance outcomes recorded in the year.</li>
-<li>Upheld decisions per 100,000 residents: for England, every upheld decision about a council with a known population, over the residents of the single-tier and district councils; county councils' residents are already counted in their districts.</li>
-<li>{{ method }}</li>
-<li>A council with no cases behind a rate has no figure for it; it is never shown as 0%. Percentages are whole numbers, with halves rounded up, and a rate is shown as 0% or 100% only when it is exactly that (otherwise with a decimal place).</li>
-<li>Period covered: {{ period }}. Produced: {{ produced }}.</li>
-</ul>
-<p class="lgsco-provenance">Figures computed from {% if is_sample %}sample data, not real Ombudsman figures: {% endif %}{% for file in files %}{{ file.table }} table <span class="lgsco-file">{{ file.name }}</span> (SHA-256 <span class="lgsco-sha256">{{ file.sha256 }}</span>){% if not loop.last %}; {% endif %}{% else %}no recorded data files{% endfor %}.</p>
-</section>"""
-    )
-    return template.render(
+    return render_section(
+        "notes",
         method=_method_sentence(review.statistics),
         period=period_text(review.year),
         is_sample=review.is_sample,

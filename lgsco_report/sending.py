@@ -47,6 +47,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .atomic import write_bytes, write_text
+from .documents import SAMPLE_BANNER
 from .manifest import STATUS_DONE, Manifest, safe_child, sha256_file
 from .errors import LgscoReportError
 
@@ -478,7 +479,7 @@ def _body(letter: _Letter, year: int, sample: bool, signatory: str) -> tuple[str
         signatory,
     ]
     if sample:
-        lines = ["SAMPLE DATA - not real Ombudsman figures. This is a test message.", ""] + lines
+        lines = [f"{SAMPLE_BANNER}. This is a test message.", ""] + lines
     text = "\n".join(lines) + "\n"
     paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
     return text, f"<!DOCTYPE html>\n<html lang=\"en-GB\"><body>\n{paragraphs}\n</body></html>\n"

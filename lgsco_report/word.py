@@ -39,7 +39,8 @@ from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.text.run import Run
 from nbformat import NotebookNode
 
-from .exporters import DEFAULT_SAMPLE_BANNER, LetterCleanupPreprocessor, png_base64, read_document_metadata
+from .documents import DEFAULT_SAMPLE_BANNER, raw_document_metadata, read_document_metadata
+from .exporters import LetterCleanupPreprocessor, png_base64
 from .errors import LgscoReportError
 
 __all__ = ["DOCX_MIMETYPE", "ReferenceDocxError", "build_docx", "notebook_to_docx", "reference_docx_for"]
@@ -695,14 +696,7 @@ def notebook_to_docx(nb: NotebookNode, reference_docx: Path | str | None = None)
 
 def _metadata_extra(nb: NotebookNode, key: str) -> Any:
     """A key of the raw document-metadata output that the exporters' cleaned copy leaves out."""
-    from .exporters import DOCUMENT_MIMETYPE
-
-    for cell in nb.cells:
-        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            raw = (output.get("data") or {}).get(DOCUMENT_MIMETYPE)
-            if isinstance(raw, dict):
-                return raw.get(key)
-    return None
+    return raw_document_metadata(nb).get(key)
 
 
 def build_docx(outputs: list[dict[str, Any]], meta: dict[str, Any], reference: Path | None = None) -> bytes:

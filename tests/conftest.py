@@ -20,7 +20,7 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_cases(sample_dir: Path) -> CaseData:
-    """The sample tables loaded and validated by ``cases.load_cases``."""
+    """The sample tables loaded and validated by ``inputs.load``."""
     return load_cases(sample_dir)
 
 

@@ -2,7 +2,7 @@
 
 The corpus is ``tests/data/bad/``: one folder per mistake, and ``expected.yaml``
 saying what each must give (hand-worked figures, or the exact problems with
-file, row and column). Each entry is run through ``cases.load_cases`` (plus
+file, row and column). Each entry is run through ``inputs.load`` (plus
 ``stats.compute_statistics`` when accepted) and through the command line.
 Further tests feed hostile values (markup, template syntax, paths, NUL bytes,
 100,000-character cells) and a 50 MB table generated on the fly.

@@ -178,7 +178,7 @@ _POOL = (
 
 @st.composite
 def case_tables(draw: st.DrawFn) -> CaseData:
-    """Normalised tables as cases.load_cases returns them, over two years and a small pool of councils."""
+    """Normalised tables as inputs.load returns them, over two years and a small pool of councils."""
     pool = st.sampled_from(_POOL)
     received = draw(st.lists(st.tuples(pool, dates, st.sampled_from(d.CATEGORIES)), min_size=0, max_size=40))
     decided = draw(
