@@ -19,6 +19,7 @@ import jinja2
 import pandas as pd
 
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, year_label
+from .formats import all_formats
 from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
 from .stats import is_missing, per_100k_text, percent
 from .yearparams import draft_mark
@@ -102,6 +103,16 @@ def _link(year_dir: Path, relative: str | None) -> str | None:
     return quote(target.relative_to(root).as_posix())
 
 
+def _letter_links(year_dir: Path, outputs: dict[str, str]) -> list[dict[str, str]]:
+    """A done letter's links, one per exported format of the format table that it was written in."""
+    links = []
+    for fmt in all_formats():
+        href = _link(year_dir, outputs.get(fmt.name)) if fmt.exported else None
+        if href is not None:
+            links.append({"format": fmt.name, "label": fmt.label, "href": href})
+    return links
+
+
 def _sort_value(value: Any) -> str:
     """Numeric sort key for the table's JS (missing values sort first)."""
     return "" if is_missing(value) or (isinstance(value, float) and math.isnan(value)) else repr(float(value))
@@ -146,9 +157,7 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
                 "flags": council_flags(record),
                 "status": status,
                 "error": entry.get("error") or "",
-                "html": _link(year_dir, outputs.get("html")) if status == STATUS_DONE else None,
-                "pdf": _link(year_dir, outputs.get("pdf")) if status == STATUS_DONE else None,
-                "docx": _link(year_dir, outputs.get("docx")) if status == STATUS_DONE else None,
+                "links": _letter_links(year_dir, outputs) if status == STATUS_DONE else [],
                 "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),
                 "abolished": register.abolition_note(code, letter_day),
