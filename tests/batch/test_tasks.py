@@ -44,7 +44,8 @@ def test_failed_national_review_keeps_its_log_error_and_partial_notebook(tmp_pat
     result = run_batch(YEAR, councils=[CANNOCK], out_dir=out, notebook=STANDIN, formats=("ipynb", "html"),
                        progress=False, force=True, executor="serial")
     assert result.done == 1 and result.failed == 1 and result.exit_code == 1
-    assert result.failures == [("national review", "RuntimeError: no totals for the review (notebook cell 3)")]
+    # Cell 4 of the executed notebook: papermill adds its injected-parameters cell after the parameters.
+    assert result.failures == [("national review", "RuntimeError: no totals for the review (notebook cell 4)")]
     entry = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))["reports"][NATIONAL_REVIEW]
     assert entry["status"] == "failed"
     failed = year_dir / "failed" / NATIONAL_REVIEW
