@@ -81,15 +81,18 @@ def _report_and_remedy_flags(row: pd.Series | dict[str, Any]) -> list[str]:
     return flags
 
 
-#: The year's documents beside the letters, linked at the top of the page when present.
+#: The year's documents beside the letters other than the national review, linked at the top of the page when present.
 YEAR_DOCUMENTS = (
-    ("National review (HTML)", "national_review.html"),
-    ("National review (PDF)", "national_review.pdf"),
-    ("National review (Word)", "national_review.docx"),
     ("Statistics (spreadsheet)", "statistics.xlsx"),
     ("Statistics (CSV)", "statistics.csv"),
     ("Manifest (CSV)", "manifest.csv"),
 )
+
+
+def _year_documents() -> list[tuple[str, str]]:
+    """(label, file name) of the year's documents: the national review in each exported format, then the rest."""
+    review = [(f"National review ({fmt.label})", fmt.file_name("report")) for fmt in all_formats() if fmt.exported]
+    return [*review, *YEAR_DOCUMENTS]
 
 
 def _link(year_dir: Path, relative: str | None) -> str | None:
@@ -195,7 +198,7 @@ def render_index(
     review_status = manifest.reports.get("national_review", {}).get("status", STATUS_DONE)
     documents = [
         {"label": label, "href": href}
-        for label, name in YEAR_DOCUMENTS
+        for label, name in _year_documents()
         if (href := _link(year_dir, name)) is not None
         and (review_status == STATUS_DONE or not name.startswith("national_review"))
     ]
