@@ -102,3 +102,12 @@ def test_an_unknown_format_is_refused_with_the_table_s_names():
 
     with pytest.raises(BatchError, match="choose from ipynb,html,pdf,docx"):
         run_batch(YEAR, councils=[CANNOCK], formats=("txt",), progress=False)
+
+
+def test_the_table_gives_the_manifest_its_columns_in_the_same_order_as_before():
+    from lgsco_report.manifest import CSV_COLUMNS, csv_columns
+
+    assert CSV_COLUMNS == csv_columns()
+    assert CSV_COLUMNS[-6:] == ("ipynb", "html", "pdf", "docx", "log", "fingerprint")
+    assert formats.file_names("report") == {"ipynb": "national_review.ipynb", "html": "national_review.html",
+                                            "pdf": "national_review.pdf", "docx": "national_review.docx"}
