@@ -83,8 +83,12 @@ class BatchResult:
     unconfirmed: tuple[str, ...] = ()
 
 
-class StopBatch(Exception):
-    """Raised in the parent when no further letter can be written; carries the exit code."""
+class StopBatch(LgscoReportError):
+    """No further letter can be written (disk full, a kernel that cannot start); carries the exit code.
+
+    Raised by an executor or the batch itself and caught by ``run_batch``, which
+    reports its message as the result's ``stopped`` line, never as a traceback.
+    """
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
