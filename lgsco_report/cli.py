@@ -81,13 +81,14 @@ def seed_number(value: str) -> int:
 
 def letter_formats(value: str) -> str:
     """``"PDF, html"`` -> ``"pdf,html"``; each must be one of the batch's formats."""
-    from .batch import ALL_FORMATS
+    from .formats import format_names
 
+    known = format_names()
     items = [item.strip().lower() for item in value.split(",")]
-    unknown = [item for item in items if item not in ALL_FORMATS]
+    unknown = [item for item in items if item not in known]
     if unknown or not value.strip():
         shown = ", ".join(repr(item) for item in unknown) or "none"
-        raise argparse.ArgumentTypeError(f"unknown format(s) {shown}; give a comma-separated list of {','.join(ALL_FORMATS)}")
+        raise argparse.ArgumentTypeError(f"unknown format(s) {shown}; give a comma-separated list of {','.join(known)}")
     return ",".join(dict.fromkeys(items))
 
 
@@ -163,7 +164,7 @@ def output_file(suffixes: tuple[str, ...]) -> Callable[[str], Path]:
     return check
 
 
-#: Checks for the options ``batch.add_arguments`` defines, by destination.
+#: Checks for the options ``add_letters_arguments`` defines, by destination.
 LETTERS_CHECKS: dict[str, Callable[[str], object]] = {
     "year": _year, "council": council_name, "data": existing_folder, "out": output_folder,
     "workers": worker_count, "formats": letter_formats, "timeout": timeout_seconds, "notebook": existing_file,
@@ -254,6 +255,79 @@ def cmd_send(args: argparse.Namespace) -> int:
     return send_main(args)
 
 
+# ---------------------------------------------------------------- lgsco-report letters
+
+
+def add_letters_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``lgsco-report letters``."""
+    from .formats import default_format_names, format_names
+
+    parser.add_argument("--year", required=True, help="year ending March, e.g. 2020 or 2019-20")
+    parser.add_argument("--council", action="append", metavar="NAME", help="a council (name or code); repeat for several; default: every council of the year")
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR", help="folder with the case tables (default: the sample data)")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="output folder (default: outputs)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: number of cores)")
+    parser.add_argument("--formats", default=",".join(default_format_names()),
+                        help=f"comma-separated: {','.join(format_names())} (default: {','.join(default_format_names())})")
+    parser.add_argument("--force", action="store_true", help="rewrite letters even when their inputs are unchanged")
+    parser.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds allowed per letter (default: 300)")
+    parser.add_argument("--overrides", type=Path, default=None, metavar="FILE", help="addressees CSV (default: addressees.csv beside the year's parameters file)")
+    parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")
+    parser.add_argument("--final", action="store_true", help="refuse a year whose parameters list unconfirmed facts (no DRAFT letters)")
+    parser.add_argument("--executor", choices=("pool", "serial"), default="pool",
+                        help="pool: forked workers, one warm kernel each (default); serial: one letter after another "
+                             "in this process (debugging; platforms without fork)")
+    parser.add_argument("--notebook", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar or summary on stderr")
+
+
+def cmd_letters(args: argparse.Namespace) -> int:
+    """Run ``lgsco-report letters``; return the exit code.
+
+    0 ok, 1 some letters failed, 2 refused (bad input, folder not ours, another
+    batch running), 3 the kernel cannot start, 4 disk full, 130 interrupted.
+    """
+    from .batch import EXIT_DISK_FULL, EXIT_USAGE, run_batch
+    from .batch.layout import disk_full_message, is_disk_full
+
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = run_batch(
+            year=args.year,
+            councils=args.council,
+            data_dir=args.data,
+            out_dir=args.out,
+            workers=args.workers,
+            formats=tuple(args.formats.split(",")),
+            force=args.force,
+            timeout=args.timeout,
+            progress=not getattr(args, "no_progress", False),
+            notebook=getattr(args, "notebook", None),
+            reports=not getattr(args, "no_reports", False),
+            overrides=getattr(args, "overrides", None),
+            final=getattr(args, "final", False),
+            executor=getattr(args, "executor", "pool"),
+        )
+    except LgscoReportError as error:  # bad input, a folder not ours, an unreadable manifest: one line
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        print(f"error: {disk_full_message(args.out)}", file=sys.stderr)
+        return EXIT_DISK_FULL
+    return result.exit_code
+
+
+def letters_script(argv: list[str]) -> int:
+    """``python -m lgsco_report.batch ARGS``: the letters options, read without the CLI's checks."""
+    parser = argparse.ArgumentParser(prog="python -m lgsco_report.batch", description="Write every council's letter for a year.")
+    add_letters_arguments(parser)
+    return cmd_letters(parser.parse_args(argv))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lgsco-report",
@@ -285,15 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("directory", help="folder to create (must not already hold notebooks/ or parameters/)")
     init.set_defaults(func=cmd_init)
 
-    try:
-        from . import batch
-    except ImportError:  # the batch module is optional until installed with its dependencies
-        batch = None
-    if batch is not None:
-        letters = sub.add_parser("letters", help="write every council's letter for a year (papermill + nbconvert)")
-        batch.add_arguments(letters)
-        add_checks(letters, LETTERS_CHECKS)
-        letters.set_defaults(func=batch.main)
+    letters = sub.add_parser("letters", help="write every council's letter for a year (papermill + nbconvert)")
+    add_letters_arguments(letters)
+    add_checks(letters, LETTERS_CHECKS)
+    letters.set_defaults(func=cmd_letters)
     send = sub.add_parser("send", help="email each council its letter (dry run unless --send), recorded in sent.json")
     from . import sending
 

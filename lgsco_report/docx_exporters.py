@@ -18,7 +18,6 @@ from nbconvert.exporters import Exporter
 from nbformat import NotebookNode
 from traitlets import Unicode, default
 
-from .atomic import write_bytes as write_atomically
 from .word import DOCX_MIMETYPE, notebook_to_docx, reference_docx_for
 
 __all__ = ["LetterDocxExporter", "ReportDocxExporter", "export_docx"]
@@ -52,13 +51,8 @@ class ReportDocxExporter(LetterDocxExporter):
     export_from_notebook = "LGSCO report (Word)"
 
 
-_EXPORTER = None
-
-
 def export_docx(nb: NotebookNode, path: Path) -> Path:
-    """Write ``nb``'s letter or report to ``path`` (atomically); the batch's plain-function entry."""
-    global _EXPORTER
-    if _EXPORTER is None:
-        _EXPORTER = LetterDocxExporter()
-    data, _ = _EXPORTER.from_notebook_node(nb)
-    return write_atomically(Path(path), data)
+    """Write ``nb``'s letter or report to ``path`` (atomically), through ``exporters.export`` as the batch does."""
+    from .exporters import export
+
+    return export(nb, "letter", {"docx": Path(path)})["docx"]

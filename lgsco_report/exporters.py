@@ -539,21 +539,49 @@ class ReportPDFExporter(LetterPDFExporter):
 # Plain function API for the batch
 # ---------------------------------------------------------------------------
 
-_EXPORTER_CLASSES: dict[tuple[str, str], type[LetterHTMLExporter]] = {
-    ("letter", "html"): LetterHTMLExporter,
-    ("letter", "pdf"): LetterPDFExporter,
-    ("report", "html"): ReportHTMLExporter,
-    ("report", "pdf"): ReportPDFExporter,
-}
-_EXPORTERS: dict[tuple[str, str], LetterHTMLExporter] = {}
+#: Exporter instances by nbconvert name (``letter_pdf``...), built on first use and then reused.
+_EXPORTERS: dict[str, Any] = {}
 
 
-def _exporter(kind: str, fmt: str) -> LetterHTMLExporter:
-    """Module-level exporter instance, built on first use and then reused."""
-    key = (kind, fmt)
-    if key not in _EXPORTERS:
-        _EXPORTERS[key] = _EXPORTER_CLASSES[key]()
-    return _EXPORTERS[key]
+def _exporter(name: str) -> Any:
+    """The exporter registered under ``name`` (nbconvert's own lookup: entry points, or a dotted class path)."""
+    if name not in _EXPORTERS:
+        from nbconvert.exporters import get_exporter
+
+        _EXPORTERS[name] = get_exporter(name)()
+    return _EXPORTERS[name]
+
+
+def export(nb: NotebookNode, kind: str, targets: dict[str, Path]) -> dict[str, Path]:
+    """Export an executed notebook to each ``{format: path}`` of ``targets``; return the paths written.
+
+    ``kind`` is ``"letter"`` or ``"report"``; the exporter for a format is the
+    one nbconvert knows as ``f"{kind}_{format}"``. Each file is written
+    atomically. When both HTML and PDF are asked for, the HTML is rendered once
+    and reused for the PDF (the PDF exporter prints the same template).
+    """
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(DOCUMENT_KINDS)}, got {kind!r}")
+    if not targets:
+        raise ValueError("export needs at least one target format")
+    written: dict[str, Path] = {}
+    html = None
+    if "pdf" in targets:
+        pdf_exporter = _exporter(f"{kind}_pdf")
+        assert isinstance(pdf_exporter, LetterPDFExporter)
+        html, _ = pdf_exporter.render_html(nb)
+    elif "html" in targets:
+        html, _ = _exporter(f"{kind}_html").from_notebook_node(nb)
+    for fmt, path in targets.items():
+        if fmt == "html":
+            data: bytes = html.encode("utf-8")
+        elif fmt == "pdf":
+            data = pdf_exporter.html_to_pdf(html)
+        else:
+            body, _ = _exporter(f"{kind}_{fmt}").from_notebook_node(nb)
+            data = body if isinstance(body, bytes) else body.encode("utf-8")
+        written[fmt] = write_atomically(Path(path), data)
+    return written
 
 
 def export_letter(
@@ -562,26 +590,14 @@ def export_letter(
     pdf_path: Path | None,
     kind: str = "letter",
 ) -> tuple[Path | None, Path | None]:
-    """Export an executed notebook to HTML and/or PDF; return ``(html_path, pdf_path)``.
+    """Export an executed notebook to HTML and/or PDF; return ``(html_path, pdf_path)`` (see :func:`export`).
 
-    ``kind`` is ``"letter"`` or ``"report"`` (the template). A path given as None
-    is skipped (and returned as None). The HTML is rendered once and reused for
-    the PDF, so asking for both costs one template render.
+    A path given as None is skipped (and returned as None).
     """
     if kind not in DOCUMENT_KINDS:
         raise ValueError(f"kind must be one of {', '.join(DOCUMENT_KINDS)}, got {kind!r}")
     if html_path is None and pdf_path is None:
         raise ValueError("export_letter needs html_path, pdf_path or both")
-    written_html = written_pdf = None
-    if pdf_path is None:
-        html, _ = _exporter(kind, "html").from_notebook_node(nb)
-    else:
-        # The PDF exporter renders the same template, so its HTML is the letter's HTML.
-        pdf_exporter = _exporter(kind, "pdf")
-        assert isinstance(pdf_exporter, LetterPDFExporter)
-        html, _ = pdf_exporter.render_html(nb)
-    if html_path is not None:
-        written_html = write_atomically(Path(html_path), html.encode("utf-8"))
-    if pdf_path is not None:
-        written_pdf = write_atomically(Path(pdf_path), pdf_exporter.html_to_pdf(html))
-    return written_html, written_pdf
+    targets = {fmt: Path(path) for fmt, path in (("html", html_path), ("pdf", pdf_path)) if path is not None}
+    written = export(nb, kind, targets)
+    return written.get("html"), written.get("pdf")

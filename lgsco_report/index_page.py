@@ -20,6 +20,7 @@ import jinja2
 import pandas as pd
 
 from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, year_label
+from .formats import all_formats
 from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
 from . import metrics
 from .formatting import is_missing
@@ -85,15 +86,18 @@ def _report_and_remedy_flags(row: pd.Series | dict[str, Any]) -> list[str]:
     return flags
 
 
-#: The year's documents beside the letters, linked at the top of the page when present.
+#: The year's documents beside the letters other than the national review, linked at the top of the page when present.
 YEAR_DOCUMENTS = (
-    ("National review (HTML)", "national_review.html"),
-    ("National review (PDF)", "national_review.pdf"),
-    ("National review (Word)", "national_review.docx"),
     ("Statistics (spreadsheet)", "statistics.xlsx"),
     ("Statistics (CSV)", "statistics.csv"),
     ("Manifest (CSV)", "manifest.csv"),
 )
+
+
+def _year_documents() -> list[tuple[str, str]]:
+    """(label, file name) of the year's documents: the national review in each exported format, then the rest."""
+    review = [(f"National review ({fmt.label})", fmt.file_name("report")) for fmt in all_formats() if fmt.exported]
+    return [*review, *YEAR_DOCUMENTS]
 
 
 def _link(year_dir: Path, relative: str | None) -> str | None:
@@ -105,6 +109,16 @@ def _link(year_dir: Path, relative: str | None) -> str | None:
     if root not in target.parents or not target.is_file():
         return None
     return quote(target.relative_to(root).as_posix())
+
+
+def _letter_links(year_dir: Path, outputs: dict[str, str]) -> list[dict[str, str]]:
+    """A done letter's links, one per exported format of the format table that it was written in."""
+    links = []
+    for fmt in all_formats():
+        href = _link(year_dir, outputs.get(fmt.name)) if fmt.exported else None
+        if href is not None:
+            links.append({"format": fmt.name, "label": fmt.label, "href": href})
+    return links
 
 
 def _sort_value(value: Any) -> str:
@@ -152,9 +166,7 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
                 "flags": council_flags(record),
                 "status": status,
                 "error": entry.get("error") or "",
-                "html": _link(year_dir, outputs.get("html")) if status == STATUS_DONE else None,
-                "pdf": _link(year_dir, outputs.get("pdf")) if status == STATUS_DONE else None,
-                "docx": _link(year_dir, outputs.get("docx")) if status == STATUS_DONE else None,
+                "links": _letter_links(year_dir, outputs) if status == STATUS_DONE else [],
                 "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),
                 "abolished": register.abolition_note(code, letter_day),
@@ -192,7 +204,7 @@ def render_index(
     review_status = manifest.reports.get("national_review", {}).get("status", STATUS_DONE)
     documents = [
         {"label": label, "href": href}
-        for label, name in YEAR_DOCUMENTS
+        for label, name in _year_documents()
         if (href := _link(year_dir, name)) is not None
         and (review_status == STATUS_DONE or not name.startswith("national_review"))
     ]

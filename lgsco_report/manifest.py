@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .formats import format_names
+
 MANIFEST_JSON = "manifest.json"
 MANIFEST_CSV = "manifest.csv"
 MANIFEST_FORMAT = 1
@@ -29,8 +31,8 @@ STATUS_FAILED = "failed"
 #: A letter written from inputs that have since changed, not yet remade (the batch was stopped first).
 STATUS_OUT_OF_DATE = "out of date"
 
-#: Columns of manifest.csv, in order (one row per letter).
-CSV_COLUMNS = (
+#: Columns of manifest.csv before the output files' columns (one row per letter).
+_LEADING_COLUMNS = (
     "authority_code",
     "authority_name",
     "authority_type",
@@ -42,13 +44,16 @@ CSV_COLUMNS = (
     "execute_seconds",
     "export_seconds",
     "total_seconds",
-    "ipynb",
-    "html",
-    "pdf",
-    "docx",
-    "log",
-    "fingerprint",
 )
+
+
+def csv_columns() -> tuple[str, ...]:
+    """Columns of manifest.csv, in order: one per format of the format table, then the log and fingerprint."""
+    return (*_LEADING_COLUMNS, *format_names(), "log", "fingerprint")
+
+
+#: Columns of manifest.csv with the formats known when this module was imported (see ``csv_columns``).
+CSV_COLUMNS = csv_columns()
 
 from .atomic import write_text as write_text_atomically  # noqa: F401 - re-exported for index_page
 from .errors import LgscoReportError
@@ -56,6 +61,10 @@ from .errors import LgscoReportError
 
 class UnsafePathError(LgscoReportError, ValueError):
     """A path built from data would leave the output folder."""
+
+
+class ManifestError(LgscoReportError, ValueError):
+    """A year's manifest.json that cannot be read back; the message says to delete it and re-run."""
 
 
 def slugify(name: str, fallback: str = "council") -> str:
@@ -114,7 +123,7 @@ class Manifest:
     def load(cls, year_dir: Path, year: int) -> Manifest:
         """Read ``year_dir/manifest.json``; a missing file gives an empty manifest.
 
-        A file that is not valid JSON raises ValueError naming it (delete it, or
+        A file that is not valid JSON raises ManifestError naming it (delete it, or
         run with --force to rebuild every letter).
         """
         path = year_dir / MANIFEST_JSON
@@ -123,13 +132,13 @@ class Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ValueError(
+            raise ManifestError(
                 f"{path}: not a readable manifest ({error}); delete it and re-run to rebuild the letters"
             ) from error
         if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-            raise ValueError(f"{path}: unknown manifest format; delete it and re-run to rebuild the letters")
+            raise ManifestError(f"{path}: unknown manifest format; delete it and re-run to rebuild the letters")
         if int(data.get("year", year)) != year:
-            raise ValueError(f"{path}: manifest is for year {data.get('year')}, not {year}")
+            raise ManifestError(f"{path}: manifest is for year {data.get('year')}, not {year}")
         return cls(
             year=year,
             letters=dict(data.get("letters", {})),
@@ -151,10 +160,11 @@ class Manifest:
         return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def to_csv(self) -> str:
-        """One row per letter, columns ``CSV_COLUMNS``, sorted by council name."""
+        """One row per letter, columns ``csv_columns()``, sorted by council name."""
+        columns = csv_columns()
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(columns)
         entries = sorted(self.letters.values(), key=lambda e: (str(e.get("authority_name", "")), str(e.get("authority_code"))))
         for entry in entries:
             timings = entry.get("timings", {})
@@ -164,10 +174,10 @@ class Manifest:
                 "execute_seconds": timings.get("execute", ""),
                 "export_seconds": timings.get("export", ""),
                 "total_seconds": timings.get("total", ""),
-                **{key: outputs.get(key, "") for key in ("ipynb", "html", "pdf", "docx", "log")},
+                **{key: outputs.get(key, "") for key in (*format_names(), "log")},
                 "fingerprint": fingerprint_digest(entry.get("fingerprint", {})),
             }
-            writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+            writer.writerow(["" if row[c] is None else row[c] for c in columns])
         return buffer.getvalue()
 
     def save(self, year_dir: Path) -> Path:

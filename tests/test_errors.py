@@ -15,10 +15,10 @@ from lgsco_report.errors import LgscoReportError
 
 def _package_exceptions() -> list[type[BaseException]]:
     found = []
-    for module_info in pkgutil.iter_modules(lgsco_report.__path__):
-        if module_info.name == "__main__":  # importing it runs the command line
+    for module_info in pkgutil.walk_packages(lgsco_report.__path__, prefix="lgsco_report."):  # with subpackages
+        if module_info.name.endswith("__main__"):  # importing it runs the command line
             continue
-        module = importlib.import_module(f"lgsco_report.{module_info.name}")
+        module = importlib.import_module(module_info.name)
         for name, value in vars(module).items():
             if (inspect.isclass(value) and issubclass(value, Exception) and value.__module__ == module.__name__
                     and not name.startswith("_") and not issubclass(value, Warning)):

@@ -3,7 +3,7 @@ leaking warm kernels, an untrusted statistics cache, and clear messages.
 
 Letters come from the stand-in notebook (tests/data/standin_letter.ipynb) on real
 warm kernels; faults are injected into the forked workers by wrapping
-``batch.run_letter`` before the batch starts (a worker is a fork of the test).
+``tasks.run_notebook_task`` before the batch starts (a worker is a fork of the test).
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ import nbformat
 import pandas as pd
 import pytest
 
-from lgsco_report import __version__, batch
-from lgsco_report.batch import BatchError, run_batch
+from lgsco_report import __version__
+from lgsco_report.batch import BatchError, fingerprint, layout, run_batch, tasks
+from lgsco_report.cli import add_letters_arguments, cmd_letters
 from lgsco_report.inputs import fingerprint as data_fingerprint
 from lgsco_report.manifest import fingerprint_digest, slugify
 from lgsco_report.yearparams import default_parameters_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STANDIN = ROOT / "tests" / "data" / "standin_letter.ipynb"
 MUTATING = ROOT / "tests" / "data" / "mutating_letter.ipynb"
 YEAR = 2020
@@ -45,7 +46,7 @@ def _parser_args(*argv: str):
     import argparse
 
     parser = argparse.ArgumentParser()
-    batch.add_arguments(parser)
+    add_letters_arguments(parser)
     return parser.parse_args(list(argv))
 
 
@@ -65,8 +66,8 @@ def params_folder(tmp_path, monkeypatch) -> Path:
 def package_copy(tmp_path, monkeypatch) -> Path:
     """A copy of the package's files that the batch fingerprints (so a test may edit them)."""
     copy = tmp_path / "package"
-    shutil.copytree(batch.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(batch, "PACKAGE_DIR", copy)
+    shutil.copytree(fingerprint.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", copy)
     return copy
 
 
@@ -178,11 +179,11 @@ def test_letter_failing_on_rerun_removes_the_old_letter_but_not_other_files(tmp_
 
 def _kill_kernel_after(code: str):
     """A run_letter that kills its warm kernel after ``code``'s letter (as the OOM killer would)."""
-    original = batch.run_letter
+    original = tasks.run_notebook_task
 
     def wrapped(task, kernel):
         result = original(task, kernel)
-        if task.get("authority_code") == code:
+        if task.authority_code == code:
             os.kill(kernel.pid, 9)
             time.sleep(0.5)
         return result
@@ -191,7 +192,7 @@ def _kill_kernel_after(code: str):
 
 
 def test_kernel_dying_between_letters_is_replaced_and_the_next_letter_succeeds(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "run_letter", _kill_kernel_after(CANNOCK))
+    monkeypatch.setattr(tasks, "run_notebook_task", _kill_kernel_after(CANNOCK))
     started = time.monotonic()
     result = run_batch(YEAR, councils=[CANNOCK, WATFORD], out_dir=tmp_path, workers=1, notebook=STANDIN,
                        formats=("ipynb",), progress=False, reports=False)
@@ -208,11 +209,11 @@ def test_kernel_that_cannot_start_fails_the_batch_once_with_its_own_error(tmp_pa
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     out = tmp_path / "outputs"
     started = time.monotonic()
-    code = batch.main(_parser_args("--year", "2020", "--council", CANNOCK, "--council", WATFORD, "--out", str(out),
+    code = cmd_letters(_parser_args("--year", "2020", "--council", CANNOCK, "--council", WATFORD, "--out", str(out),
                                    "--workers", "2", "--notebook", str(STANDIN), "--no-reports", "--formats", "ipynb"))
     assert time.monotonic() - started < 45
     err = capsys.readouterr().err
-    assert code == batch.EXIT_KERNEL_FAILED
+    assert code == layout.EXIT_KERNEL_FAILED
     assert "Traceback" not in err
     assert err.count("lgsco_kernel_missing") == 1, err
     assert _letters(out / str(YEAR)) == {}, "letters that never ran are not failures of their own"
@@ -223,10 +224,10 @@ def test_kernel_that_cannot_start_fails_the_batch_once_with_its_own_error(tmp_pa
 
 def _disk_full_on(code: str):
     """A run_letter whose writes fail with ENOSPC for ``code``'s letter."""
-    original = batch.run_letter
+    original = tasks.run_notebook_task
 
     def wrapped(task, kernel):
-        if task.get("authority_code") == code:
+        if task.authority_code == code:
             from lgsco_report import atomic
 
             def full(path, write):
@@ -245,13 +246,13 @@ def test_disk_full_stops_with_one_line_and_resumes(tmp_path, params_folder, monk
             "--formats", "ipynb,html"]
     for council in (CANNOCK, WARWICK, WATFORD):  # register order: Cannock, Warwick, Watford
         argv += ["--council", council]
-    assert batch.main(_parser_args(*argv, "--no-progress")) == 0
+    assert cmd_letters(_parser_args(*argv, "--no-progress")) == 0
     _append(params_folder / f"{YEAR}.yaml", "\n# edited: every letter is to be remade\n")
     with monkeypatch.context() as patch:
-        patch.setattr(batch, "run_letter", _disk_full_on(WARWICK))
-        code = batch.main(_parser_args(*argv))
+        patch.setattr(tasks, "run_notebook_task", _disk_full_on(WARWICK))
+        code = cmd_letters(_parser_args(*argv))
     err = capsys.readouterr().err
-    assert code == batch.EXIT_DISK_FULL
+    assert code == layout.EXIT_DISK_FULL
     assert "Traceback" not in err and "disk is full" in err.lower()
     letters = _letters(year_dir)
     assert letters[CANNOCK]["status"] == "done"
@@ -269,16 +270,16 @@ def test_disk_full_stops_with_one_line_and_resumes(tmp_path, params_folder, monk
                 assert (year_dir / relative).is_file(), relative
     assert not (year_dir / ".tmp").exists()
     # Space freed: the same command finishes the job.
-    assert batch.main(_parser_args(*argv, "--no-progress")) == 0
+    assert cmd_letters(_parser_args(*argv, "--no-progress")) == 0
     assert {e["status"] for e in _letters(year_dir).values()} == {"done"} and len(_letters(year_dir)) == 3
 
 
 def _notebook_write_fails_for(code: str):
     """A run_letter whose executed notebook cannot be saved (ENOSPC from papermill's own write)."""
-    original = batch.run_letter
+    original = tasks.run_notebook_task
 
     def wrapped(task, kernel):
-        if task.get("authority_code") == code:
+        if task.authority_code == code:
             import papermill.execute
 
             def full(nb, path, *args, **kwargs):
@@ -293,10 +294,10 @@ def _notebook_write_fails_for(code: str):
 def test_disk_full_while_saving_the_notebook_stops_the_batch(tmp_path, monkeypatch, capsys):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
-    monkeypatch.setattr(batch, "run_letter", _notebook_write_fails_for(CANNOCK))
+    monkeypatch.setattr(tasks, "run_notebook_task", _notebook_write_fails_for(CANNOCK))
     result = run_batch(YEAR, councils=[CANNOCK, WATFORD], out_dir=out, workers=1, notebook=STANDIN,
                        formats=("ipynb",), progress=False, reports=False)
-    assert result.exit_code == batch.EXIT_DISK_FULL and result.done == 0
+    assert result.exit_code == layout.EXIT_DISK_FULL and result.done == 0
     err = capsys.readouterr().err
     assert "Traceback" not in err and "disk is full" in err
     letters = _letters(year_dir)

@@ -40,7 +40,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
-from .errors import LgscoReportError
+from ..errors import LgscoReportError
 
 #: Name the engine is registered under in papermill's engine registry.
 WARM_ENGINE_NAME = "lgsco-warm-kernel"

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from lgsco_report.batch import BatchLockedError, run_batch
 from lgsco_report.register import councils_for_year
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 YEAR = 2020
 LETTER_FILES = {"letter.ipynb", "letter.html", "letter.pdf", "letter.log"}
 # Seeded, so a failure can be replayed; the points still fall at different stages

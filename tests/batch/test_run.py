@@ -21,12 +21,12 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report import batch
-from lgsco_report.batch import BatchError, BatchLockedError, batch_lock, main, run_batch
+from lgsco_report.batch import BatchError, BatchLockedError, batch_lock, run_batch
+from lgsco_report.cli import add_letters_arguments, cmd_letters as main
 from lgsco_report.manifest import Manifest, slugify
 from lgsco_report.yearparams import default_parameters_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STANDIN = ROOT / "tests" / "data" / "standin_letter.ipynb"
 REAL_NOTEBOOK = ROOT / "notebooks" / "annual_review_letter.ipynb"
 YEAR = 2020
@@ -180,7 +180,7 @@ def test_second_batch_refuses_while_the_lock_is_held(tmp_path, capsys):
         with pytest.raises(BatchLockedError, match="Another batch is already writing"):
             run_batch(YEAR, councils=[CANNOCK], out_dir=out, notebook=STANDIN, progress=False)
         parser = __import__("argparse").ArgumentParser()
-        batch.add_arguments(parser)
+        add_letters_arguments(parser)
         code = main(parser.parse_args(["--year", "2020", "--council", CANNOCK, "--out", str(out), "--notebook", str(STANDIN)]))
         assert code == 2
         assert "Another batch is already writing" in capsys.readouterr().err

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lgsco_report.kernel_pool import KernelDiedError, KernelStartError, WarmKernel
+from lgsco_report.batch.warm_kernel import KernelDiedError, KernelStartError, WarmKernel
 
 
 def test_kernel_dying_while_waiting_is_noticed_and_reset_starts_a_new_one(tmp_path):

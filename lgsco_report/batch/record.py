@@ -1,0 +1,92 @@
+"""Record a batch's results: the manifest after every task, the counts, and the index at the end.
+
+Only the batch's own process writes the manifest, atomically, after every
+finished task, so a killed batch resumes where it stopped. A full disk at the
+end leaves no index that disagrees with the manifest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..manifest import STATUS_DONE, Manifest
+from .layout import EXIT_DISK_FULL, BatchResult, disk_full_message, is_disk_full, now_iso
+from .progress import ProgressBar
+from .tasks import NATIONAL_REVIEW, NotebookTask
+
+#: Result fields for the executor's own use, not the manifest's.
+_NOT_RECORDED = ("worker_pid", "disk_full")
+
+
+class Recorder:
+    """Writes each finished task into the manifest (saved at once) and the batch's counts."""
+
+    def __init__(self, manifest: Manifest, year_dir: Path, generated_at: str, result: BatchResult,
+                 bar: ProgressBar) -> None:
+        self.manifest = manifest
+        self.year_dir = year_dir
+        self.generated_at = generated_at
+        self.result = result
+        self.bar = bar
+        manifest.package_version = __version__
+
+    def record(self, task: NotebookTask, outcome: dict[str, Any]) -> None:
+        fields = {k: v for k, v in outcome.items() if k not in _NOT_RECORDED}
+        if task.kind == NATIONAL_REVIEW:
+            self._record_review(task, fields)
+            return
+        self.manifest.letters[task.authority_code] = {
+            **fields,
+            "authority_name": task.authority_name,
+            "authority_type": task.authority_type,
+            "slug": task.slug,
+            "year": task.year,
+            "generated_at": self.generated_at,
+            "fingerprint": task.fingerprint,
+        }
+        self.manifest.updated_at = now_iso()
+        self.manifest.save(self.year_dir)
+        if fields["status"] == STATUS_DONE:
+            self.result.done += 1
+        else:
+            self.result.failed += 1
+            self.result.failures.append((task.authority_name, str(fields["error"])))
+        self.bar.update(self.result.done, self.result.failed, self.result.skipped)
+
+    def _record_review(self, task: NotebookTask, fields: dict[str, Any]) -> None:
+        self.manifest.reports[NATIONAL_REVIEW] = {
+            **{k: v for k, v in fields.items() if k != "authority_code"},
+            "fingerprint": task.fingerprint,
+            "generated_at": self.generated_at,
+        }
+        if fields["status"] != STATUS_DONE:
+            self.result.failed += 1
+            self.result.failures.append(("national review", str(fields["error"])))
+        self.manifest.save(self.year_dir)
+
+    def record_statistics_pack(self, paths: list[Path]) -> None:
+        self.manifest.reports["statistics_pack"] = {
+            "status": STATUS_DONE, "outputs": {path.suffix.lstrip("."): path.name for path in paths},
+        }
+
+    def finish(self, statistics) -> None:
+        """Save the manifest and rebuild the index; on a full disk, leave no index that disagrees with the manifest."""
+        from ..index_page import INDEX_FILE, write_index
+
+        result, year_dir = self.result, self.year_dir
+        try:
+            self.manifest.updated_at = self.manifest.updated_at or now_iso()
+            result.manifest_path = self.manifest.save(year_dir)
+            year_councils = statistics.councils[statistics.councils["year"] == result.year]
+            result.index_path = write_index(year_dir, result.year, year_councils, self.manifest, statistics.is_sample,
+                                            result.unconfirmed)
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            result.stopped, result.exit_code = disk_full_message(year_dir), EXIT_DISK_FULL
+            if result.manifest_path is None:
+                return  # the manifest on disk is the last one saved, which still matches the letters it lists
+            (year_dir / INDEX_FILE).unlink(missing_ok=True)
+            result.index_path = None

@@ -1,0 +1,69 @@
+"""Executors: the serial executor (no fork, this process) and the warm-kernel pool write the same letters."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from lgsco_report.batch import run_batch
+from lgsco_report.batch.executors import SerialExecutor, make_executor
+from lgsco_report.cli import letters_script
+
+ROOT = Path(__file__).resolve().parents[2]
+STANDIN = ROOT / "tests" / "data" / "standin_letter.ipynb"
+YEAR = 2020
+COUNCILS = ["Cannock Chase", "Watford"]
+FIXED = "2020-07-15T09:00:00+01:00"
+
+
+def _letter_bytes(year_dir: Path) -> dict[str, bytes]:
+    letters = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))["letters"]
+    assert len(letters) == 2 and {e["status"] for e in letters.values()} == {"done"}
+    return {
+        relative: (year_dir / relative).read_bytes()
+        for entry in letters.values()
+        for fmt, relative in entry["outputs"].items()
+        if fmt in ("html", "pdf")
+    }
+
+
+def test_serial_and_pool_write_the_same_letters(tmp_path, monkeypatch):
+    pooled = run_batch(YEAR, councils=COUNCILS, out_dir=tmp_path / "pool", workers=2, formats=("html", "pdf"),
+                       generated_at=FIXED, progress=False, reports=False)
+    assert (pooled.done, pooled.failed) == (2, 0)
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("the serial executor must not fork")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(multiprocessing, "get_context", no_fork)
+        patch.setattr(os, "fork", no_fork)
+        serial = run_batch(YEAR, councils=COUNCILS, out_dir=tmp_path / "serial", formats=("html", "pdf"),
+                           generated_at=FIXED, progress=False, reports=False, executor="serial")
+    assert (serial.done, serial.failed) == (2, 0)
+    pool_letters = _letter_bytes(tmp_path / "pool" / str(YEAR))
+    serial_letters = _letter_bytes(tmp_path / "serial" / str(YEAR))
+    assert len(pool_letters) == 4
+    assert serial_letters == pool_letters
+
+
+def test_letters_command_runs_serially_when_asked(tmp_path, monkeypatch):
+    def no_fork(*args, **kwargs):
+        raise AssertionError("--executor serial must not fork")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    code = letters_script(["--year", str(YEAR), "--council", "Watford", "--out", str(tmp_path), "--formats", "ipynb",
+                           "--notebook", str(STANDIN), "--executor", "serial", "--no-reports", "--no-progress"])
+    assert code == 0
+    letters = json.loads((tmp_path / str(YEAR) / "manifest.json").read_text(encoding="utf-8"))["letters"]
+    assert [entry["status"] for entry in letters.values()] == ["done"]
+
+
+def test_unknown_executor_is_refused():
+    with pytest.raises(ValueError, match="serial"):
+        make_executor("cluster", 1, None, Path("."), 60)
+    assert isinstance(make_executor("serial", 4, None, Path("."), 60), SerialExecutor)
