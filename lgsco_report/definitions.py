@@ -88,9 +88,6 @@ REGISTER_TYPE_TO_AUTHORITY_TYPE: dict[str, str] = {
     "CC": "London Borough",  # City of London Corporation
 }
 
-from .documents import SAMPLE_BANNER  # noqa: E402  moved to documents; re-exported for callers not yet updated
-
-
 def snake_case(label: str) -> str:
     """``"Education and Children's Services"`` -> ``"education_and_childrens_services"``."""
     text = label.lower().replace("'", "").replace("\u2019", "")

@@ -18,8 +18,8 @@ One place for the words and the metadata both kinds of document share:
 Why here and nowhere else: a banner, a mimetype or a method sentence defined in
 two modules drifts apart; ``tests/test_documents.py`` checks that each of these
 strings appears in this module only. This module imports nothing above
-``errors`` at import time (``definitions`` re-exports :data:`SAMPLE_BANNER`
-from here), so any layer may use it.
+``errors`` at import time, so any layer may use it (the inputs read
+:data:`SAMPLE_BANNER` to recognise sample data files).
 """
 
 from __future__ import annotations

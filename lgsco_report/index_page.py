@@ -19,7 +19,8 @@ from urllib.parse import quote
 import jinja2
 import pandas as pd
 
-from .definitions import AUTHORITY_TYPES, SAMPLE_BANNER, year_label
+from .definitions import AUTHORITY_TYPES, year_label
+from .documents import SAMPLE_BANNER
 from .formats import all_formats
 from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
 from . import metrics

@@ -33,11 +33,12 @@ import pandas as pd
 
 from lgsco_report import definitions as d
 from lgsco_report.atomic import write_bytes
+from lgsco_report.documents import SAMPLE_BANNER
 
 SAMPLE_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023, 2024)
 DEFAULT_SEED = 2020
 TABLE_FILES: tuple[str, ...] = ("received.csv", "decided.csv", "compliance.csv", "reports.csv", "remedies.csv")
-MARKER_PREFIX = f"# {d.SAMPLE_BANNER}"
+MARKER_PREFIX = f"# {SAMPLE_BANNER}"
 
 
 @dataclass(frozen=True)

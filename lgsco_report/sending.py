@@ -337,7 +337,7 @@ def _now() -> str:
 
 def _letter_document(year_dir: Path, entry: dict[str, Any]) -> tuple[bool | None, bool]:
     """(made from sample data?, DRAFT mark?) from the executed notebook, else the HTML letter; None: cannot tell."""
-    from .definitions import SAMPLE_BANNER
+    from .documents import SAMPLE_BANNER
 
     outputs = entry.get("outputs", {})
     ipynb = year_dir / outputs.get("ipynb", "") if outputs.get("ipynb") else None

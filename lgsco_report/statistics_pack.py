@@ -48,7 +48,8 @@ from openpyxl.utils import get_column_letter
 
 from . import metrics
 from .atomic import write_with
-from .definitions import SAMPLE_BANNER, parse_year, year_label
+from .definitions import parse_year, year_label
+from .documents import SAMPLE_BANNER
 from .formatting import percent
 from .stats import SMALL_BASE, Statistics, category_table, published_table
 

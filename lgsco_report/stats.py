@@ -141,7 +141,7 @@ from .definitions import (
     SERVICE_IMPROVEMENT_TYPES,
     parse_year,
 )
-from .formatting import is_missing, per_100k_text, percent, percent_of  # noqa: F401 - moved to formatting; re-exported for callers not yet updated
+from .formatting import is_missing, percent, percent_of
 from .inputs.schema import TABLES
 
 __all__ = [
@@ -151,11 +151,7 @@ __all__ = [
     "category_table",
     "compute_statistics",
     "derive_statistics",
-    "is_missing",
     "is_small_base",
-    "per_100k_text",
-    "percent",
-    "percent_of",
     "published_columns",
     "published_table",
     "reports_and_remedies",
@@ -793,7 +789,6 @@ def write_published_table(statistics: Statistics, year: int | str, path: str | o
 # --------------------------------------------------------------------------- display
 
 
-_is_missing = is_missing  # older private name, kept for callers that used it
 
 
 #: A council's rate resting on fewer than this many cases in its denominator is

@@ -91,7 +91,7 @@ def national_frame() -> pd.DataFrame:
 
 
 def test_charts_round_like_the_letters():
-    """Charts use stats.percent; check it against an independent half-up reference,
+    """Charts use formatting.percent; check it against an independent half-up reference,
     except that a rate that is not exactly 0 or 1 never prints as 0% or 100%."""
     for rate in (0.625, 0.994, 0.005, 0.0, 1.0, 0.285, 0.145, 2 / 3):
         assert charts.percent(rate) == half_up_percent(rate)

@@ -14,11 +14,12 @@ import nbformat
 import papermill
 import pytest
 
-from lgsco_report import register, stats, wording
+from lgsco_report import formatting, register, stats, wording
 from lgsco_report.inputs import load as load_cases
 from lgsco_report.letter import DOCUMENT_MIMETYPE, LetterInputError, prepare_letter
 from lgsco_report.sample import ensure_sample_data
-from lgsco_report.stats import compute_statistics, per_100k_text, percent, percent_of
+from lgsco_report.formatting import per_100k_text, percent, percent_of
+from lgsco_report.stats import compute_statistics
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "annual_review_letter.ipynb"
@@ -155,7 +156,7 @@ def _check_letter(nb, figures, sample_data: Path) -> None:
 
     alts = re.findall(r'<img [^>]*alt="([^"]*)"', markup)
     assert all(alts)
-    has_key_rate = any(not stats.is_missing(figures[c]) for c in ("upheld_rate", "compliance_rate", "satisfactory_remedy_rate"))
+    has_key_rate = any(not formatting.is_missing(figures[c]) for c in ("upheld_rate", "compliance_rate", "satisfactory_remedy_rate"))
     assert (len(alts) >= 1 and alts[0].startswith("Bar chart")) == has_key_rate
     if investigations:
         expected_uphold = percent(figures["upheld_rate"])

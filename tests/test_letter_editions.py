@@ -16,7 +16,7 @@ import papermill
 import pytest
 import yaml
 
-from lgsco_report import stats
+from lgsco_report import formatting, stats
 from lgsco_report.definitions import DECISION_OUTCOMES
 from lgsco_report.letter import (
     SECTIONS,
@@ -111,9 +111,9 @@ def test_type_averages_table_comes_from_the_statistics(statistics, stats_file):
                                & (statistics.types["authority_type"].str.rstrip("y") == plural.rstrip("s").rstrip("ie"))]
         assert len(row) == 1, plural
         row = row.iloc[0]
-        assert uphold == stats.percent(row["type_avg_upheld_rate"])
-        assert remedy == stats.percent(row["type_avg_satisfactory_remedy_rate"])
-        assert compliance == stats.percent(row["type_avg_compliance_rate"])
+        assert uphold == formatting.percent(row["type_avg_upheld_rate"])
+        assert remedy == formatting.percent(row["type_avg_satisfactory_remedy_rate"])
+        assert compliance == formatting.percent(row["type_avg_compliance_rate"])
     assert 'class="lgsco-own-type"><th scope="row">District Councils' in table.group(0)
 
 
@@ -231,7 +231,7 @@ def test_a_third_edition_takes_a_template_and_a_yaml_block_only(tmp_path, statis
     figures = statistics.council(letter.context["council_code"], 2024)
     text = visible(letter.section("key_statistics"))
     assert plain_sentence(figures) in text
-    assert "Complaints upheld" in text and stats.percent(figures["upheld_rate"]) in text
+    assert "Complaints upheld" in text and formatting.percent(figures["upheld_rate"]) in text
     # The blocks it did not replace come from the 2020 edition, as the notebook renders them.
     current = prepare_letter("Kent", 2024, stats_file=stats_file, generated_at=GENERATED_AT)
     for name in ("banner", "heading", "closing"):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lgsco_report import charts, register, stats, wording
+from lgsco_report import charts, formatting, register, stats, wording
 from lgsco_report.inputs import load as load_cases
 from lgsco_report.letter import (
     DocumentMetadata,
@@ -205,17 +205,17 @@ FIXED_PERCENT_PHRASES = ("below 100%", "exactly 0% or 100%")
 
 
 def printed_percentages_are_rates(text: str, figures, trend) -> None:
-    """Every percentage printed is ``stats.percent`` of one of the letter's rates (none made up, none rounded to 0/100%)."""
+    """Every percentage printed is ``formatting.percent`` of one of the letter's rates (none made up, none rounded to 0/100%)."""
     allowed = set()
     # late_or_overdue_rate: only when the data has the optional remedies table.
     for column in ("upheld_rate", "satisfactory_remedy_rate", "compliance_rate", "late_or_overdue_rate"):
         if column not in figures:
             continue
         for value in (figures[column], figures[f"type_avg_{column}"]):
-            if not stats.is_missing(value):
-                allowed.add(stats.percent(value))
+            if not formatting.is_missing(value):
+                allowed.add(formatting.percent(value))
     for column in ("upheld_rate", "type_avg_upheld_rate"):
-        allowed |= {stats.percent(v) for v in trend[column] if not stats.is_missing(v)}
+        allowed |= {formatting.percent(v) for v in trend[column] if not formatting.is_missing(v)}
     for phrase in FIXED_PERCENT_PHRASES:
         text = text.replace(phrase, "")
     for printed in re.findall(r"\d[\d,]*(?:\.\d+)?%", text):
@@ -348,7 +348,7 @@ def test_council_with_one_detailed_investigation(statistics, stats_file):
     assert "We completed one detailed investigation" in text
     assert "rests on only one detailed investigation" in text
     chart = letter.key_rates_chart()
-    assert "uphold rate " + stats.percent(figures["upheld_rate"]) + " (based on only 1 case)" in chart.alt
+    assert "uphold rate " + formatting.percent(figures["upheld_rate"]) + " (based on only 1 case)" in chart.alt
     assert "fewer than 10 cases" in chart.caption
 
 

@@ -23,11 +23,13 @@ import papermill
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report import national, statistics_pack, stats
+from lgsco_report import formatting, national, statistics_pack, stats
 from lgsco_report.inputs import load as load_cases
-from lgsco_report.definitions import AUTHORITY_TYPES, REMEDY_TYPES, SAMPLE_BANNER
+from lgsco_report.definitions import AUTHORITY_TYPES, REMEDY_TYPES
+from lgsco_report.documents import SAMPLE_BANNER
 from lgsco_report.exporters import DOCUMENT_MIMETYPE, export_letter
-from lgsco_report.stats import compute_statistics, per_100k_text, percent, published_table
+from lgsco_report.formatting import per_100k_text, percent
+from lgsco_report.stats import compute_statistics, published_table
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "notebooks" / "national_review.ipynb"
@@ -650,7 +652,7 @@ def test_remedies_by_type_reconcile_with_the_national_totals(statistics):
     assert frame.loc[frame["service_improvement"], "remedies"].sum() == row["service_improvements"]
     html = national.remedies_html(statistics, 2020)
     assert "Remedies and service improvements" in html and f"{int(row['service_improvements']):,} service improvements" in html
-    rate = stats.percent_of(int(row["remedies_completed_late"] + row["remedies_overdue"]), int(row["remedies_due_or_done"]))
+    rate = formatting.percent_of(int(row["remedies_completed_late"] + row["remedies_overdue"]), int(row["remedies_due_or_done"]))
     assert f"{rate} late or overdue" in html
 
 

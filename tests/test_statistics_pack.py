@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 
 from lgsco_report import statistics_pack
-from lgsco_report.definitions import SAMPLE_BANNER
+from lgsco_report.documents import SAMPLE_BANNER
 from lgsco_report.register import councils_for_year
-from lgsco_report.stats import compute_statistics, percent
+from lgsco_report.formatting import percent
+from lgsco_report.stats import compute_statistics
 
 YEAR = 2020
 TABLE_SHEETS = ("Councils", "Types", "National", "Categories")

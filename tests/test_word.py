@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
 
 from lgsco_report.batch import run_batch
-from lgsco_report.definitions import SAMPLE_BANNER
+from lgsco_report.documents import SAMPLE_BANNER
 from lgsco_report.docx_exporters import LetterDocxExporter
 from lgsco_report.word import ReferenceDocxError, notebook_to_docx
 

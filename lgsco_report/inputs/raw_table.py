@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import definitions
+from ..documents import SAMPLE_BANNER
 
 
 # Limits on a table file, enforced before (or while streaming, never after) reading it: a real
@@ -60,7 +60,7 @@ def is_comment(first_cell: object) -> bool:
 
 
 def marks_sample(comment: str) -> bool:
-    return definitions.SAMPLE_BANNER.casefold() in comment.casefold()
+    return SAMPLE_BANNER.casefold() in comment.casefold()
 
 
 #: File signatures of formats people save or rename by mistake -> what to call them in a message.
