@@ -300,10 +300,22 @@ def coerce_metadata(raw: Any, where: str) -> dict[str, Any]:
     }
 
 
+#: How the DRAFT mark names each fact a year's parameters may list as unconfirmed.
+_FACT_WORDS = {"letter_date": "letter date", "publication_date": "publication date", "ombudsman_name": "Ombudsman's name",
+               "extra_paragraphs": "extra paragraphs", "links": "web addresses", "decision_groups": "decision groups"}
+
+
+def draft_mark(unconfirmed: list[str] | tuple[str, ...]) -> str:
+    """The DRAFT mark's words for a year's unconfirmed facts; "" when every fact is confirmed."""
+    words = [_FACT_WORDS.get(name, str(name).replace("_", " ")) for name in unconfirmed]
+    if not words:
+        return ""
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"DRAFT: {listed} not confirmed"
+
+
 def _coerce_draft(raw: dict[str, Any], where: str) -> dict[str, Any]:
     """``draft`` (true for a document made from a year with unconfirmed facts) and the ``unconfirmed`` fact names."""
-    from .yearparams import draft_mark
-
     draft, unconfirmed = raw.get("draft", False), raw.get("unconfirmed") or []
     if not isinstance(draft, bool):
         raise DocumentMetadataError(f"{where}: draft must be true or false, got {draft!r}")

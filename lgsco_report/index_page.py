@@ -25,7 +25,7 @@ from .formats import all_formats
 from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
 from . import metrics
 from .formatting import is_missing
-from .yearparams import draft_mark
+from .documents import draft_mark
 
 INDEX_FILE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"

@@ -9,7 +9,6 @@ writes are atomic (temp file in the same folder, then ``os.replace``).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .formats import format_names
+from .hashing import fingerprint_digest
 
 MANIFEST_JSON = "manifest.json"
 MANIFEST_CSV = "manifest.csv"
@@ -91,21 +91,6 @@ def safe_child(parent: Path, name: str) -> Path:
     if child == parent_resolved or parent_resolved not in child.parents:
         raise UnsafePathError(f"refusing to write {name!r}: it would leave the output folder {parent_resolved}")
     return child
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes (read in chunks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def fingerprint_digest(fingerprint: dict[str, Any]) -> str:
-    """Short stable digest of a fingerprint dict (for the CSV and cache names)."""
-    text = json.dumps(fingerprint, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass

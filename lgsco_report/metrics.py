@@ -38,7 +38,6 @@ from .definitions import (
     INCOMPLETE_INVALID,
     NOT_COMPLIED,
     NOT_UPHELD,
-    PROCEDURE_OR_POLICY_CHANGE,
     REFERRED_BACK,
     REMEDY_TYPES,
     UPHELD,
@@ -155,12 +154,6 @@ def _compliance(label: str, column: str, title: str, definition: str, **more: An
     return _count(column, title, definition, source="compliance", label=label, **more)
 
 
-#: Kept as the statistics pack has always shown it, so statistics.xlsx stays byte-identical: the
-#: pack used to guess formats from column names, and ``remedies_procedure_or_policy_change`` ends in
-#: "_change", so this count is shown as 0.0000. It is a count: drop this entry to show it as one
-#: (that changes statistics.xlsx, hence not done in the refactoring that made the registry).
-_PACK_DISPLAY_KEPT = {PROCEDURE_OR_POLICY_CHANGE: "change"}
-
 _DETAILED = "detailed_investigations"
 _SATISFACTORY = "satisfactory_remedy_rate"
 
@@ -224,8 +217,8 @@ METRICS: tuple[Metric, ...] = (
     _count("public_interest_reports", "Public interest reports", "Public interest reports issued in the year.", requires="reports"),
     _count("further_reports", "Further reports", "Further reports issued in the year (when a council has not complied with recommendations).", requires="reports"),
     _count("remedies_total", "Remedies agreed", "Remedies agreed in the year (by agreed date), every type.", requires="remedies"),
-    *(replace(_count(f"remedies_{snake_case(label)}", f"Remedies: {label.lower()}", f"Remedies agreed in the year of the type '{label}'.",
-                     requires="remedies", label=label), display=_PACK_DISPLAY_KEPT.get(label, "count")) for label in REMEDY_TYPES),
+    *(_count(f"remedies_{snake_case(label)}", f"Remedies: {label.lower()}", f"Remedies agreed in the year of the type '{label}'.",
+             requires="remedies", label=label) for label in REMEDY_TYPES),
     _count("service_improvements", "Service improvements agreed", "Procedure or policy changes + staff training + other service improvements agreed in the year.", requires="remedies"),
     _count("remedies_completed_late", "Remedies completed late", "Remedies agreed in the year and completed after their due date.", requires="remedies"),
     _count("remedies_overdue", "Remedies overdue at the year end", "Remedies agreed in the year, not completed, and due on or before 31 March of the year (overdue at the year end).", requires="remedies"),

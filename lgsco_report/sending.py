@@ -48,7 +48,8 @@ from urllib.parse import urlsplit
 
 from .atomic import write_bytes, write_text
 from .documents import SAMPLE_BANNER
-from .manifest import STATUS_DONE, Manifest, safe_child, sha256_file
+from .hashing import sha256_file
+from .manifest import STATUS_DONE, Manifest, safe_child
 from .errors import LgscoReportError
 
 SENT_JSON = "sent.json"

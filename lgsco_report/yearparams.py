@@ -70,19 +70,6 @@ FACT_KEYS = (
     "extra_paragraphs", "links", "edition", "decision_groups",
 )
 #: How each fact is named in the DRAFT mark ("DRAFT: letter date and signatory not confirmed").
-_FACT_WORDS = {"letter_date": "letter date", "publication_date": "publication date", "ombudsman_name": "Ombudsman's name",
-               "extra_paragraphs": "extra paragraphs", "links": "web addresses", "decision_groups": "decision groups"}
-
-
-def draft_mark(unconfirmed: list[str] | tuple[str, ...]) -> str:
-    """The DRAFT mark's words for a year's unconfirmed facts; "" when every fact is confirmed."""
-    words = [_FACT_WORDS.get(name, str(name).replace("_", " ")) for name in unconfirmed]
-    if not words:
-        return ""
-    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return f"DRAFT: {listed} not confirmed"
-
-
 def _unconfirmed(data: dict, path: Path) -> tuple[str, ...]:
     """The ``unconfirmed`` list: each item a fact key of this file (see FACT_KEYS), no repeats."""
     value = data.get("unconfirmed")

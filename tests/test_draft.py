@@ -22,11 +22,11 @@ import pypdfium2 as pdfium
 import pytest
 import yaml
 
+from lgsco_report.documents import draft_mark
 from lgsco_report.exporters import DOCUMENT_MIMETYPE
 from lgsco_report.yearparams import (
     FACT_KEYS,
     YearParametersError,
-    draft_mark,
     load_year_parameters,
 )
 

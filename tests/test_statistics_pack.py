@@ -171,3 +171,19 @@ def test_cli_xlsx_is_the_same_annotated_workbook(tmp_path, sample_dir, pack):
         assert cli_sheet.freeze_panes == batch_sheet.freeze_panes
         assert [c.number_format for row in cli_sheet.iter_rows() for c in row] == \
                [c.number_format for row in batch_sheet.iter_rows() for c in row]
+
+
+def test_count_cells_show_whole_numbers(workbook):
+    """Every count (remedies of each type included) is shown without decimal places: 3, never 3.0000."""
+    from lgsco_report import metrics
+
+    count_titles = {m.title for m in metrics.all_metrics() if m.display == "count"}
+    sheet = workbook["Councils"]
+    checked = set()
+    for index, title in enumerate(header(sheet), start=1):
+        if title not in count_titles:
+            continue
+        formats = {cell.number_format for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index) if cell.value is not None}
+        assert formats and not any("." in f for f in formats), (title, formats)
+        checked.add(title)
+    assert "Remedies: procedure or policy change" in checked

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..manifest import fingerprint_digest, sha256_file
+from ..hashing import fingerprint_digest, sha256_file
 
 #: The installed package: every file in it shapes a letter (code, templates, CSS, register data).
 PACKAGE_DIR = Path(__file__).resolve().parent.parent

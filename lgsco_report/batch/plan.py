@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..formats import format_names
-from ..manifest import STATUS_DONE, STATUS_OUT_OF_DATE, Manifest, entry_is_up_to_date, sha256_file, slugify
+from ..hashing import sha256_file
+from ..manifest import STATUS_DONE, STATUS_OUT_OF_DATE, Manifest, entry_is_up_to_date, slugify
 from .fingerprint import base_fingerprint, letter_fingerprint
 from .layout import BatchError, BatchResult
 from .tasks import LETTER, NATIONAL_REVIEW, NotebookTask, default_national_notebook, default_notebook
@@ -118,7 +119,8 @@ def _addressees_file(year: int, params_path: Path, overrides: Path | None) -> Pa
 
 def unconfirmed(year: int, params_path: Path, final: bool) -> tuple[str, ...]:
     """The year's unconfirmed facts; with ``final``, a year that has any is refused (BatchError)."""
-    from ..yearparams import YearParametersError, draft_mark, unconfirmed_facts
+    from ..documents import draft_mark
+    from ..yearparams import YearParametersError, unconfirmed_facts
 
     try:
         facts = unconfirmed_facts(year, params_path)

@@ -72,7 +72,7 @@ def summary(result: BatchResult) -> str:
     if result.index_path:
         lines.append(f"Index: {result.index_path}")
     if result.unconfirmed:
-        from ..yearparams import draft_mark
+        from ..documents import draft_mark
 
         lines.append(
             f"Drafts: every {result.year} letter and report written carries \"{draft_mark(result.unconfirmed)}\" "

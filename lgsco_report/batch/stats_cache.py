@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import TextIO
 
-from ..manifest import fingerprint_digest
+from ..hashing import fingerprint_digest
 from .fingerprint import package_digest
 from .layout import CACHE_DIR
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import definitions
-from ..manifest import sha256_file
+from ..hashing import sha256_file
 from ..sample import ensure_sample_data
 from .case_rows import Register, load_table_file
 from .cross_checks import date_order_problems, decided_cross_check
