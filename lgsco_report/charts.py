@@ -301,54 +301,64 @@ def trend_chart(
     with matplotlib.rc_context(_RC):
         figure = _new_figure(7.2, 5.0)
         top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-
-        def plot_series(values, colour, style, marker, legend_label, text_offsets):
-            ys = [float("nan") if is_missing(v) else float(v) * 100 for v in values]
-            top.plot(x, ys, color=colour, linestyle=style, marker=marker, linewidth=2, markersize=7, label=legend_label)
-            for xi, value, y, offset in zip(x, values, ys, text_offsets):
-                if is_missing(value):
-                    continue
-                top.annotate(
-                    percent(value), (xi, y), textcoords="offset points", xytext=(0, offset),
-                    ha="center", fontsize=9, color=colour, fontweight="bold",
-                )
-
-        # The higher of the two points is labelled above, the lower below, so
-        # close values never print on top of each other.
-        council_above = [
-            is_missing(avg) or (not is_missing(rate) and float(rate) >= float(avg)) for rate, avg in zip(rates, averages)
-        ]
-        plot_series(averages, COMPARISON_COLOUR, "--", "s", _upper_first(comparison_label),
-                    [-14 if above else 8 for above in council_above])
-        plot_series(rates, COUNCIL_COLOUR, "-", "o", council_name, [8 if above else -14 for above in council_above])
-        for xi, value in zip(x, rates):
-            if is_missing(value):
-                top.text(xi, 97, NO_FIGURE, ha="center", va="center", fontstyle="italic")
-        top.set_ylim(0, 110)
-        top.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        top.set_ylabel("Uphold rate")
-        top.legend(
-            loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
-            ncol=_legend_columns(council_name, comparison_label),
-        )
-        _style_axes(top)
-
-        bars = bottom.bar(x, counts, color=COUNCIL_COLOUR, width=0.55)
-        ceiling = max(counts + [1])
-        for bar, count in zip(bars, counts):
-            bottom.text(bar.get_x() + bar.get_width() / 2, count + ceiling * 0.04, str(count), ha="center", va="bottom")
-        bottom.set_ylim(0, ceiling * 1.3)
-        bottom.set_ylabel("Detailed\ninvestigations")
-        # Counts of cases: whole-number ticks only.
-        bottom.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-        bottom.set_xticks(x, labels)
-        bottom.set_xlim(-0.5, len(x) - 0.5)
-        _style_axes(bottom)
+        _draw_trend_rates(top, x, rates, averages, council_name, comparison_label)
+        _draw_trend_counts(bottom, x, labels, counts)
         figure.tight_layout()
         png = _render(figure)
 
     alt, caption = trend_text(council_name, trend, comparison_label=comparison_label, caption=caption, text_name=text_name)
     return Chart(png=png, alt=alt, caption=caption)
+
+
+def _plot_rate_series(axes, x, values, colour, style, marker, legend_label, text_offsets) -> None:
+    """One line of rates (missing ones leave a gap), each point labelled ``text_offsets`` points above or below."""
+    ys = [float("nan") if is_missing(v) else float(v) * 100 for v in values]
+    axes.plot(x, ys, color=colour, linestyle=style, marker=marker, linewidth=2, markersize=7, label=legend_label)
+    for xi, value, y, offset in zip(x, values, ys, text_offsets):
+        if is_missing(value):
+            continue
+        axes.annotate(
+            percent(value), (xi, y), textcoords="offset points", xytext=(0, offset),
+            ha="center", fontsize=9, color=colour, fontweight="bold",
+        )
+
+
+def _draw_trend_rates(top, x, rates, averages, council_name, comparison_label) -> None:
+    """Top panel of the trend chart: the council's uphold rate against the comparison average."""
+    # The higher of the two points is labelled above, the lower below, so
+    # close values never print on top of each other.
+    council_above = [
+        is_missing(avg) or (not is_missing(rate) and float(rate) >= float(avg)) for rate, avg in zip(rates, averages)
+    ]
+    _plot_rate_series(top, x, averages, COMPARISON_COLOUR, "--", "s", _upper_first(comparison_label),
+                      [-14 if above else 8 for above in council_above])
+    _plot_rate_series(top, x, rates, COUNCIL_COLOUR, "-", "o", council_name, [8 if above else -14 for above in council_above])
+    for xi, value in zip(x, rates):
+        if is_missing(value):
+            top.text(xi, 97, NO_FIGURE, ha="center", va="center", fontstyle="italic")
+    top.set_ylim(0, 110)
+    top.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    top.set_ylabel("Uphold rate")
+    top.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
+        ncol=_legend_columns(council_name, comparison_label),
+    )
+    _style_axes(top)
+
+
+def _draw_trend_counts(bottom, x, labels, counts) -> None:
+    """Bottom panel of the trend chart: detailed investigations per year, each bar labelled with its count."""
+    bars = bottom.bar(x, counts, color=COUNCIL_COLOUR, width=0.55)
+    ceiling = max(counts + [1])
+    for bar, count in zip(bars, counts):
+        bottom.text(bar.get_x() + bar.get_width() / 2, count + ceiling * 0.04, str(count), ha="center", va="bottom")
+    bottom.set_ylim(0, ceiling * 1.3)
+    bottom.set_ylabel("Detailed\ninvestigations")
+    # Counts of cases: whole-number ticks only.
+    bottom.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    bottom.set_xticks(x, labels)
+    bottom.set_xlim(-0.5, len(x) - 0.5)
+    _style_axes(bottom)
 
 
 def trend_text(
@@ -534,19 +544,9 @@ def rate_distribution_chart(
         figure = _new_figure(8.0, 4.6)
         axes = figure.add_subplot(1, 1, 1)
         positions, plotted = _draw_distribution(axes, types, groups, type_averages, national)
-        tick_labels = []
-        for authority_type, group, missing_count in zip(types, groups, without):
-            label = authority_type.replace(" ", "\n", 1) + f"\n{len(group)} with a rate"
-            label += f"\n{missing_count} without" if missing_count else ""
-            tick_labels.append(label)
-        axes.set_xticks(positions, tick_labels, fontsize=8.5)
+        axes.set_xticks(positions, _distribution_tick_labels(types, groups, without), fontsize=8.5)
         axes.set_xlim(0.4, len(types) + 0.75)
-        floor = _axis_floor(groups, type_averages, national)
-        axes.set_ylim(floor - 2 * (100 - floor) / 100, 100 + 2 * (100 - floor) / 100)
-        ticks = list(range(floor, 101, 25 if floor == 0 else 10 if floor <= 60 else 5))
-        axes.set_yticks(ticks, [f"{t}%" for t in ticks])
-        # A cut axis is said in the label, so a short bar of dots is not read as a low rate.
-        axes.set_ylabel(rate_label if floor == 0 else f"{rate_label} (axis from {floor}%)")
+        _set_rate_axis(axes, rate_label, _axis_floor(groups, type_averages, national))
         axes.grid(axis="y", color="#d9d9d9", linewidth=0.6)
         axes.set_axisbelow(True)
         _style_axes(axes)
@@ -555,6 +555,43 @@ def rate_distribution_chart(
         figure.tight_layout()
         png = _render(figure)
 
+    when = f" in {year_label(year)}" if year else ""
+    return Chart(
+        png=png,
+        alt=_distribution_alt(
+            types, groups, without, rate_label, when, basis_column, type_averages, national, small_base, missing_reason
+        ),
+        caption=caption or (
+            f"{rate_label} of councils{when}, by council type; each point is one council"
+            + (f", hollow when fewer than {small_base} cases are behind the rate" if basis_column else "")
+            + "; diamond: average for the type" + ("" if is_missing(national) else "; dotted line: England") + "."
+        ),
+    )
+
+
+def _distribution_tick_labels(types, groups, without) -> list[str]:
+    """Per type: its name over two lines, then how many councils have a rate and how many do not."""
+    tick_labels = []
+    for authority_type, group, missing_count in zip(types, groups, without):
+        label = authority_type.replace(" ", "\n", 1) + f"\n{len(group)} with a rate"
+        label += f"\n{missing_count} without" if missing_count else ""
+        tick_labels.append(label)
+    return tick_labels
+
+
+def _set_rate_axis(axes, rate_label: str, floor: int) -> None:
+    """The percentage axis from ``floor`` to 100%, with a little room at both ends."""
+    axes.set_ylim(floor - 2 * (100 - floor) / 100, 100 + 2 * (100 - floor) / 100)
+    ticks = list(range(floor, 101, 25 if floor == 0 else 10 if floor <= 60 else 5))
+    axes.set_yticks(ticks, [f"{t}%" for t in ticks])
+    # A cut axis is said in the label, so a short bar of dots is not read as a low rate.
+    axes.set_ylabel(rate_label if floor == 0 else f"{rate_label} (axis from {floor}%)")
+
+
+def _distribution_alt(
+    types, groups, without, rate_label, when, basis_column, type_averages, national, small_base, missing_reason
+) -> str:
+    """The distribution chart's alt text: per type the spread of rates, then England and the small bases."""
     parts = []
     for authority_type, group, missing_count in zip(types, groups, without):
         values = [v for v, _ in group]
@@ -570,7 +607,6 @@ def rate_distribution_chart(
         if missing_count:
             text += f", {missing_count} {missing_reason} ({NO_FIGURE})"
         parts.append(text)
-    when = f" in {year_label(year)}" if year else ""
     lower = _lower_first(rate_label)
     alt = f"Box plot of council {lower}s{when} by council type. " + "; ".join(parts) + "."
     if not is_missing(national):
@@ -578,15 +614,7 @@ def rate_distribution_chart(
     small = sum(1 for group in groups for _, is_small in group if is_small)
     if small and basis_column:
         alt += f" {_upper_first(_councils(small))} with fewer than {small_base} cases behind the rate drawn hollow."
-    return Chart(
-        png=png,
-        alt=alt,
-        caption=caption or (
-            f"{rate_label} of councils{when}, by council type; each point is one council"
-            + (f", hollow when fewer than {small_base} cases are behind the rate" if basis_column else "")
-            + "; diamond: average for the type" + ("" if is_missing(national) else "; dotted line: England") + "."
-        ),
-    )
+    return alt
 
 
 # ---------------------------------------------------------------------------

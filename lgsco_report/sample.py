@@ -181,10 +181,41 @@ def _within(rng: np.random.Generator, start: np.ndarray, end: np.ndarray) -> np.
     return start + offsets.astype("timedelta64[D]")
 
 
+@dataclass(frozen=True)
+class _CouncilTraits:
+    """Per-council random effects and register facts, keyed by GSS code, shared by every sample year."""
+
+    propensity: dict  # cases per resident, relative (gamma)
+    uphold_effect: dict  # added to the log-odds of upholding
+    remedy_effect: dict  # log-weight of remedying before the Ombudsman decides
+    end_of: dict  # last day the council can have cases (NaT while it exists)
+    type_of: dict  # authority type
+
+
 def _generate(seed: int) -> dict[str, pd.DataFrame]:
-    """Case-level frames (with helper columns) for every sample year, drawn from one seeded Generator."""
+    """Case-level frames (with helper columns) for every sample year, drawn from one seeded Generator.
+
+    The steps below draw from ``rng`` in a fixed order; reordering them changes every byte of the sample.
+    """
     rng = np.random.default_rng(seed)
     registers = _councils(SAMPLE_YEARS)
+    traits = _council_traits(rng, registers)
+    # One council with no cases at all in the year ending March 2020 (nor 2019, so nothing carries over).
+    year2020 = registers[2020]
+    quiet_council = year2020.sort_values(["population", "authority_code"], kind="stable").iloc[0]["authority_code"]
+    received_parts = [_received_in_year(rng, registers[year], year, traits, quiet_council) for year in SAMPLE_YEARS]
+    cases = _with_case_refs(rng, pd.concat(received_parts, ignore_index=True))
+    decided = _decisions(rng, cases, traits)
+    for year in SAMPLE_YEARS:
+        _decide_upheld_and_remedied(rng, decided, year, traits)
+    compliance = _compliance_outcomes(rng, decided, traits)
+    for year in SAMPLE_YEARS:
+        _mark_failures_and_late(rng, compliance, year)
+    return {"received": cases, "decided": decided, "compliance": compliance}
+
+
+def _council_traits(rng: np.random.Generator, registers: dict[int, pd.DataFrame]) -> _CouncilTraits:
+    """Draw each council's effects once, in GSS-code order over every council of every sample year."""
     every = pd.concat(registers.values()).drop_duplicates("authority_code").sort_values("authority_code", kind="stable")
     codes = every["authority_code"].to_numpy()
     propensity = dict(zip(codes, rng.gamma(4.0, 0.25, len(codes))))
@@ -192,68 +223,80 @@ def _generate(seed: int) -> dict[str, pd.DataFrame]:
     remedy_effect = dict(zip(codes, rng.normal(0.0, 0.4, len(codes))))
     end_of = dict(zip(every["authority_code"], every["end_date"]))
     type_of = dict(zip(every["authority_code"], every["authority_type"]))
+    return _CouncilTraits(propensity, uphold_effect, remedy_effect, end_of, type_of)
 
-    # One council with no cases at all in the year ending March 2020 (nor 2019, so nothing carries over).
-    year2020 = registers[2020]
-    quiet_council = year2020.sort_values(["population", "authority_code"], kind="stable").iloc[0]["authority_code"]
 
-    received_parts = []
-    for year in SAMPLE_YEARS:
-        councils = registers[year]
-        first_day = np.datetime64(d.year_start(year), "D")
-        last_day = np.datetime64(d.year_end(year), "D")
-        starts = councils["start_date"].to_numpy("datetime64[D]")
-        ends = councils["end_date"].to_numpy("datetime64[D]")
-        open_from = np.where(np.isnat(starts) | (starts < first_day), first_day, starts)
-        open_to = np.where(np.isnat(ends) | (ends > last_day), last_day, ends)
-        days_open = (open_to - open_from).astype(np.int64) + 1
-        population = councils["population"].fillna(_MISSING_POPULATION).to_numpy(float)
-        weight = (
-            population
-            * councils["authority_type"].map(_TYPE_VOLUME).to_numpy(float)
-            * councils["authority_code"].map(propensity).to_numpy(float)
-            * np.clip(days_open / 365.0, 0.0, 1.0)
-        )
-        if year in (2019, 2020):
-            weight[councils["authority_code"].to_numpy() == quiet_council] = 0.0
-        counts = rng.multinomial(CALIBRATION[year].received, weight / weight.sum())
-        index = np.repeat(np.arange(len(councils)), counts)
-        received = pd.DataFrame(
-            {
-                "authority_code": councils["authority_code"].to_numpy()[index],
-                "authority_type": councils["authority_type"].to_numpy()[index],
-                "received_date": _within(rng, open_from[index], open_to[index]),
-                "received_year": year,
-            }
-        )
-        category = np.empty(len(received), dtype=object)
-        for authority_type in d.AUTHORITY_TYPES:
-            rows = np.flatnonzero(received["authority_type"].to_numpy() == authority_type)
-            mix = np.array(_CATEGORY_MIX[authority_type])
-            category[rows] = np.array(d.CATEGORIES, dtype=object)[rng.choice(len(d.CATEGORIES), size=len(rows), p=mix / mix.sum())]
-        received["category"] = category
-        detailed_share = CALIBRATION[year].detailed_share
-        kinds = [d.UPHELD] + [name for name, _ in _OTHER_OUTCOMES]
-        other_total = sum(share for _, share in _OTHER_OUTCOMES)
-        probabilities = [detailed_share] + [share / other_total * (1 - detailed_share) for _, share in _OTHER_OUTCOMES]
-        kind = np.array(kinds, dtype=object)[rng.choice(len(kinds), size=len(received), p=probabilities)]
-        received["kind"] = kind
-        mean_lag = pd.Series(kind).map(_MEAN_LAG_DAYS).to_numpy(float)
-        received["lag_days"] = np.ceil(rng.gamma(2.0, mean_lag / 2.0)).astype(np.int64)
-        received_parts.append(received)
-    cases = pd.concat(received_parts, ignore_index=True)
+def _received_in_year(
+    rng: np.random.Generator, councils: pd.DataFrame, year: int, traits: _CouncilTraits, quiet_council: str
+) -> pd.DataFrame:
+    """One year's complaints: council, receipt date, category, eventual kind of decision and days to it."""
+    first_day = np.datetime64(d.year_start(year), "D")
+    last_day = np.datetime64(d.year_end(year), "D")
+    starts = councils["start_date"].to_numpy("datetime64[D]")
+    ends = councils["end_date"].to_numpy("datetime64[D]")
+    open_from = np.where(np.isnat(starts) | (starts < first_day), first_day, starts)
+    open_to = np.where(np.isnat(ends) | (ends > last_day), last_day, ends)
+    days_open = (open_to - open_from).astype(np.int64) + 1
+    population = councils["population"].fillna(_MISSING_POPULATION).to_numpy(float)
+    weight = (
+        population
+        * councils["authority_type"].map(_TYPE_VOLUME).to_numpy(float)
+        * councils["authority_code"].map(traits.propensity).to_numpy(float)
+        * np.clip(days_open / 365.0, 0.0, 1.0)
+    )
+    if year in (2019, 2020):
+        weight[councils["authority_code"].to_numpy() == quiet_council] = 0.0
+    counts = rng.multinomial(CALIBRATION[year].received, weight / weight.sum())
+    index = np.repeat(np.arange(len(councils)), counts)
+    received = pd.DataFrame(
+        {
+            "authority_code": councils["authority_code"].to_numpy()[index],
+            "authority_type": councils["authority_type"].to_numpy()[index],
+            "received_date": _within(rng, open_from[index], open_to[index]),
+            "received_year": year,
+        }
+    )
+    received["category"] = _draw_categories(rng, received["authority_type"].to_numpy())
+    kind = _draw_kinds(rng, len(received), CALIBRATION[year].detailed_share)
+    received["kind"] = kind
+    mean_lag = pd.Series(kind).map(_MEAN_LAG_DAYS).to_numpy(float)
+    received["lag_days"] = np.ceil(rng.gamma(2.0, mean_lag / 2.0)).astype(np.int64)
+    return received
 
-    # Case references: year-prefixed ("19 001 234" for a complaint received in 2019-20), numbered in date order.
+
+def _draw_categories(rng: np.random.Generator, authority_types: np.ndarray) -> np.ndarray:
+    """A complaint category per case from its council type's mix, drawn type by type in ``AUTHORITY_TYPES`` order."""
+    category = np.empty(len(authority_types), dtype=object)
+    for authority_type in d.AUTHORITY_TYPES:
+        rows = np.flatnonzero(authority_types == authority_type)
+        mix = np.array(_CATEGORY_MIX[authority_type])
+        category[rows] = np.array(d.CATEGORIES, dtype=object)[rng.choice(len(d.CATEGORIES), size=len(rows), p=mix / mix.sum())]
+    return category
+
+
+def _draw_kinds(rng: np.random.Generator, size: int, detailed_share: float) -> np.ndarray:
+    """Kind of decision per case: a detailed investigation (marked UPHELD until decided) or one of the other outcomes."""
+    kinds = [d.UPHELD] + [name for name, _ in _OTHER_OUTCOMES]
+    other_total = sum(share for _, share in _OTHER_OUTCOMES)
+    probabilities = [detailed_share] + [share / other_total * (1 - detailed_share) for _, share in _OTHER_OUTCOMES]
+    return np.array(kinds, dtype=object)[rng.choice(len(kinds), size=size, p=probabilities)]
+
+
+def _with_case_refs(rng: np.random.Generator, cases: pd.DataFrame) -> pd.DataFrame:
+    """Case references: year-prefixed ("19 001 234" for a complaint received in 2019-20), numbered in date order."""
     cases["tiebreak"] = rng.random(len(cases))
     cases = cases.sort_values(["received_date", "tiebreak"], kind="stable").reset_index(drop=True)
     prefix = cases["received_year"] - 1
     sequence = cases.groupby("received_year").cumcount().to_numpy() + 1
     cases["case_ref"] = [f"{p % 100:02d} {n // 1000:03d} {n % 1000:03d}" for p, n in zip(prefix, sequence)]
+    return cases
 
-    # Decisions: receipt + lag, kept inside the council's life; after the data's end the case is still open.
+
+def _decisions(rng: np.random.Generator, cases: pd.DataFrame, traits: _CouncilTraits) -> pd.DataFrame:
+    """Decisions: receipt + lag, kept inside the council's life; after the data's end the case is still open."""
     received_day = cases["received_date"].to_numpy("datetime64[D]")
     decision_day = received_day + cases["lag_days"].to_numpy().astype("timedelta64[D]")
-    council_end = cases["authority_code"].map(end_of).to_numpy("datetime64[D]")
+    council_end = cases["authority_code"].map(traits.end_of).to_numpy("datetime64[D]")
     too_late = ~np.isnat(council_end) & (decision_day > council_end)
     if too_late.any():
         decision_day[too_late] = _within(rng, received_day[too_late], council_end[too_late])
@@ -262,34 +305,38 @@ def _generate(seed: int) -> dict[str, pd.DataFrame]:
     decided["decision_year"] = d.financial_year(pd.Series(decided["decision_date"])).to_numpy(int)
     decided["outcome"] = decided["kind"]
     decided["remedy_by_authority"] = False
-    decided = decided.reset_index(drop=True)
+    return decided.reset_index(drop=True)
 
-    for year in SAMPLE_YEARS:
-        target = CALIBRATION[year]
-        detailed = np.flatnonzero((decided["decision_year"].to_numpy() == year) & (decided["kind"].to_numpy() == d.UPHELD))
-        codes_here = decided["authority_code"].to_numpy()[detailed]
-        logit = (
-            np.log(target.uphold_rate / (1 - target.uphold_rate))
-            + pd.Series(codes_here).map(type_of).map(_TYPE_UPHOLD_LOGIT).to_numpy(float)
-            + pd.Series(codes_here).map(uphold_effect).to_numpy(float)
-        )
-        wanted = int(round(target.uphold_rate * len(detailed)))
-        upheld = _weighted_pick(rng, np.exp(logit), wanted)
-        if year == 2020:
-            upheld = _force_extremes(rng, codes_here, upheld, wanted)
-        decided.loc[detailed, "outcome"] = np.where(upheld, d.UPHELD, d.NOT_UPHELD)
-        upheld_rows = detailed[upheld]
-        upheld_codes = decided["authority_code"].to_numpy()[upheld_rows]
-        remedy_weight = np.exp(pd.Series(upheld_codes).map(remedy_effect).to_numpy(float))
-        remedy = _weighted_pick(rng, remedy_weight, int(round(target.remedy_share * len(upheld_rows))))
-        decided.loc[upheld_rows[remedy], "remedy_by_authority"] = True
 
-    # Compliance outcomes: upheld cases where the Ombudsman recommended a remedy, some weeks after the decision.
+def _decide_upheld_and_remedied(rng: np.random.Generator, decided: pd.DataFrame, year: int, traits: _CouncilTraits) -> None:
+    """In place: which of the year's detailed investigations are upheld, and which of those the council remedied first."""
+    target = CALIBRATION[year]
+    detailed = np.flatnonzero((decided["decision_year"].to_numpy() == year) & (decided["kind"].to_numpy() == d.UPHELD))
+    codes_here = decided["authority_code"].to_numpy()[detailed]
+    logit = (
+        np.log(target.uphold_rate / (1 - target.uphold_rate))
+        + pd.Series(codes_here).map(traits.type_of).map(_TYPE_UPHOLD_LOGIT).to_numpy(float)
+        + pd.Series(codes_here).map(traits.uphold_effect).to_numpy(float)
+    )
+    wanted = int(round(target.uphold_rate * len(detailed)))
+    upheld = _weighted_pick(rng, np.exp(logit), wanted)
+    if year == 2020:
+        upheld = _force_extremes(rng, codes_here, upheld, wanted)
+    decided.loc[detailed, "outcome"] = np.where(upheld, d.UPHELD, d.NOT_UPHELD)
+    upheld_rows = detailed[upheld]
+    upheld_codes = decided["authority_code"].to_numpy()[upheld_rows]
+    remedy_weight = np.exp(pd.Series(upheld_codes).map(traits.remedy_effect).to_numpy(float))
+    remedy = _weighted_pick(rng, remedy_weight, int(round(target.remedy_share * len(upheld_rows))))
+    decided.loc[upheld_rows[remedy], "remedy_by_authority"] = True
+
+
+def _compliance_outcomes(rng: np.random.Generator, decided: pd.DataFrame, traits: _CouncilTraits) -> pd.DataFrame:
+    """Compliance outcomes: upheld cases where the Ombudsman recommended a remedy, some weeks after the decision."""
     needs = decided[(decided["outcome"] == d.UPHELD) & ~decided["remedy_by_authority"]]
     needs = needs[rng.random(len(needs)) < _RECOMMENDATION_SHARE].copy()
     decision_day = needs["decision_date"].to_numpy("datetime64[D]")
     compliance_day = decision_day + (14 + np.ceil(rng.gamma(2.0, 30.0, len(needs)))).astype(np.int64).astype("timedelta64[D]")
-    council_end = needs["authority_code"].map(end_of).to_numpy("datetime64[D]")
+    council_end = needs["authority_code"].map(traits.end_of).to_numpy("datetime64[D]")
     too_late = ~np.isnat(council_end) & (compliance_day > council_end)
     if too_late.any():
         # Outcome recorded before the council's end, strictly after the decision; none if no such day.
@@ -300,16 +347,17 @@ def _generate(seed: int) -> dict[str, pd.DataFrame]:
     compliance["compliance_date"] = compliance_day[in_range]
     compliance["compliance_year"] = d.financial_year(pd.Series(compliance["compliance_date"])).to_numpy(int)
     compliance["outcome"] = d.COMPLIED
-    compliance = compliance.reset_index(drop=True)
-    for year in SAMPLE_YEARS:
-        rows = np.flatnonzero(compliance["compliance_year"].to_numpy() == year)
-        failures = int(round((1 - CALIBRATION[year].compliance_rate) * len(rows)))
-        order = rng.permutation(rows)
-        late = int(round(_LATE_SHARE * len(rows)))
-        compliance.loc[order[:failures], "outcome"] = d.NOT_COMPLIED
-        compliance.loc[order[failures : failures + late], "outcome"] = d.COMPLIED_LATE
+    return compliance.reset_index(drop=True)
 
-    return {"received": cases, "decided": decided, "compliance": compliance}
+
+def _mark_failures_and_late(rng: np.random.Generator, compliance: pd.DataFrame, year: int) -> None:
+    """In place: turn a calibrated share of the year's compliance outcomes into failures, then a share into late."""
+    rows = np.flatnonzero(compliance["compliance_year"].to_numpy() == year)
+    failures = int(round((1 - CALIBRATION[year].compliance_rate) * len(rows)))
+    order = rng.permutation(rows)
+    late = int(round(_LATE_SHARE * len(rows)))
+    compliance.loc[order[:failures], "outcome"] = d.NOT_COMPLIED
+    compliance.loc[order[failures : failures + late], "outcome"] = d.COMPLIED_LATE
 
 
 def _force_extremes(rng: np.random.Generator, codes: np.ndarray, upheld: np.ndarray, wanted: int) -> np.ndarray:

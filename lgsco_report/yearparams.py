@@ -188,74 +188,26 @@ def _decision_groups(data: dict, path: Path) -> dict[str, tuple[str, ...]]:
 
 
 def load_year_parameters(year: int | str, path: Path | str | None = None) -> YearParameters:
-    """Read and check the parameters for ``year`` (default file: ``parameters/<year>.yaml``)."""
+    """Read and check the parameters for ``year`` (default file: ``parameters/<year>.yaml``).
+
+    Checks run in a fixed order (year, file, YAML, top-level keys, then each section), so a file with
+    several faults always reports the same one first.
+    """
     try:
         year = parse_year(year)
     except ValueError as exc:
         raise YearParametersError(str(exc)) from None
     path = Path(path) if path else default_parameters_file(year)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise YearParametersError(
-            f"{path}: no parameters file for the year ending March {year}; copy parameters/2020.yaml "
-            f"to {path.name} and set that year's facts"
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise YearParametersError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise YearParametersError(f"{path}: expected a mapping of keys to values at the top level")
-
+    data = _read_mapping(path, year)
     file_year = _file_year(data, path)
     if file_year != year:
         raise YearParametersError(f"{path}: key 'year' is {file_year} but the letters are for {year}")
     unconfirmed = _unconfirmed(data, path)
-    signatory = _require(data, "signatory", path, dict)
-    titles = signatory.get("titles") or []
-    if isinstance(titles, str):
-        titles = [titles]
-    if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
-        raise YearParametersError(f"{path}: key 'signatory.titles' should be a list of lines")
-    if not signatory.get("name") and "signatory" in unconfirmed and titles:
-        # Signatory not known: the letter is signed with the office's title alone (and carries the DRAFT mark).
-        name, titles = titles[0], titles[1:]
-    else:
-        name = _require(signatory, "name", path, str)
-
-    seminars = None
-    if data.get("seminars"):
-        section = _require(data, "seminars", path, dict)
-        places = section.get("places") or []
-        if not isinstance(places, list) or not places or not all(isinstance(p, str) for p in places):
-            raise YearParametersError(f"{path}: key 'seminars.places' should be a list of place names")
-        seminars = Seminars(
-            places=tuple(places),
-            delegates=_int(section, "delegates", "seminars", path),
-            authorities=_int(section, "authorities", "seminars", path),
-        )
-    training = None
-    if data.get("training"):
-        section = _require(data, "training", path, dict)
-        training = Training(
-            courses=_int(section, "courses", "training", path),
-            people=_int(section, "people", "training", path),
-            courses_more_than_last_year=_int(
-                section, "courses_more_than_last_year", "training", path, required=False
-            ),
-        )
-    extra = data.get("extra_paragraphs") or []
-    if isinstance(extra, str):
-        extra = [extra]
-    if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
-        raise YearParametersError(f"{path}: key 'extra_paragraphs' should be a list of paragraphs")
-
-    links = data.get("links") or {}
-    if not isinstance(links, dict) or not all(
-        isinstance(v, str) and v.startswith("https://") and not any(c in v for c in " <>\"'") for v in links.values()
-    ):
-        raise YearParametersError(f"{path}: key 'links' should map names to https:// addresses, e.g. website: https://www.lgo.org.uk")
+    name, titles = _signatory(data, path, unconfirmed)
+    seminars = _seminars(data, path)
+    training = _training(data, path)
+    extra = _extra_paragraphs(data, path)
+    links = _links(data, path)
     return YearParameters(
         edition=_edition(data, path),
         decision_groups=_decision_groups(data, path),
@@ -274,3 +226,84 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
         source=path,
         unconfirmed=unconfirmed,
     )
+
+
+def _read_mapping(path: Path, year: int) -> dict:
+    """The parameters file's top-level mapping, or an error saying the file is missing, not YAML or not a mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise YearParametersError(
+            f"{path}: no parameters file for the year ending March {year}; copy parameters/2020.yaml "
+            f"to {path.name} and set that year's facts"
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise YearParametersError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise YearParametersError(f"{path}: expected a mapping of keys to values at the top level")
+    return data
+
+
+def _signatory(data: dict, path: Path, unconfirmed: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The signatory's name and title lines."""
+    signatory = _require(data, "signatory", path, dict)
+    titles = signatory.get("titles") or []
+    if isinstance(titles, str):
+        titles = [titles]
+    if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
+        raise YearParametersError(f"{path}: key 'signatory.titles' should be a list of lines")
+    if not signatory.get("name") and "signatory" in unconfirmed and titles:
+        # Signatory not known: the letter is signed with the office's title alone (and carries the DRAFT mark).
+        return titles[0], titles[1:]
+    return _require(signatory, "name", path, str), titles
+
+
+def _seminars(data: dict, path: Path) -> Seminars | None:
+    """The optional ``seminars`` section."""
+    if not data.get("seminars"):
+        return None
+    section = _require(data, "seminars", path, dict)
+    places = section.get("places") or []
+    if not isinstance(places, list) or not places or not all(isinstance(p, str) for p in places):
+        raise YearParametersError(f"{path}: key 'seminars.places' should be a list of place names")
+    return Seminars(
+        places=tuple(places),
+        delegates=_int(section, "delegates", "seminars", path),
+        authorities=_int(section, "authorities", "seminars", path),
+    )
+
+
+def _training(data: dict, path: Path) -> Training | None:
+    """The optional ``training`` section."""
+    if not data.get("training"):
+        return None
+    section = _require(data, "training", path, dict)
+    return Training(
+        courses=_int(section, "courses", "training", path),
+        people=_int(section, "people", "training", path),
+        courses_more_than_last_year=_int(
+            section, "courses_more_than_last_year", "training", path, required=False
+        ),
+    )
+
+
+def _extra_paragraphs(data: dict, path: Path) -> list[str]:
+    """The optional ``extra_paragraphs``: one string or a list of them."""
+    extra = data.get("extra_paragraphs") or []
+    if isinstance(extra, str):
+        extra = [extra]
+    if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
+        raise YearParametersError(f"{path}: key 'extra_paragraphs' should be a list of paragraphs")
+    return extra
+
+
+def _links(data: dict, path: Path) -> dict:
+    """The optional ``links``: names to https:// addresses safe to put in an href."""
+    links = data.get("links") or {}
+    if not isinstance(links, dict) or not all(
+        isinstance(v, str) and v.startswith("https://") and not any(c in v for c in " <>\"'") for v in links.values()
+    ):
+        raise YearParametersError(f"{path}: key 'links' should map names to https:// addresses, e.g. website: https://www.lgo.org.uk")
+    return links
