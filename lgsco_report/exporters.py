@@ -20,9 +20,10 @@ PDF. A letter needs none of that. These exporters
 
 Registered as nbconvert exporters ``letter_html``, ``letter_pdf``,
 ``report_html`` and ``report_pdf`` (``nbconvert.exporters`` entry points), so
-``jupyter nbconvert --to letter_pdf executed.ipynb`` works. The batch uses the
-plain function :func:`export_letter`, which reuses module-level exporter
-instances so only the first letter in a process pays the set-up cost.
+``jupyter nbconvert --to letter_pdf executed.ipynb`` works. The batch calls
+:func:`export` (``export(nb, kind, {format: path})``), which looks each exporter
+up by that same name through nbconvert's ``get_exporter`` and reuses the
+instances, so only the first letter in a process pays the set-up cost.
 """
 
 from __future__ import annotations
