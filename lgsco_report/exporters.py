@@ -45,6 +45,7 @@ from nbformat import NotebookNode
 from traitlets import Unicode, default
 
 from .atomic import write_bytes as write_atomically
+from . import pdf_fonts
 from .errors import LgscoReportError
 
 __all__ = [
@@ -626,6 +627,7 @@ class LetterPDFExporter(LetterHTMLExporter):
         if self._font_config is None:
             self._font_config = FontConfiguration()
             self._url_fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+            pdf_fonts.install()  # same bytes, faster where WeasyPrint subsets fonts with fontTools
         document = weasyprint.HTML(string=html, url_fetcher=self._url_fetcher, media_type="print")
         with _fixed_font_timestamp():
             return document.write_pdf(

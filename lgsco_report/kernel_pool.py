@@ -141,6 +141,9 @@ _state = _types.ModuleType("_lgsco_warm_state")
 _sys.modules["_lgsco_warm_state"] = _state
 exec(compile({source!r}, "<lgsco warm state>", "exec"), vars(_state))
 _state.take()
+# What start-up made (modules, the snapshot) lives as long as the kernel: out of every
+# collection, so the full one IPython's reset runs before each letter scans only a letter's objects.
+__import__("gc").freeze()
 del _sys, _types, _plt, _state
 """
 
