@@ -91,14 +91,15 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def _role(pid: int, root: int) -> str:
+def _role(pid: int, root: int) -> str | None:
+    """"batch" (the root), "kernels" or "workers"; None when the process is gone."""
     if pid == root:
         return "batch"
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             return "kernels" if b"ipykernel" in handle.read() else "workers"
     except OSError:
-        return "workers"
+        return None
 
 
 def tree_pids(pid: int) -> list[int]:
@@ -136,7 +137,8 @@ def run_sampled(command: list[str], env: dict[str, str]) -> Run:
             pids = tree_pids(process.pid)
             peak = max(peak, sum(_rss_bytes(p) for p in pids))
             for pid in pids:
-                role = cpu_seen[pid][0] if pid in cpu_seen else _role(pid, process.pid)
+                # Read each time: a kernel is first a fork of its worker, then execs ipykernel.
+                role = _role(pid, process.pid) or cpu_seen.get(pid, ("workers", 0.0))[0]
                 cpu_seen[pid] = (role, max(cpu_seen.get(pid, (role, 0.0))[1], _cpu_seconds(pid)))
             time.sleep(0.05)
 

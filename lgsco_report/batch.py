@@ -757,6 +757,11 @@ def _run_tasks(tasks: list[dict[str, Any]], pool: "_Pool", year_dir: Path, timeo
                     continue
                 if kind == "result" and worker.task is not None:
                     task, worker.task = worker.task, None
+                    if pending and not payload.get("disk_full"):
+                        # The worker starts its next letter while this one is recorded (the manifest's fsyncs).
+                        worker.task, worker.task_started = pending.pop(), time.monotonic()
+                        with contextlib.suppress(OSError):
+                            worker.conn.send(worker.task)
                     on_result(task, payload)
                     if payload.get("disk_full"):
                         raise _StopBatch(str(payload["error"]), EXIT_DISK_FULL)
