@@ -81,14 +81,14 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` so far (0 when it is gone)."""
+def _cpu_and_state(pid: int) -> tuple[float, str]:
+    """User + system CPU seconds of ``pid`` so far, and its state ("R" running or waiting for a core); (0, "") when gone."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
+        return (int(fields[11]) + int(fields[12])) / TICKS, fields[0]
     except (OSError, IndexError, ValueError):
-        return 0.0
+        return 0.0, ""
 
 
 def _role(pid: int, root: int) -> str | None:
@@ -97,9 +97,12 @@ def _role(pid: int, root: int) -> str | None:
         return "batch"
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return "kernels" if b"ipykernel" in handle.read() else "workers"
+            cmdline = handle.read()
     except OSError:
         return None
+    if not cmdline:
+        return None  # a zombie: its role was seen before
+    return "kernels" if b"ipykernel" in cmdline else "workers"
 
 
 def tree_pids(pid: int) -> list[int]:
@@ -113,10 +116,18 @@ def tree_pids(pid: int) -> list[int]:
 
 
 class Run:
-    """What one sampled run measured: wall seconds, peak tree RSS, CPU seconds (total and by role), exit code."""
+    """What one sampled run measured: wall seconds, peak tree RSS, CPU seconds (total and by role), exit code.
 
-    def __init__(self, seconds: float, peak: int, cpu: float, cpu_by_role: dict[str, float], code: int) -> None:
+    ``runnable``: per sample, how many of the tree's processes were runnable (running
+    or waiting for a core). Unlike utilisation, it does not depend on what else the
+    machine runs: runnable >= cores in every sample means the batch alone would keep
+    every core busy.
+    """
+
+    def __init__(self, seconds: float, peak: int, cpu: float, cpu_by_role: dict[str, float], code: int,
+                 runnable: list[int] | None = None) -> None:
         self.seconds, self.peak, self.cpu, self.cpu_by_role, self.code = seconds, peak, cpu, cpu_by_role, code
+        self.runnable = runnable or [0]
 
     def utilisation(self, cores: int) -> float:
         return self.cpu / (self.seconds * cores)
@@ -129,6 +140,7 @@ def run_sampled(command: list[str], env: dict[str, str]) -> Run:
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     peak = 0
     cpu_seen: dict[int, tuple[str, float]] = {}
+    runnable: list[int] = []
     stop = threading.Event()
 
     def sample() -> None:
@@ -136,10 +148,14 @@ def run_sampled(command: list[str], env: dict[str, str]) -> Run:
         while not stop.is_set():
             pids = tree_pids(process.pid)
             peak = max(peak, sum(_rss_bytes(p) for p in pids))
+            running = 0
             for pid in pids:
                 # Read each time: a kernel is first a fork of its worker, then execs ipykernel.
                 role = _role(pid, process.pid) or cpu_seen.get(pid, ("workers", 0.0))[0]
-                cpu_seen[pid] = (role, max(cpu_seen.get(pid, (role, 0.0))[1], _cpu_seconds(pid)))
+                cpu, state = _cpu_and_state(pid)
+                running += state == "R"
+                cpu_seen[pid] = (role, max(cpu_seen.get(pid, (role, 0.0))[1], cpu))
+            runnable.append(running)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -155,7 +171,7 @@ def run_sampled(command: list[str], env: dict[str, str]) -> Run:
     by_role: dict[str, float] = {"batch": 0.0, "workers": 0.0, "kernels": 0.0}
     for role, seconds in cpu_seen.values():
         by_role[role] += seconds
-    return Run(elapsed, peak, cpu, by_role, code)
+    return Run(elapsed, peak, cpu, by_role, code, runnable)
 
 
 def pick_councils(n: int) -> list[str]:
@@ -230,6 +246,9 @@ def report_run(label: str, run: Run, letters: int, year_dir: Path, workers: int)
           f"peak RSS of its process tree {run.peak / GIB:.2f} GiB, exit {run.code}")
     print(f"  CPU {max(run.cpu, sum(run.cpu_by_role.values())):.1f} s = {max(run.cpu, sum(run.cpu_by_role.values())) / letters:.3f} s/letter "
           f"(by process, s/letter: {roles}); utilisation {run.utilisation(cores):.0%} of {cores} cores")
+    busy_samples = sum(count >= cores for count in run.runnable) / len(run.runnable)
+    print(f"  processes of the batch runnable (running or waiting for a core): mean {statistics.mean(run.runnable):.2f}; "
+          f">= {cores} in {busy_samples:.0%} of samples (what would keep {cores} idle cores busy)")
     if timings["total"]:
         print(f"  per letter, median: execute {statistics.median(timings['execute']):.3f} s, "
               f"export (HTML + PDF) {statistics.median(timings['export']):.3f} s, in all {statistics.median(timings['total']):.3f} s; "
