@@ -9,13 +9,12 @@ from __future__ import annotations
 import io
 
 import pytest
+import weasyprint
 from pypdf import PdfReader
+from weasyprint.pdf import fonts as weasyprint_fonts
 
-weasyprint = pytest.importorskip("weasyprint")
-from weasyprint.pdf import fonts as weasyprint_fonts  # noqa: E402
-
-from lgsco_report import pdf_fonts  # noqa: E402
-from lgsco_report.exporters import LetterPDFExporter  # noqa: E402
+from lgsco_report import pdf_fonts
+from lgsco_report.exporters import LetterPDFExporter
 
 #: Two faces (regular and bold) and a few dozen glyphs, as a letter has.
 HTML = """<!doctype html><html lang="en-GB"><head><title>Fonts</title>
