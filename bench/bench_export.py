@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import functools
 import io
 import statistics
 import sys
@@ -102,11 +104,88 @@ def time_exports(nb: nbformat.NotebookNode, letters: int, folder: Path) -> dict[
     return timings
 
 
+#: The phases of one letter's export that ``phase_split`` times (seconds, per letter).
+PHASES = ("html", "layout", "fonts", "images", "write", "pdf")
+PHASE_LABELS = {
+    "html": "HTML (nbconvert template)", "layout": "PDF layout (WeasyPrint render)",
+    "fonts": "PDF font subsetting", "images": "PDF image handling (PNG re-encoding)",
+    "write": "PDF drawing and writing (rest)", "pdf": "PDF in all",
+}
+
+
+@contextlib.contextmanager
+def _timed(owner: object, name: str, totals: dict[str, float], phase: str):
+    """Add the wall and CPU time of every call of ``owner.name`` to ``totals[phase]`` and ``totals[phase + "_cpu"]``."""
+    original = getattr(owner, name)
+
+    @functools.wraps(original)
+    def timed(*args, **kwargs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            totals[phase] += time.perf_counter() - start
+            totals[phase + "_cpu"] += time.process_time() - start_cpu
+
+    setattr(owner, name, timed)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def phase_split(notebooks: list[nbformat.NotebookNode], folder: Path) -> dict[str, list[float]]:
+    """Per letter, seconds in each of :data:`PHASES` (wall, and CPU as ``<phase>_cpu``), exported as the batch does.
+
+    The first notebook is exported once first, untimed: it pays the process's set-up.
+    CPU time is what to compare when the machine is shared: wall time grows with others' load.
+    """
+    import weasyprint
+    from weasyprint import document, images
+    from weasyprint.pdf import fonts
+
+    from lgsco_report import exporters
+
+    export_letter(notebooks[0], folder / "warm.html", folder / "warm.pdf")
+    keys = [*PHASES, *(phase + "_cpu" for phase in PHASES)]
+    per_letter: dict[str, list[float]] = {key: [] for key in keys}
+    for index, nb in enumerate(notebooks):
+        totals = dict.fromkeys(keys, 0.0)
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(_timed(exporters.LetterPDFExporter, "render_html", totals, "html"))
+            stack.enter_context(_timed(weasyprint.HTML, "render", totals, "layout"))
+            stack.enter_context(_timed(document.Document, "write_pdf", totals, "write"))
+            stack.enter_context(_timed(fonts.Font, "subset", totals, "fonts"))
+            stack.enter_context(_timed(images.RasterImage, "get_x_object", totals, "images"))
+            export_letter(nb, folder / f"split-{index}.html", folder / f"split-{index}.pdf")
+        for suffix in ("", "_cpu"):
+            totals["write" + suffix] -= totals["fonts" + suffix] + totals["images" + suffix]
+            totals["pdf" + suffix] = sum(totals[p + suffix] for p in ("layout", "fonts", "images", "write"))
+        for key in keys:
+            per_letter[key].append(totals[key])
+    return per_letter
+
+
+def print_phase_split(per_letter: dict[str, list[float]], indent: str = "  ") -> None:
+    """Median wall and CPU time of each phase, one line each."""
+    for phase in PHASES:
+        wall, cpu = per_letter[phase], per_letter[phase + "_cpu"]
+        print(f"{indent}{PHASE_LABELS[phase]:<38} median {statistics.median(wall):6.3f} s wall, "
+              f"{statistics.median(cpu):6.3f} s CPU (worst {max(wall):.3f} s wall)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=6, help="letters to export per format (default 6)")
     parser.add_argument("--notebook", type=Path, help="an executed letter notebook (default: synthetic)")
+    parser.add_argument("--split", type=Path, nargs="+", metavar="IPYNB",
+                        help="also time each phase of exporting these executed letters (HTML, layout, fonts, images, writing)")
+    parser.add_argument("--fonttools", action="store_true", help="subset fonts with fontTools, as without libharfbuzz-subset")
     args, _ = parser.parse_known_args(argv)
+    if args.fonttools:
+        from fonttools_only import use
+
+        use()
     nb = nbformat.read(args.notebook, as_version=4) if args.notebook else synthetic_letter()
     with tempfile.TemporaryDirectory() as folder:
         timings = time_exports(nb, max(args.letters, 2), Path(folder))
@@ -126,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
               f"over {len(rest)} letters   (target later letters < {TARGET_SECONDS:.1f} s)")
     if pages is not None:
         print(f"PDF pages per letter: {pages}")
+    if args.split:
+        notebooks = [nbformat.read(path, as_version=4) for path in args.split]
+        with tempfile.TemporaryDirectory() as folder:
+            split = phase_split(notebooks, Path(folder))
+        print(f"split of one letter's export, over {len(notebooks)} executed letters:")
+        print_phase_split(split)
     print("OK" if ok else "SLOWER THAN TARGET")
     return 0 if ok else 1
 

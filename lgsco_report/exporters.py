@@ -55,6 +55,7 @@ from .documents import (  # the document layer: mimetype, metadata, banner (name
     pdf_keywords,
     read_document_metadata,
 )
+from . import pdf_fonts
 from .errors import LgscoReportError
 
 __all__ = [
@@ -489,6 +490,7 @@ class LetterPDFExporter(LetterHTMLExporter):
         if self._font_config is None:
             self._font_config = FontConfiguration()
             self._url_fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+            pdf_fonts.install()  # same bytes, faster where WeasyPrint subsets fonts with fontTools
         document = weasyprint.HTML(string=html, url_fetcher=self._url_fetcher, media_type="print")
         with _fixed_font_timestamp():
             return document.write_pdf(

@@ -723,7 +723,7 @@ def load_statistics(
         path = Path(stats_file)
         if not path.is_file():
             raise FileNotFoundError(f"stats_file {path}: no such file; leave stats_file empty to compute from data_dir")
-        result = Statistics.load(path)
+        result = _load_cache_file(path)
         if result.average_method != average_method:
             raise ValueError(
                 f"stats_file {path} was computed with average_method={result.average_method!r}, not {average_method!r}"
@@ -740,6 +740,24 @@ def load_statistics(
         (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns) for entry in sorted(folder.iterdir()) if entry.is_file()
     )
     return _computed(str(folder), average_method, fingerprint)
+
+
+#: The statistics cache file last read in this process, by (path, inode, size, mtime): a batch's
+#: warm kernel writes hundreds of letters from one cache file and need not parse it for each.
+_LOADED_CACHE_FILE: dict[tuple[str, int, int, int], Statistics] = {}
+
+
+def _load_cache_file(path: Path) -> Statistics:
+    """``Statistics.load(path)``, parsed again only when the file changed; every caller gets its own copy."""
+    import copy
+
+    status = path.stat()
+    key = (str(path.resolve()), status.st_ino, status.st_size, status.st_mtime_ns)
+    if key not in _LOADED_CACHE_FILE:
+        loaded = Statistics.load(path)
+        _LOADED_CACHE_FILE.clear()
+        _LOADED_CACHE_FILE[key] = loaded
+    return copy.deepcopy(_LOADED_CACHE_FILE[key])
 
 
 def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:

@@ -241,6 +241,9 @@ class PoolExecutor:
             for index, worker in enumerate(self.workers):
                 finished = self._receive(index, worker) if worker.conn in ready else self._check_busy(index, worker)
                 if finished is not None:
+                    if not finished[1].get("disk_full"):
+                        # The worker starts its next task while this one is recorded (the manifest's fsyncs).
+                        self._hand_out(pending)
                     yield finished
 
     def _hand_out(self, pending: list[NotebookTask]) -> None:

@@ -1,0 +1,105 @@
+"""Font subsetting for the PDF exporters without libharfbuzz-subset: the same bytes, faster.
+
+Why: without Debian's libharfbuzz-subset0, WeasyPrint 70 subsets every embedded
+font of every PDF with fontTools, two DejaVu faces a letter, about 0.15 s each.
+Most of that time goes on decompiling the fonts' GSUB and GPOS tables in full
+(fontTools >= 4.6x inspects them before it prunes anything), although
+WeasyPrint has asked for both tables to be dropped. :func:`fonttools_subset`
+does what WeasyPrint's own ``Font._fonttools_subset`` does, with the same
+options, but deletes those two tables (and, as fontTools would because GPOS was
+there, the legacy ``kern`` table) before subsetting instead of after: the
+subset's bytes are identical (tests/test_pdf_fonts.py compares them). A subset
+already made in this process for the same font, glyphs and options is reused.
+
+With libharfbuzz-subset present WeasyPrint never calls this.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+from collections import OrderedDict
+from typing import Any
+
+LOGGER = logging.getLogger("weasyprint")
+
+#: WeasyPrint versions whose ``Font._fonttools_subset`` this module reproduces (checked by the tests).
+SUPPORTED_WEASYPRINT = ("70.",)
+#: Subsets kept per process (each some tens of KB): a batch's letters share most glyph sets.
+MAX_CACHED_SUBSETS = 256
+
+_SUBSETS: OrderedDict[tuple[Any, ...], bytes | None] = OrderedDict()
+_ORIGINAL: dict[str, Any] = {}
+
+
+def _subset_bytes(content: bytes, index: int, gids: list[int], hinting: bool, notdef_outline: bool) -> bytes | None:
+    """The subset font file, as WeasyPrint 70's ``_fonttools_subset`` makes it; None if fontTools cannot read it."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont, TTLibError
+
+    options = subset.Options(
+        retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True,
+        hinting=hinting, desubroutinize=True, notdef_outline=notdef_outline)
+    options.drop_tables += ["GSUB", "GPOS", "SVG"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=gids)
+    try:
+        ttfont = TTFont(io.BytesIO(content), fontNumber=index)
+        # fontTools drops 'kern' when GPOS is present (kern is looked at first), then GSUB and GPOS.
+        if "GPOS" in ttfont and "kern" in ttfont and not options.legacy_kern:
+            del ttfont["kern"]
+        for tag in ("GSUB", "GPOS"):
+            if tag in ttfont:
+                del ttfont[tag]  # deleting a table not yet read costs nothing
+        subsetter.subset(ttfont)
+    except TTLibError:
+        return None
+    output = io.BytesIO()
+    ttfont.save(output)
+    return output.getvalue()
+
+
+def fonttools_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
+    """Replacement for WeasyPrint's ``Font._fonttools_subset(self, to_unicode, hinting)``."""
+    notdef_outline = bool(font.missing)
+    key = (
+        hashlib.blake2b(font.file_content, digest_size=16).digest(), font.index, tuple(sorted(to_unicode)),
+        bool(hinting), notdef_outline, os.environ.get("SOURCE_DATE_EPOCH"),  # the subset's head records the time
+    )
+    if key in _SUBSETS:
+        _SUBSETS.move_to_end(key)
+        subset_font = _SUBSETS[key]
+    else:
+        subset_font = _subset_bytes(font.file_content, font.index, list(to_unicode), hinting, notdef_outline)
+        _SUBSETS[key] = subset_font
+        if len(_SUBSETS) > MAX_CACHED_SUBSETS:
+            _SUBSETS.popitem(last=False)
+    if subset_font is None:
+        LOGGER.warning('Unable to subset "%s" with fontTools', font.family)
+    else:
+        font.file_content = subset_font
+
+
+def install() -> bool:
+    """Make WeasyPrint use :func:`fonttools_subset`; True if it does (a WeasyPrint version we know)."""
+    import weasyprint
+    from weasyprint.pdf import fonts
+
+    if "method" in _ORIGINAL:
+        return True
+    if not weasyprint.__version__.startswith(SUPPORTED_WEASYPRINT) or not hasattr(fonts.Font, "_fonttools_subset"):
+        return False
+    _ORIGINAL["method"] = fonts.Font._fonttools_subset
+    fonts.Font._fonttools_subset = fonttools_subset
+    return True
+
+
+def uninstall() -> None:
+    """Give WeasyPrint back its own subsetter and forget the remembered subsets (tests)."""
+    from weasyprint.pdf import fonts
+
+    if "method" in _ORIGINAL:
+        fonts.Font._fonttools_subset = _ORIGINAL.pop("method")
+    _SUBSETS.clear()
