@@ -55,7 +55,7 @@ from .documents import (  # the document layer: mimetype, metadata, banner (name
     pdf_keywords,
     read_document_metadata,
 )
-from . import pdf_fonts
+from . import pdf_fonts, pdf_styles
 from .errors import LgscoReportError
 
 __all__ = [
@@ -491,6 +491,7 @@ class LetterPDFExporter(LetterHTMLExporter):
             self._font_config = FontConfiguration()
             self._url_fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
             pdf_fonts.install()  # same bytes, faster where WeasyPrint subsets fonts with fontTools
+            pdf_styles.install()  # same bytes: the letters' <style> sheets parsed once per process
         document = weasyprint.HTML(string=html, url_fetcher=self._url_fetcher, media_type="print")
         with _fixed_font_timestamp():
             return document.write_pdf(
