@@ -274,3 +274,35 @@ def test_no_pyplot_figures_leak():
     charts.key_rates_chart(COUNCIL, KEY_FIGURES)
     charts.uphold_map(national_frame())
     assert pyplot.get_fignums() == before
+
+
+def _chart_pngs() -> list[bytes]:
+    small = {"Uphold rate": (0.5, 0.55)}
+    return [
+        charts.key_rates_chart(COUNCIL, KEY_FIGURES).png,
+        charts.key_rates_chart(COUNCIL, small, bases={"Uphold rate": 4}).png,
+        charts.trend_chart(COUNCIL, trend_frame()).png,
+        charts.uphold_distribution_chart(national_frame()).png,
+    ]
+
+
+def test_each_chart_is_drawn_once_with_the_bytes_of_matplotlibs_own_save(monkeypatch):
+    """After tight_layout, savefig would draw the whole figure twice; charts draw it once, same PNG bytes."""
+    from matplotlib.figure import Figure
+
+    draws = []
+    real_draw = Figure.draw
+
+    def counting_draw(self, renderer):
+        draws.append(self)
+        return real_draw(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counting_draw)
+    once = _chart_pngs()
+    assert len(draws) == len(once) == len(set(map(id, draws)))
+    # matplotlib's own path: the placeholder layout engine left in place (two draws a chart).
+    monkeypatch.setattr(charts, "PlaceHolderLayoutEngine", type("NeverALayoutEngine", (), {}))
+    draws.clear()
+    twice = _chart_pngs()
+    assert len(draws) == 2 * len(twice)
+    assert once == twice

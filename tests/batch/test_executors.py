@@ -67,3 +67,58 @@ def test_unknown_executor_is_refused():
     with pytest.raises(ValueError, match="serial"):
         make_executor("cluster", 1, None, Path("."), 60)
     assert isinstance(make_executor("serial", 4, None, Path("."), 60), SerialExecutor)
+
+
+class _Pipe:
+    """The worker's end of the pipe: hands out the given tasks, then None; records what is sent back."""
+
+    def __init__(self, tasks):
+        self.tasks = list(tasks) + [None]
+        self.sent = []
+
+    def recv(self):
+        return self.tasks.pop(0)
+
+    def send(self, message):
+        self.sent.append(message)
+
+
+class _Kernel:
+    pid = 4242
+
+    def ensure_started(self):
+        pass
+
+
+def test_a_worker_freezes_what_lives_after_its_first_document_and_only_then(monkeypatch):
+    """gc.freeze once, after the first result went back: later collections skip the worker's long-lived heap."""
+    import gc
+
+    from lgsco_report.batch import executors
+
+    frozen_when = []
+    monkeypatch.setattr(executors, "freeze_long_lived", lambda: frozen_when.append(len(pipe.sent)))
+    monkeypatch.setattr(executors._tasks, "run_safely", lambda task, kernel: {"task": task})
+    pipe = _Pipe(["first", "second", "third"])
+    executors._serve(pipe, _Kernel())
+    assert [m for m in pipe.sent if m[0] == "result"] == [("result", {"task": t}) for t in ("first", "second", "third")]
+    assert frozen_when == [2]  # after ("kernel", pid) and the first ("result", ...), never again
+    monkeypatch.undo()
+
+    class Garbage:
+        pass
+
+    import weakref
+
+    before = gc.get_freeze_count()
+    cycle = Garbage()
+    cycle.itself = cycle
+    dead = weakref.ref(cycle)
+    del cycle
+    try:
+        executors.freeze_long_lived()
+        # Everything alive was moved out of the collected generations, the first document's garbage was not.
+        assert gc.get_freeze_count() > before
+        assert dead() is None
+    finally:
+        gc.unfreeze()
