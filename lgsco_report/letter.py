@@ -34,7 +34,7 @@ from .definitions import (
     year_start,
 )
 from .formatting import is_missing, long_date, percent_of
-from .yearparams import YearParameters, load_year_parameters, project_root
+from .yearparams import YearParameters, load_year_parameters, parse_yaml, project_root
 from .documents import (  # DOCUMENT_MIMETYPE kept importable from here for callers
     DOCUMENT_MIMETYPE,
     SAMPLE_BANNER,
@@ -168,7 +168,7 @@ def _parent_templates(template: jinja2.Template) -> tuple[jinja2.Template, ...]:
 def _read_editions(path: Path) -> dict[str, dict[str, Any]]:
     """One editions file: name -> {template (a resolved path), groups (headings)}; errors name file and key."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise LetterInputError(f"{path}: cannot read the letter editions ({exc})") from None
     if not isinstance(data, dict):

@@ -251,10 +251,23 @@ METRICS: tuple[Metric, ...] = (
 # --------------------------------------------------------------------------- lookups
 
 
+#: categories -> (the ``METRICS`` it was expanded from, the expansion): looked up hundreds of times a
+#: batch; checked against ``METRICS`` itself, so a registry extended at run time is expanded again.
+_EXPANDED: dict[tuple[str, ...], tuple[tuple[Metric, ...], tuple[Metric, ...]]] = {}
+
+
 def all_metrics(categories: Sequence[str] = CATEGORIES) -> tuple[Metric, ...]:
     """``METRICS`` with each per-category template made one metric per category (in the given order)."""
+    key = tuple(categories)
+    cached = _EXPANDED.get(key)
+    if cached is None or cached[0] is not METRICS:
+        cached = _EXPANDED[key] = (METRICS, _expand(METRICS, key))
+    return cached[1]
+
+
+def _expand(registry: tuple[Metric, ...], categories: tuple[str, ...]) -> tuple[Metric, ...]:
     expanded: list[Metric] = []
-    for metric in METRICS:
+    for metric in registry:
         if not metric.per_category:
             expanded.append(metric)
             continue

@@ -529,14 +529,21 @@ def successors(code: str) -> list[pd.Series]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
+def _first_row_by_code() -> dict[str, pd.Series]:
+    """Each GSS code's first register row (the index page asks for every council of a year)."""
+    frame = _register_frame()
+    first = frame.drop_duplicates("authority_code", keep="first")
+    return {code: frame.loc[index] for code, index in zip(first["authority_code"], first.index)}
+
+
 @functools.lru_cache(maxsize=4096)
 def abolished_before(code: str, date: _dt.date) -> tuple[_dt.date, list[pd.Series]] | None:
     """``(last day, successors)`` when the council ceased to exist before ``date``; else None."""
-    frame = _register_frame()
-    rows = frame[frame["authority_code"] == code]
-    if rows.empty:
+    row = _first_row_by_code().get(code)
+    if row is None:
         return None
-    ended = last_day(rows.iloc[0])
+    ended = last_day(row)
     if ended is None or ended >= date:
         return None
     return ended, successors(code)

@@ -91,3 +91,20 @@ def test_year_key_that_is_not_a_year_names_file_and_key(written, message, tmp_pa
 def test_bad_year_argument_is_a_parameters_error():
     with pytest.raises(YearParametersError, match="not understood"):
         load_year_parameters("twenty")
+
+
+def test_parsed_yaml_is_remembered_but_each_caller_gets_its_own_copy(monkeypatch):
+    """A warm kernel reads the same parameters file for every letter: parsed once, never shared."""
+    from lgsco_report import yearparams
+
+    calls = []
+    real = yearparams.yaml.safe_load
+    monkeypatch.setattr(yearparams.yaml, "safe_load", lambda text: calls.append(text) or real(text))
+    yearparams._parsed.cache_clear()
+    text = "signatory:\n  name: A. Person\nlinks: [one, two]\n"
+    first = yearparams.parse_yaml(text)
+    first["links"].append("changed by a letter")
+    second = yearparams.parse_yaml(text)
+    assert second == {"signatory": {"name": "A. Person"}, "links": ["one", "two"]}
+    assert len(calls) == 1
+    assert yearparams.parse_yaml(text + "extra: 1\n")["extra"] == 1 and len(calls) == 2
