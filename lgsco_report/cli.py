@@ -274,11 +274,20 @@ def add_letters_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overrides", type=Path, default=None, metavar="FILE", help="addressees CSV (default: addressees.csv beside the year's parameters file)")
     parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")
     parser.add_argument("--final", action="store_true", help="refuse a year whose parameters list unconfirmed facts (no DRAFT letters)")
-    parser.add_argument("--executor", choices=("pool", "serial"), default="pool",
+    parser.add_argument("--executor", type=_executor_name, default="pool", metavar="NAME",
                         help="pool: forked workers, one warm kernel each (default); serial: one letter after another "
                              "in this process (debugging; platforms without fork)")
     parser.add_argument("--notebook", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or summary on stderr")
+
+
+def _executor_name(text: str) -> str:
+    """An ``--executor`` value: one of the batch's executors (``batch.executors.EXECUTORS``)."""
+    from .batch.executors import EXECUTORS  # late: only the letters command needs the batch
+
+    if text not in EXECUTORS:
+        raise argparse.ArgumentTypeError(f"unknown executor {text!r}; choose one of: {', '.join(EXECUTORS)}")
+    return text
 
 
 def cmd_letters(args: argparse.Namespace) -> int:

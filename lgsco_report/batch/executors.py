@@ -28,13 +28,13 @@ import multiprocessing.connection
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import tasks as _tasks
-from .layout import EXIT_KERNEL_FAILED, EXPORT_GRACE_SECONDS, StopBatch
+from .layout import EXIT_KERNEL_FAILED, EXPORT_GRACE_SECONDS, BatchError, StopBatch
 from .tasks import NotebookTask, signals_held
 
 POOL = "pool"
@@ -56,12 +56,10 @@ class Executor(Protocol):
 
 
 def make_executor(name: str, size: int, lock_fd: int | None, log_dir: Path, timeout: float) -> Executor:
-    """The executor called ``name`` (``pool`` or ``serial``); ``size`` workers for the pool."""
-    if name == POOL:
-        return PoolExecutor(size, lock_fd, log_dir, timeout)
-    if name == SERIAL:
-        return SerialExecutor(log_dir)
-    raise ValueError(f"unknown executor {name!r}; choose {POOL} or {SERIAL}")
+    """The executor called ``name`` (a key of ``EXECUTORS``); ``size`` workers where it has workers."""
+    if name not in EXECUTORS:
+        raise BatchError(f"unknown executor {name!r}; choose one of: {', '.join(EXECUTORS)}")
+    return EXECUTORS[name](size, lock_fd, log_dir, timeout)
 
 
 # --------------------------------------------------------------------------- serial
@@ -312,3 +310,11 @@ class PoolExecutor:
             message = f"worker process died (exit code {worker.process.exitcode}) while writing this letter"
         self.replace(index)
         return task, _tasks.lost_result(task, message)
+
+
+#: Executor name -> how to make one from (size, lock_fd, log_dir, timeout). These names are the
+#: ``--executor`` choices and ``run_batch(executor=...)``: adding an executor is one class and one row.
+EXECUTORS: dict[str, Callable[[int, int | None, Path, float], Executor]] = {
+    POOL: lambda size, lock_fd, log_dir, timeout: PoolExecutor(size, lock_fd, log_dir, timeout),
+    SERIAL: lambda size, lock_fd, log_dir, timeout: SerialExecutor(log_dir),
+}

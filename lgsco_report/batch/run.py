@@ -34,7 +34,7 @@ from pathlib import Path
 from ..formats import default_format_names
 from ..manifest import Manifest, safe_child
 from . import plan
-from .executors import POOL, Executor, make_executor
+from .executors import EXECUTORS, POOL, Executor, make_executor
 from .layout import (
     EXIT_DISK_FULL,
     EXIT_INTERRUPTED,
@@ -91,6 +91,8 @@ def run_batch(
     default formats (ipynb, html, pdf).
     """
     started = time.monotonic()
+    if executor not in EXECUTORS:
+        raise BatchError(f"unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}")
     inputs = plan.check_inputs(year, councils, data_dir, formats or default_format_names(), timeout, notebook, overrides)
     year = inputs.year
     unconfirmed = plan.unconfirmed(year, inputs.params_path, final)

@@ -122,3 +122,31 @@ def test_a_worker_freezes_what_lives_after_its_first_document_and_only_then(monk
         assert dead() is None
     finally:
         gc.unfreeze()
+
+
+def test_the_cli_offers_the_executors_table(tmp_path, capsys):
+    """--executor reads its choices from EXECUTORS: a new row is a new choice; an unknown name is refused at parse time."""
+    import argparse
+
+    from lgsco_report import cli
+    from lgsco_report.batch import executors
+
+    parser = argparse.ArgumentParser()
+    cli.add_letters_arguments(parser)
+    assert parser.parse_args(["--year", "2020", "--executor", "serial"]).executor == "serial"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--year", "2020", "--executor", "cluster"])
+    assert "unknown executor 'cluster'; choose one of: pool, serial" in capsys.readouterr().err
+    table = {**executors.EXECUTORS, "cluster": executors.EXECUTORS["serial"]}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(executors, "EXECUTORS", table)
+        assert parser.parse_args(["--year", "2020", "--executor", "cluster"]).executor == "cluster"
+        assert isinstance(executors.make_executor("cluster", 2, None, tmp_path, 60), executors.SerialExecutor)
+
+
+def test_run_batch_refuses_an_unknown_executor_before_writing_anything(tmp_path):
+    from lgsco_report.batch import BatchError, run_batch
+
+    with pytest.raises(BatchError, match="unknown executor 'cluster'"):
+        run_batch(2020, councils=["Rutland"], out_dir=tmp_path / "out", executor="cluster", progress=False)
+    assert not (tmp_path / "out").exists()
