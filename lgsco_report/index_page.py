@@ -29,7 +29,7 @@ from .formatting import is_missing
 from .documents import draft_mark
 from . import stats
 from .stats import SMALL_BASE, is_small_base
-from .manifest import ADDRESSEE_UNNAMED
+from .manifest import ADDRESSEE_NAMED, ADDRESSEE_UNNAMED
 
 INDEX_FILE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
@@ -198,6 +198,12 @@ def _figure(record: dict[str, Any], metric: metrics.Metric, label: str) -> dict[
     }
 
 
+def _addressee(entry: dict[str, Any]) -> str:
+    """The letter's recorded addressee, "named" or "unnamed"; "" when none is recorded (or the value is not one of those)."""
+    value = entry.get("addressee")
+    return value if value in (ADDRESSEE_NAMED, ADDRESSEE_UNNAMED) else ""
+
+
 def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year: int | None = None) -> list[dict[str, Any]]:
     """One dict per council (sorted by name) holding exactly what the page shows.
 
@@ -229,7 +235,7 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
                 "flags": flags(record),
                 "status": status,
                 "error": entry.get("error") or "",
-                "addressee": str(entry.get("addressee") or ""),
+                "addressee": _addressee(entry),
                 "links": _letter_links(year_dir, outputs) if status == STATUS_DONE else [],
                 "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),

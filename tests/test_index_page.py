@@ -174,7 +174,8 @@ def test_every_value_is_escaped_and_missing_rates_are_words(tmp_path):
                      detailed_investigations=0, compliance_rate=0.5),
         ]
     )
-    manifest = Manifest(year=2020, letters={"E07000002": {"status": "failed", "error": "<b>boom</b>", "outputs": {}}})
+    manifest = Manifest(year=2020, letters={
+        "E07000002": {"status": "failed", "error": "<b>boom</b>", "outputs": {}, "addressee": 'x" onclick="alert(1)'}})
     page = render_index(2020, councils, manifest, tmp_path)
     assert "SAMPLE DATA" not in page  # real data: no banner
     assert "SAMPLE DATA - not real Ombudsman figures" in render_index(2020, councils, manifest, tmp_path, is_sample=True)
@@ -190,6 +191,7 @@ def test_every_value_is_escaped_and_missing_rates_are_words(tmp_path):
     assert quiet[3].startswith("50%") and "type 99%" in quiet[3]
     assert "Compliance below 100%" in quiet[7]
     assert quiet[8] == "failed"
+    assert quiet[9] == "" and "onclick" not in page  # an addressee value the batch never writes is not shown
     assert by_name[hostile][4].startswith("10%") and "type 12%" in by_name[hostile][4]
     assert by_name[hostile][5].startswith("1.3")  # per 100k to one decimal, half up
 
