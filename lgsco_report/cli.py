@@ -273,7 +273,8 @@ def add_letters_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds allowed per letter (default: 300)")
     parser.add_argument("--overrides", type=Path, default=None, metavar="FILE", help="addressees CSV (default: addressees.csv beside the year's parameters file)")
     parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")
-    parser.add_argument("--final", action="store_true", help="refuse a year whose parameters list unconfirmed facts (no DRAFT letters)")
+    parser.add_argument("--final", action="store_true", help="refuse a year whose parameters list unconfirmed facts (no DRAFT letters), and letters with no named addressee")
+    parser.add_argument("--allow-unnamed", action="store_true", help="with --final: send letters with no named addressee (\"Dear Chief Executive\"); recorded in the manifest")
     parser.add_argument("--executor", type=_executor_name, default="pool", metavar="NAME",
                         help="pool: forked workers, one warm kernel each (default); serial: one letter after another "
                              "in this process (debugging; platforms without fork)")
@@ -317,6 +318,7 @@ def cmd_letters(args: argparse.Namespace) -> int:
             reports=not getattr(args, "no_reports", False),
             overrides=getattr(args, "overrides", None),
             final=getattr(args, "final", False),
+            allow_unnamed=getattr(args, "allow_unnamed", False),
             executor=getattr(args, "executor", "pool"),
         )
     except LgscoReportError as error:  # bad input, a folder not ours, an unreadable manifest: one line

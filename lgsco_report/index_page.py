@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,65 +27,107 @@ from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, 
 from . import metrics
 from .formatting import is_missing
 from .documents import draft_mark
+from . import stats
+from .stats import SMALL_BASE, is_small_base
+from .manifest import ADDRESSEE_NAMED, ADDRESSEE_UNNAMED
 
 INDEX_FILE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
 TEMPLATE_NAME = "index.html.j2"
 
-#: Uphold rate flagged when at least this far above its type's average (15 percentage points)...
-UPHOLD_FLAG_POINTS = 0.15
-#: ...and based on at least this many detailed investigations (a few cases swing a rate).
-UPHOLD_FLAG_MIN_INVESTIGATIONS = 5
+#: What a flag means: something an auditor would act on, not a council that merely differs from
+#: its type. Every threshold is here with its reason; the page's legend is written from these
+#: (``flag_legend``), so the rule printed is the rule applied.
+#:
+#: A key rate is flagged when it is on its worse side of the type's average by at least this many
+#: percentage points (on the smallest base flagged, ``stats.SMALL_BASE`` = 10 cases, one case moves a
+#: rate 10 points, so 15 is more than one case's swing) ...
+RATE_FLAG_POINTS = 15
+#: ... and rests on a base that is not small (``stats.is_small_base``, the letters' rule: below
+#: ``stats.SMALL_BASE`` cases the rate is marked "small base" on the page, never flagged).
+#: Compliance below 100%, a public report and a remedy overdue at the year end are flagged on any
+#: base: each is a recommendation or an agreed remedy the council has not carried out.
 
-def key_figures() -> tuple[tuple[str, str, str, Any], ...]:
-    """(label, council rate column, type-average column, formatter) of the key figures shown: ``metrics.view("index")``."""
-    return tuple(
-        (title, m.column, m.average_column, functools.partial(metrics.display_text, m.display))
-        for m, title in metrics.view("index")
-    )
+
+@dataclass(frozen=True)
+class RateFlag:
+    """A key rate flagged when ``RATE_FLAG_POINTS`` or more on its ``worse`` side of the type average."""
+
+    kind: str
+    column: str
+    worse: str  # "above": a higher rate needs a look (uphold); "below": a lower one does (remedy)
+    text: str
 
 
-#: The key figures when this module was imported (the page reads ``key_figures()`` when it is made).
-KEY_FIGURES: tuple[tuple[str, str, str, Any], ...] = key_figures()
+RATE_FLAGS: tuple[RateFlag, ...] = (
+    RateFlag("uphold", "upheld_rate", "above", f"Uphold rate {RATE_FLAG_POINTS}+ points above similar councils"),
+    RateFlag("remedy", "satisfactory_remedy_rate", "below",
+             f"Satisfactory remedy rate {RATE_FLAG_POINTS}+ points below similar councils"),
+)
+
+
+def flag_legend() -> list[dict[str, str]]:
+    """Every flag the page can show (``kind``, ``name``), each with the rule that raises it."""
+    base = f"on at least {SMALL_BASE} {{noun}} (a smaller base is marked \u201csmall base\u201d and not flagged)"
+    rate_rules = [
+        {"kind": flag.kind, "name": flag.text,
+         "rule": f"the council's {metrics.rate(flag.column).title.lower()} is at least {RATE_FLAG_POINTS} percentage "
+                 f"points {flag.worse} the average for its type, "
+                 + base.format(noun=(metrics.rate(flag.column).basis_title or "cases").lower())}
+        for flag in RATE_FLAGS
+    ]
+    return [
+        {"kind": "compliance", "name": "Compliance below 100%",
+         "rule": "a compliance outcome recorded in the year was \u201cnot complied\u201d, on any number of cases"},
+        *rate_rules,
+        {"kind": "public_report", "name": "Public report issued",
+         "rule": "the Ombudsman issued a public report about the council in the year (shown with the reports table)"},
+        {"kind": "remedy_overdue", "name": "Remedy overdue at year end",
+         "rule": "a remedy agreed in the year was due by 31 March and not done (shown with the remedies table)"},
+    ]
+
+
+def rate_basis(row: pd.Series | dict[str, Any], column: str) -> tuple[int, int] | None:
+    """``stats.rate_basis`` of a count-based rate, or None when the row lacks its counts (or it has none)."""
+    metric = metrics.find(column)
+    if metric is None or metric.basis is None:
+        return None
+    parts = (*metric.numerator, *metric.denominator)
+    if any(is_missing(row.get(part)) for part in parts):
+        return None
+    return stats.rate_basis(row, column)
+
+
+def _rate_flag(row: pd.Series | dict[str, Any], flag: RateFlag) -> bool:
+    value, average = row.get(flag.column), row.get(f"type_avg_{flag.column}")
+    basis = rate_basis(row, flag.column)
+    if is_missing(value) or is_missing(average) or basis is None or basis[1] == 0 or is_small_base(basis[1]):
+        return False
+    # Compared in whole hundredths of a point, so 0.75 against 0.60 is exactly 15 points.
+    gap = round((float(value) - float(average)) * 10000) * (1 if flag.worse == "above" else -1)
+    return gap >= RATE_FLAG_POINTS * 100
+
+
+def flags(row: pd.Series | dict[str, Any]) -> list[dict[str, str]]:
+    """Why an auditor should look at this council: ``kind`` (a ``flag_legend`` kind) and ``text`` of each flag."""
+    found: list[dict[str, str]] = []
+    compliance = row.get("compliance_rate")
+    if not is_missing(compliance) and float(compliance) < 1.0:
+        found.append({"kind": "compliance", "text": "Compliance below 100%"})
+    found += [{"kind": flag.kind, "text": flag.text} for flag in RATE_FLAGS if _rate_flag(row, flag)]
+    reports, overdue = row.get("public_reports"), row.get("remedies_overdue")
+    if not is_missing(reports) and int(reports) > 0:
+        text = "Public report issued" if int(reports) == 1 else f"{int(reports)} public reports issued"
+        found.append({"kind": "public_report", "text": text})
+    if not is_missing(overdue) and int(overdue) > 0:
+        text = "Remedy overdue at year end" if int(overdue) == 1 else f"{int(overdue)} remedies overdue at year end"
+        found.append({"kind": "remedy_overdue", "text": text})
+    return found
 
 
 def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
-    """Why an auditor should look at this council (empty list: nothing stands out).
-
-    - compliance below 100% (some recommendations not implemented);
-    - uphold rate at least 15 points above its type's average, on at least 5
-      detailed investigations;
-    - any public report in the year, and any remedy overdue at the year end
-      (when the optional reports / remedies tables were given).
-    """
-    flags: list[str] = []
-    compliance = row.get("compliance_rate")
-    if not is_missing(compliance) and float(compliance) < 1.0:
-        flags.append("Compliance below 100%")
-    upheld, type_upheld = row.get("upheld_rate"), row.get("type_avg_upheld_rate")
-    investigations = row.get("detailed_investigations")
-    if (
-        not is_missing(upheld)
-        and not is_missing(type_upheld)
-        and not is_missing(investigations)
-        and int(investigations) >= UPHOLD_FLAG_MIN_INVESTIGATIONS
-        # Compare in whole hundredths so 0.75 vs 0.60 counts as exactly 15 points.
-        and round((float(upheld) - float(type_upheld)) * 10000) >= round(UPHOLD_FLAG_POINTS * 10000)
-    ):
-        flags.append(f"Uphold rate {round(UPHOLD_FLAG_POINTS * 100)}+ points above similar councils")
-    flags += _report_and_remedy_flags(row)
-    return flags
-
-
-def _report_and_remedy_flags(row: pd.Series | dict[str, Any]) -> list[str]:
-    """Any public report, and any remedy overdue at the year end (only when those tables were given)."""
-    flags = []
-    reports, overdue = row.get("public_reports"), row.get("remedies_overdue")
-    if not is_missing(reports) and int(reports) > 0:
-        flags.append("Public report issued" if int(reports) == 1 else f"{int(reports)} public reports issued")
-    if not is_missing(overdue) and int(overdue) > 0:
-        flags.append("Remedy overdue at year end" if int(overdue) == 1 else f"{int(overdue)} remedies overdue at year end")
-    return flags
+    """The texts of ``flags(row)`` (empty list: nothing to act on)."""
+    return [flag["text"] for flag in flags(row)]
 
 
 #: The year's documents beside the letters other than the national review, linked at the top of the page when present.
@@ -123,8 +166,42 @@ def _letter_links(year_dir: Path, outputs: dict[str, str]) -> list[dict[str, str
 
 
 def _sort_value(value: Any) -> str:
-    """Numeric sort key for the table's JS (missing values sort first)."""
+    """Numeric sort key for the table's JS ("": missing, which the JS puts last in either direction)."""
     return "" if is_missing(value) or (isinstance(value, float) and math.isnan(value)) else repr(float(value))
+
+
+def _unit(metric: metrics.Metric) -> str:
+    """What a rate column's number is, under its heading: "% of detailed investigations"."""
+    if metric.display == "percent":
+        return f"% of {metric.basis_title.lower()}" if metric.basis_title else "rate, %"
+    return ""  # the other figures' labels say what they are ("Upheld per 100k")
+
+
+def figure_columns() -> list[dict[str, str]]:
+    """The figure columns' headings: ``label`` (``metrics.view("index")``), ``unit`` and ``definition``."""
+    return [{"label": title, "unit": _unit(m), "definition": m.definition} for m, title in metrics.view("index")]
+
+
+def _figure(record: dict[str, Any], metric: metrics.Metric, label: str) -> dict[str, Any]:
+    """One figure cell: the council's value, its count (``"12 of 20"``) and small-base mark, the type's average."""
+    formatter = functools.partial(metrics.display_text, metric.display)
+    value, type_value = record.get(metric.column), record.get(metric.average_column)
+    basis = rate_basis(record, metric.column)
+    return {
+        "label": label,
+        "text": formatter(None if is_missing(value) else float(value)) or "n/a",
+        "type_text": formatter(None if is_missing(type_value) else float(type_value)) or "n/a",
+        "sort": _sort_value(value),
+        "basis": f"{basis[0]:,} of {basis[1]:,}" if basis is not None and basis[1] else "",
+        "basis_title": f"{basis[0]:,} of {basis[1]:,} {(metric.basis_title or 'cases').lower()}" if basis else "",
+        "small_base": basis is not None and is_small_base(basis[1]),
+    }
+
+
+def _addressee(entry: dict[str, Any]) -> str:
+    """The letter's recorded addressee, "named" or "unnamed"; "" when none is recorded (or the value is not one of those)."""
+    value = entry.get("addressee")
+    return value if value in (ADDRESSEE_NAMED, ADDRESSEE_UNNAMED) else ""
 
 
 def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year: int | None = None) -> list[dict[str, Any]]:
@@ -132,6 +209,8 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
 
     With ``year``, a council abolished before that year's letter date gets a
     note ("abolished 31 March 2020; successor: Buckinghamshire Council").
+    ``addressee`` is what the batch recorded of the letter: "named", "unnamed"
+    (addressed to "The Chief Executive") or "" (no letter recorded).
     """
     from . import register
     from .sending import send_states
@@ -139,34 +218,24 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
     sent = send_states(year_dir)
     letter_day = register.letter_date(year) if year is not None else None
     rows: list[dict[str, Any]] = []
-    shown = key_figures()
+    shown = metrics.view("index")
     for record in councils.sort_values(["authority_name", "authority_code"], kind="stable").to_dict("records"):
         code = str(record["authority_code"])
         entry = manifest.letters.get(code, {})
         outputs = entry.get("outputs", {})
         status = entry.get("status", "not run")
-        figures = []
-        for label, column, type_column, formatter in shown:
-            value, type_value = record.get(column), record.get(type_column)
-            figures.append(
-                {
-                    "label": label,
-                    "text": formatter(None if is_missing(value) else float(value)) or "n/a",
-                    "type_text": formatter(None if is_missing(type_value) else float(type_value)) or "n/a",
-                    "sort": _sort_value(value),
-                }
-            )
         investigations = record.get("detailed_investigations")
         rows.append(
             {
                 "code": code,
                 "name": str(record["authority_name"]),
                 "type": str(record["authority_type"]),
-                "figures": figures,
+                "figures": [_figure(record, metric, label) for metric, label in shown],
                 "investigations": "" if is_missing(investigations) else int(investigations),
-                "flags": council_flags(record),
+                "flags": flags(record),
                 "status": status,
                 "error": entry.get("error") or "",
+                "addressee": _addressee(entry),
                 "links": _letter_links(year_dir, outputs) if status == STATUS_DONE else [],
                 "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),
@@ -199,6 +268,7 @@ def render_index(
         "failed": sum(row["status"] == STATUS_FAILED for row in rows),
         "out_of_date": sum(row["status"] == STATUS_OUT_OF_DATE for row in rows),
         "flagged": sum(bool(row["flags"]) for row in rows),
+        "unnamed": sum(row["addressee"] == ADDRESSEE_UNNAMED and row["status"] == STATUS_DONE for row in rows),
     }
     types = [t for t in AUTHORITY_TYPES if any(row["type"] == t for row in rows)]
     # A national review that failed or is out of date is not offered as this year's.
@@ -215,14 +285,14 @@ def render_index(
         rows=rows,
         counts=counts,
         types=types,
-        figure_labels=[label for label, *_ in key_figures()],
+        figure_columns=figure_columns(),
+        flag_legend=flag_legend(),
+        small_base=SMALL_BASE,
         updated_at=manifest.updated_at,
         documents=documents,
         sample_banner=SAMPLE_BANNER if is_sample else None,
         draft_mark=draft_mark(unconfirmed),
         unconfirmed=list(unconfirmed),
-        uphold_points=round(UPHOLD_FLAG_POINTS * 100),
-        min_investigations=UPHOLD_FLAG_MIN_INVESTIGATIONS,
     )
 
 

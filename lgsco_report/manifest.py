@@ -30,6 +30,8 @@ STATUS_DONE = "done"
 STATUS_FAILED = "failed"
 #: A letter written from inputs that have since changed, not yet remade (the batch was stopped first).
 STATUS_OUT_OF_DATE = "out of date"
+#: A letter's ``addressee``: it names the chief executive, or reads "The Chief Executive / Dear Chief Executive".
+ADDRESSEE_NAMED, ADDRESSEE_UNNAMED = "named", "unnamed"
 
 #: Columns of manifest.csv before the output files' columns (one row per letter).
 _LEADING_COLUMNS = (
@@ -39,6 +41,7 @@ _LEADING_COLUMNS = (
     "slug",
     "status",
     "error",
+    "addressee",
     "started_at",
     "finished_at",
     "execute_seconds",
@@ -155,7 +158,7 @@ class Manifest:
             timings = entry.get("timings", {})
             outputs = entry.get("outputs", {})
             row = {
-                **{key: entry.get(key, "") for key in ("authority_code", "authority_name", "authority_type", "slug", "status", "error", "started_at", "finished_at")},
+                **{key: entry.get(key, "") for key in ("authority_code", "authority_name", "authority_type", "slug", "status", "error", "addressee", "started_at", "finished_at")},
                 "execute_seconds": timings.get("execute", ""),
                 "export_seconds": timings.get("export", ""),
                 "total_seconds": timings.get("total", ""),

@@ -178,3 +178,38 @@ def test_letters_infinite_timeout_is_refused_before_any_work(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "--timeout" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- --final and unnamed letters
+
+STANDIN = Path(__file__).resolve().parent / "data" / "standin_letter.ipynb"
+
+
+def test_letters_final_refuses_a_letter_with_no_named_addressee_before_any_work(tmp_path):
+    """Kent has no addressees row ("Dear Chief Executive"); Cannock Chase has one. One line names Kent and the way out."""
+    out = tmp_path / "out"
+    result = _run("letters", "--year", "2020", "--final", "--council", "Cannock Chase", "--council", "Kent",
+                  "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "1 letter(s) have no named addressee" in lines[0] and "(Kent County Council)" in lines[0]
+    assert "Cannock" not in lines[0] and "--allow-unnamed" in lines[0] and "addressees.csv" in lines[0]
+    assert not out.exists()
+
+
+def test_letters_final_allow_unnamed_writes_the_letter_and_records_the_decision(tmp_path):
+    import json
+
+    out = tmp_path / "out"
+    result = _run("letters", "--year", "2020", "--final", "--allow-unnamed", "--council", "Cannock Chase",
+                  "--council", "Kent", "--out", str(out), "--notebook", str(STANDIN), "--no-reports", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert "1 letter(s) have no named addressee" in result.stderr
+    letters = json.loads((out / "2020" / "manifest.json").read_text(encoding="utf-8"))["letters"]
+    recorded = {e["authority_name"]: (e["addressee"], e.get("unnamed_allowed", False)) for e in letters.values()}
+    assert recorded == {"Kent County Council": ("unnamed", True), "Cannock Chase District Council": ("named", False)}
+    named_only = _run("letters", "--year", "2020", "--final", "--council", "Cannock Chase", "--out", str(out),
+                      "--notebook", str(STANDIN), "--no-reports", "--workers", "1")
+    assert named_only.returncode == 0, named_only.stderr  # a named letter needs no --allow-unnamed
+    assert "no named addressee" not in named_only.stderr

@@ -78,18 +78,73 @@ def _headers(page) -> list[dict]:
     )
 
 
-def test_sorting_by_each_rate_column(page):
+def test_sorting_by_each_rate_column_puts_n_a_last_both_ways(page):
     numeric = [h for h in _headers(page) if h["kind"] == "number"]
     assert len(numeric) >= 4  # the rates, detailed investigations and flags
+    missing_seen = 0
     for header in numeric:
         button = page.locator("#councils thead th").nth(header["i"]).locator("button")
         for direction in ("ascending", "descending"):
             button.click()
             th = page.locator("#councils thead th").nth(header["i"])
             assert th.get_attribute("aria-sort") == direction, header
-            values = [float(v) if v not in ("", None) else float("-inf") for v in _column_sort_values(page, header["i"])]
-            expected = sorted(values, reverse=direction == "descending")
-            assert values == expected, f"{header['text']} {direction}"
+            raw = _column_sort_values(page, header["i"])
+            present = [float(v) for v in raw if v not in ("", None)]
+            assert raw[len(present):] == [""] * (len(raw) - len(present)), f"{header['text']} {direction}: n/a not last"
+            assert present == sorted(present, reverse=direction == "descending"), f"{header['text']} {direction}"
+            missing_seen += len(raw) - len(present)
+    assert missing_seen > 0  # some rates are n/a (no cases), so the rule was exercised
+    texts = page.eval_on_selector_all("#councils tbody tr", "rows => rows.map(r => r.cells[2].textContent)")
+    assert texts[-1].startswith("n/a")  # what the reader sees: n/a at the foot
+
+
+def test_addressee_column_filter_and_sort_match_the_letters(page, index_path):
+    """Each letter's "named"/"unnamed" is what its letter says: "Dear Chief Executive" exactly when unnamed."""
+    headers = {h["text"]: h["i"] for h in _headers(page)}
+    page.select_option("#filter-addressee", "unnamed")
+    unnamed = _visible_rows(page)
+    page.select_option("#filter-addressee", "named")
+    named = _visible_rows(page)
+    assert {r["name"] for r in named} == {"Cannock Chase District Council"}
+    assert {r["name"] for r in unnamed} == {"Kent County Council", "Leeds City Council", "Council of the Isles of Scilly"}
+    assert "3 letters have no named addressee" in page.text_content("#unnamed-count")
+    links = page.eval_on_selector_all(
+        "#councils tbody tr", "rows => rows.filter(r => r.dataset.addressee).map(r => ["
+        "r.dataset.addressee, r.querySelector('a[href$=\"letter.html\"]').getAttribute('href')])")
+    assert len(links) == len(COUNCILS)
+    for addressee, href in links:
+        letter = (index_path.parent / href).read_text(encoding="utf-8")
+        assert ("Dear Chief Executive" in letter) == (addressee == "unnamed"), href
+    page.select_option("#filter-addressee", "")
+    column = headers["Addressee"]
+    page.locator("#councils thead th").nth(column).locator("button").click()
+    for direction in ("ascending", "descending"):
+        values = _column_sort_values(page, column)
+        assert values[:len(COUNCILS)] == sorted(values[:len(COUNCILS)], reverse=direction == "descending")
+        assert values[len(COUNCILS):] == [""] * (343 - len(COUNCILS))  # councils without a letter last, both ways
+        page.locator("#councils thead th").nth(column).locator("button").click()
+
+
+def test_printed_on_a4_landscape_with_every_column_and_no_controls(page, tmp_path):
+    import pypdfium2 as pdfium
+
+    page.emulate_media(media="print")
+    assert page.eval_on_selector(".controls", "e => getComputedStyle(e).display") == "none"
+    pdf = pdfium.PdfDocument(page.pdf(prefer_css_page_size=True))
+    width, height = pdf[0].get_size()
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (297, 210)  # A4 landscape, in mm
+    text_page = pdf[0].get_textpage()
+    first = text_page.get_text_range()
+    for heading in [h["text"] for h in _headers(page)]:
+        word = re.match(r"[A-Za-z]+", heading).group(0)
+        found = text_page.search(word, match_case=True).get_next()
+        assert found, f"column {heading!r} is not on the printed page"
+        left, _, right, _ = text_page.get_charbox(found[0] + found[1] - 1)
+        assert 0 < left and right < width, f"column {heading!r} runs off the page"
+    assert "Search councils" not in first and "Flagged only" not in first
+    assert "Adur District Council" in first and "Public report issued" in first  # the legend prints too
+    second = pdf[1].get_textpage().get_text_range()
+    assert "Addressee" in second and "Satisfactory" in second  # the header row repeats on the next page
 
 
 def test_sorting_by_name_is_alphabetical(page):

@@ -81,6 +81,8 @@ class BatchResult:
     stopped: str | None = None
     #: The year's unconfirmed facts (its parameters file's 'unconfirmed' list): the letters are DRAFTs.
     unconfirmed: tuple[str, ...] = ()
+    #: This run's letters (written or unchanged) with no named addressee ("Dear Chief Executive").
+    unnamed: int = 0
 
 
 class StopBatch(LgscoReportError):

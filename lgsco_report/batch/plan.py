@@ -135,6 +135,34 @@ def unconfirmed(year: int, params_path: Path, final: bool) -> tuple[str, ...]:
     return facts
 
 
+def addressees_named(year: int, params_path: Path, addressees: Path | None, selected) -> dict[str, bool]:
+    """GSS code -> whether its letter names its addressee, for every selected council.
+
+    Asked of the letter's own rule (``letter.addressing_for``, with the letter date and
+    addressees file the letter gets), once per council: a letter without a name reads
+    "The Chief Executive / Dear Chief Executive".
+    """
+    from ..letter import addressing_for
+    from ..yearparams import load_year_parameters
+
+    letter_date = load_year_parameters(year, params_path).letter_date
+    return {str(code): addressing_for(str(code), letter_date, addressees)["addressee_name"] is not None
+            for code in selected["authority_code"]}
+
+
+def refuse_unnamed(inputs: "Inputs", final: bool, allow_unnamed: bool) -> None:
+    """With ``final``, refuse (BatchError) letters with no named addressee unless ``allow_unnamed``."""
+    unnamed = [row.authority_name for row in inputs.selected.itertuples() if not inputs.named[str(row.authority_code)]]
+    if not final or allow_unnamed or not unnamed:
+        return
+    shown = "; ".join(unnamed[:3]) + (f" and {len(unnamed) - 3} more" if len(unnamed) > 3 else "")
+    where = inputs.addressees or inputs.params_path.parent / "addressees.csv"
+    raise BatchError(
+        f"--final: {len(unnamed)} letter(s) have no named addressee and would read \"Dear Chief Executive\" "
+        f"({shown}); add the chief executive's name to {where}, or pass --allow-unnamed to send them so"
+    )
+
+
 @dataclass
 class Inputs:
     """Everything a batch reads, checked before anything is written or any worker started."""
@@ -151,6 +179,8 @@ class Inputs:
     base_fingerprint: dict[str, Any]
     letter_fingerprint: dict[str, Any]
     timeout: float
+    #: GSS code -> whether the letter names its addressee (``addressees_named``).
+    named: dict[str, bool]
 
 
 def check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides) -> Inputs:
@@ -181,7 +211,8 @@ def check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides
     base = base_fingerprint(data_fingerprint, params_path, formats, reference_docx)
     letter = letter_fingerprint(base, notebook, addressees, template)
     return Inputs(year, formats, notebook, selected, council_slugs(councils_for_year(year)), data_path,
-                  data_fingerprint, params_path, addressees, base, letter, float(timeout))
+                  data_fingerprint, params_path, addressees, base, letter, float(timeout),
+                  addressees_named(year, params_path, addressees, selected))
 
 
 def mark_out_of_date(entry: dict[str, Any] | None, fingerprint: dict[str, Any]) -> None:

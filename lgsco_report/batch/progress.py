@@ -71,6 +71,9 @@ def summary(result: BatchResult) -> str:
         lines.append(f"Manifest: {result.manifest_path}")
     if result.index_path:
         lines.append(f"Index: {result.index_path}")
+    if result.unnamed:
+        lines.append(f"{result.unnamed} letter(s) have no named addressee: they read \"Dear Chief Executive\" "
+                     "(add names to the addressees file; the index shows which).")
     if result.unconfirmed:
         from ..documents import draft_mark
 

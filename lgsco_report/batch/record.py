@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..manifest import STATUS_DONE, Manifest
+from ..manifest import ADDRESSEE_NAMED, ADDRESSEE_UNNAMED, STATUS_DONE, Manifest
 from .layout import EXIT_DISK_FULL, BatchResult, disk_full_message, is_disk_full, now_iso
 from .progress import ProgressBar
 from .tasks import NATIONAL_REVIEW, NotebookTask
@@ -24,13 +24,28 @@ class Recorder:
     """Writes each finished task into the manifest (saved at once) and the batch's counts."""
 
     def __init__(self, manifest: Manifest, year_dir: Path, generated_at: str, result: BatchResult,
-                 bar: ProgressBar) -> None:
+                 bar: ProgressBar, named: dict[str, bool] | None = None, unnamed_allowed: bool = False) -> None:
         self.manifest = manifest
         self.year_dir = year_dir
         self.generated_at = generated_at
         self.result = result
         self.bar = bar
+        #: GSS code -> whether the letter names its addressee; ``unnamed_allowed``: a --final run told to send them.
+        self.named = named or {}
+        self.unnamed_allowed = unnamed_allowed
         manifest.package_version = __version__
+        for code, entry in manifest.letters.items():  # letters left unchanged say so too; each run its own decision
+            if code in self.named:
+                entry.pop("unnamed_allowed", None)
+                entry.update(self._addressee(code))
+
+    def _addressee(self, code: str) -> dict[str, Any]:
+        """The manifest's ``addressee`` fields of ``code``'s letter (none for a council not in this run)."""
+        if code not in self.named:
+            return {}
+        if self.named[code]:
+            return {"addressee": ADDRESSEE_NAMED}
+        return {"addressee": ADDRESSEE_UNNAMED, **({"unnamed_allowed": True} if self.unnamed_allowed else {})}
 
     def record(self, task: NotebookTask, outcome: dict[str, Any]) -> None:
         fields = {k: v for k, v in outcome.items() if k not in _NOT_RECORDED}
@@ -45,6 +60,7 @@ class Recorder:
             "year": task.year,
             "generated_at": self.generated_at,
             "fingerprint": task.fingerprint,
+            **self._addressee(task.authority_code),
         }
         self.manifest.updated_at = now_iso()
         self.manifest.save(self.year_dir)
@@ -79,6 +95,10 @@ class Recorder:
         try:
             self.manifest.updated_at = self.manifest.updated_at or now_iso()
             result.manifest_path = self.manifest.save(year_dir)
+            result.unnamed = sum(
+                not named and self.manifest.letters.get(code, {}).get("status") == STATUS_DONE
+                for code, named in self.named.items()
+            )
             year_councils = statistics.councils[statistics.councils["year"] == result.year]
             result.index_path = write_index(year_dir, result.year, year_councils, self.manifest, statistics.is_sample,
                                             result.unconfirmed)

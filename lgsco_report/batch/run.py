@@ -71,6 +71,7 @@ def run_batch(
     overrides: Path | None = None,
     final: bool = False,
     executor: str = POOL,
+    allow_unnamed: bool = False,
 ) -> BatchResult:
     """Write every selected council's letter for ``year`` under ``out_dir/<year>/``.
 
@@ -85,7 +86,8 @@ def run_batch(
     130. ``notebook`` replaces the letter notebook (tests, other letter kinds);
     ``overrides`` the addressees file; ``generated_at`` fixes the generation
     time (default: now, one per batch). ``final`` refuses (``BatchError``, nothing
-    written) a year whose parameters list unconfirmed facts. ``executor`` is
+    written) a year whose parameters list unconfirmed facts, and letters with no named
+    addressee unless ``allow_unnamed`` (recorded in each such letter's manifest entry). ``executor`` is
     ``"pool"`` (forked warm-kernel workers, default) or ``"serial"`` (this
     process, one task after another); ``formats`` defaults to the format table's
     default formats (ipynb, html, pdf).
@@ -96,6 +98,7 @@ def run_batch(
     inputs = plan.check_inputs(year, councils, data_dir, formats or default_format_names(), timeout, notebook, overrides)
     year = inputs.year
     unconfirmed = plan.unconfirmed(year, inputs.params_path, final)
+    plan.refuse_unnamed(inputs, final, allow_unnamed)
     year_dir = safe_child(Path(out_dir), str(year))
     stats_path = statistics_path(year_dir, inputs.data_fingerprint)
     # The data is loaded (and so validated) before anything is written or started.
@@ -110,7 +113,8 @@ def run_batch(
         try:
             _run_locked(inputs, year_dir, manifest, statistics, stats_unsaved, stats_path, lock_fd, result,
                         workers=workers, force=force, progress=progress, executor=executor,
-                        generated_at=generated_at or now_iso(), reports=reports)
+                        generated_at=generated_at or now_iso(), reports=reports,
+                        unnamed_allowed=final and allow_unnamed)
         except StopBatch as stop:
             result.stopped, result.exit_code = str(stop), stop.exit_code
     result.elapsed_seconds = round(time.monotonic() - started, 2)
@@ -132,12 +136,12 @@ def _set_exit_code(result: BatchResult) -> None:
 
 def _run_locked(inputs: plan.Inputs, year_dir: Path, manifest: Manifest, statistics, stats_unsaved: bool,
                 stats_path: Path, lock_fd: int, result: BatchResult, *, workers, force, progress, executor: str,
-                generated_at: str, reports: bool) -> None:
+                generated_at: str, reports: bool, unnamed_allowed: bool = False) -> None:
     """The batch proper, inside the lock: plan the tasks, start the executor, record every result, finish."""
     from ..statistics_pack import write_statistics_pack
 
     bar = ProgressBar(len(inputs.selected), sys.stderr, enabled=progress, label=f"letters {inputs.year}")
-    recorder = Recorder(manifest, year_dir, generated_at, result, bar)
+    recorder = Recorder(manifest, year_dir, generated_at, result, bar, inputs.named, unnamed_allowed)
     runner: Executor | None = None
     graceful = False
     previous_sigterm = None
