@@ -33,7 +33,7 @@ from .definitions import (
     year_label,
     year_start,
 )
-from .formatting import is_missing, long_date, percent_of
+from .formatting import is_missing, long_date, percent, percent_of
 from .yearparams import YearParameters, load_year_parameters, parse_yaml, project_root
 from .documents import (  # DOCUMENT_MIMETYPE kept importable from here for callers
     DOCUMENT_MIMETYPE,
@@ -626,5 +626,19 @@ def letter_context(
         "signatory_titles": list(year_params.signatory_titles),
         "seminars": year_params.seminars,
         "training": year_params.training,
-        "reports_and_remedies": stats.reports_and_remedies(statistics, str(figures["authority_code"]), year),
+        "reports_and_remedies": reports_and_remedies_context(statistics, str(figures["authority_code"]), year),
     }
+
+
+def reports_and_remedies_context(statistics: stats.Statistics, code: str, year: int) -> dict[str, Any] | None:
+    """``stats.reports_and_remedies`` with the remedies' rates worded: ``late_or_overdue_pct`` (from the counts,
+    exact; None when nothing was due) and ``type_avg_late_or_overdue_pct`` (None when missing)."""
+    figures = stats.reports_and_remedies(statistics, code, year)
+    if figures is None or figures["remedies"] is None:
+        return figures
+    remedies = figures["remedies"]
+    worded = {
+        "late_or_overdue_pct": percent_of(remedies["late_or_overdue"], remedies["due_or_done"]),
+        "type_avg_late_or_overdue_pct": percent(remedies["type_avg_late_or_overdue_rate"]),
+    }
+    return {**figures, "remedies": {**remedies, **worded}}
