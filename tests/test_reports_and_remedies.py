@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report import letter, stats, statistics_pack
+from lgsco_report import letter, register, stats, statistics_pack
 from lgsco_report.batch import run_batch
 from lgsco_report.formatting import percent, percent_of
 from lgsco_report.inputs import load as load_cases
@@ -61,7 +61,7 @@ def test_letter_sentences_for_each_case(statistics: stats.Statistics, sample_dir
     councils = statistics.councils[statistics.councils["year"] == YEAR].set_index("authority_code")
     none_code = str(councils[(councils["public_reports"] == 0) & (councils["service_improvements"] == 0)].index[0])
     text = str(letter.prepare_letter(none_code, YEAR, data_dir=sample_dir).section("key_statistics"))
-    name = letter.register.name_in_text(councils.loc[none_code, "authority_name"])
+    name = register.name_in_text(councils.loc[none_code, "authority_name"])
     assert f"We issued no public reports about {name} this year." in text
     assert "agreed no service improvements with us this year" in text
     code = _council_with_everything(statistics)
@@ -73,7 +73,7 @@ def test_letter_sentences_for_each_case(statistics: stats.Statistics, sample_dir
     assert figures["remedies"]["late_or_overdue_pct"] == percent_of(numbers["late_or_overdue"], numbers["due_or_done"])
     assert figures["remedies"]["type_avg_late_or_overdue_pct"] == percent(numbers["type_avg_late_or_overdue_rate"])
     assert "public report" in text and figures["remedies"]["late_or_overdue_pct"] + " late or overdue" in text
-    assert f"The average for similar authorities ({letter._plural_type(councils.loc[code, 'authority_type'])}) was {figures['remedies']['type_avg_late_or_overdue_pct']}." in text
+    assert f"The average for similar authorities ({made.context['type_plural']}) was {figures['remedies']['type_avg_late_or_overdue_pct']}." in text
 
 
 def test_sentences_of_the_section_are_spaced_for_every_kind_of_council(statistics: stats.Statistics, sample_dir: Path) -> None:
