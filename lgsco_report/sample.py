@@ -475,6 +475,22 @@ def _reports_and_remedies(generated: dict[str, pd.DataFrame], seed: int) -> dict
     decided = generated["decided"]
     upheld = decided[decided["outcome"] == d.UPHELD].sort_values(["decision_date", "case_ref"], kind="stable")
     upheld = upheld.reset_index(drop=True)
+    # One Generator, drawn from in this order (remedies, then reports), so the files stay the same per seed.
+    remedies = _remedies(rng, upheld).sort_values(["agreed_date", "case_ref", "remedy_type"], kind="stable")
+    reports = _reports(rng, upheld, generated["compliance"]).sort_values(["report_date", "case_ref", "kind"], kind="stable")
+    return {
+        "reports": pd.DataFrame({"case_ref": reports["case_ref"], "authority": reports["authority_code"],
+                                 "report_date": _iso(reports["report_date"]), "kind": reports["kind"]}),
+        "remedies": pd.DataFrame({
+            "case_ref": remedies["case_ref"], "authority": remedies["authority_code"], "remedy_type": remedies["remedy_type"],
+            "agreed_date": _iso(remedies["agreed_date"]), "due_date": _iso(remedies["due_date"]),
+            "completed_date": _iso(remedies["completed_date"]).fillna(""),
+        }),
+    }
+
+
+def _remedies(rng: np.random.Generator, upheld: pd.DataFrame) -> pd.DataFrame:
+    """The remedies agreed on the upheld decisions (see ``_reports_and_remedies`` for the assumptions)."""
     decision_day = upheld["decision_date"].to_numpy("datetime64[D]")
     improvements = rng.poisson(SERVICE_IMPROVEMENTS_PER_UPHELD, len(upheld))
     kinds = np.array([label for label, _ in _SERVICE_IMPROVEMENT_MIX], dtype=object)
@@ -499,31 +515,24 @@ def _reports_and_remedies(generated: dict[str, pd.DataFrame], seed: int) -> dict
         "case_ref": upheld["case_ref"].to_numpy()[rows], "authority_code": upheld["authority_code"].to_numpy()[rows],
         "remedy_type": remedy_type, "agreed_date": agreed, "due_date": due, "completed_date": completed,
     })
-    remedies = remedies[_in_data(remedies["authority_code"], agreed)]
+    return remedies[_in_data(remedies["authority_code"], agreed)]
 
+
+def _reports(rng: np.random.Generator, upheld: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
+    """Public interest reports on upheld decisions, further reports on "not complied" outcomes."""
+    decision_day = upheld["decision_date"].to_numpy("datetime64[D]")
     reports = []
     for year in SAMPLE_YEARS:
         in_year = np.flatnonzero(d.financial_year(upheld["decision_date"]).to_numpy() == year)
         picked = rng.choice(in_year, size=min(PUBLIC_INTEREST_REPORTS_PER_YEAR, len(in_year)), replace=False)
         reports.append(pd.DataFrame({"case_ref": upheld["case_ref"].to_numpy()[picked], "authority_code": upheld["authority_code"].to_numpy()[picked],
                                      "report_date": decision_day[picked], "kind": d.PUBLIC_INTEREST_REPORT}))
-    refused = generated["compliance"][generated["compliance"]["outcome"] == d.NOT_COMPLIED].sort_values("case_ref", kind="stable")
+    refused = compliance[compliance["outcome"] == d.NOT_COMPLIED].sort_values("case_ref", kind="stable")
     refused = refused[rng.random(len(refused)) < FURTHER_REPORT_SHARE]
     reports.append(pd.DataFrame({"case_ref": refused["case_ref"].to_numpy(), "authority_code": refused["authority_code"].to_numpy(),
                                  "report_date": refused["compliance_date"].to_numpy("datetime64[D]"), "kind": d.FURTHER_REPORT}))
     reports = pd.concat(reports, ignore_index=True)
-    reports = reports[_in_data(reports["authority_code"], reports["report_date"].to_numpy("datetime64[D]"))]
-    reports = reports.sort_values(["report_date", "case_ref", "kind"], kind="stable")
-    remedies = remedies.sort_values(["agreed_date", "case_ref", "remedy_type"], kind="stable")
-    return {
-        "reports": pd.DataFrame({"case_ref": reports["case_ref"], "authority": reports["authority_code"],
-                                 "report_date": _iso(reports["report_date"]), "kind": reports["kind"]}),
-        "remedies": pd.DataFrame({
-            "case_ref": remedies["case_ref"], "authority": remedies["authority_code"], "remedy_type": remedies["remedy_type"],
-            "agreed_date": _iso(remedies["agreed_date"]), "due_date": _iso(remedies["due_date"]),
-            "completed_date": _iso(remedies["completed_date"]).fillna(""),
-        }),
-    }
+    return reports[_in_data(reports["authority_code"], reports["report_date"].to_numpy("datetime64[D]"))]
 
 
 def _in_data(codes: pd.Series, days: np.ndarray) -> np.ndarray:

@@ -260,6 +260,32 @@ def test_office_can_replace_the_template(tmp_path, stats_file):
     assert "Our figures for you" in markup and "Complaint statistics</h2>" not in markup
 
 
+
+def test_an_office_template_without_a_section_is_refused_naming_file_and_sections(tmp_path, stats_file):
+    """An office's template that lacks a section the notebook shows: the error names the file, what it
+    has and what a letter needs, so the office can fix its template (it used to list nothing)."""
+    template = tmp_path / "office.html.j2"
+    template.write_text("{% block heading %}<p>Dear {{ salutation_name }}</p>{% endblock %}\n"
+                        "{% block closing %}<p>Yours</p>{% endblock %}\n")
+    (tmp_path / "2020.yaml").write_text((ROOT / "parameters" / "2020.yaml").read_text() + "\nletter_template: office.html.j2\n")
+    letter = prepare_letter("Adur", YEAR, stats_file=stats_file, params_file=tmp_path / "2020.yaml")
+    assert str(letter.section("heading")).startswith("<p>Dear ")  # the sections it has still render
+    with pytest.raises(LetterInputError) as refused:
+        letter.section("banner")
+    message = str(refused.value)
+    assert f"the letter template {template.resolve()} has no section 'banner'; it has 'heading', 'closing'." in message
+    assert "A letter needs the sections 'banner', 'heading', 'key_statistics', 'closing', 'annex'" in message
+    assert "{% block banner %}" in message and '{% extends "letter.html.j2" %}' in message
+
+
+def test_a_template_with_no_sections_says_so(tmp_path, stats_file):
+    template = tmp_path / "empty.html.j2"
+    template.write_text("<p>nothing here</p>\n")
+    (tmp_path / "2020.yaml").write_text((ROOT / "parameters" / "2020.yaml").read_text() + "\nletter_template: empty.html.j2\n")
+    letter = prepare_letter("Adur", YEAR, stats_file=stats_file, params_file=tmp_path / "2020.yaml")
+    with pytest.raises(LetterInputError, match=r"has no section 'banner'; it has no \{% block %\} at all\. A letter needs"):
+        letter.to_html()
+
 def test_committed_notebooks_have_no_outputs():
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks

@@ -11,8 +11,9 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report import letter, stats, statistics_pack
+from lgsco_report import letter, register, stats, statistics_pack
 from lgsco_report.batch import run_batch
+from lgsco_report.formatting import percent, percent_of
 from lgsco_report.inputs import load as load_cases
 from lgsco_report.index_page import council_flags
 
@@ -60,14 +61,19 @@ def test_letter_sentences_for_each_case(statistics: stats.Statistics, sample_dir
     councils = statistics.councils[statistics.councils["year"] == YEAR].set_index("authority_code")
     none_code = str(councils[(councils["public_reports"] == 0) & (councils["service_improvements"] == 0)].index[0])
     text = str(letter.prepare_letter(none_code, YEAR, data_dir=sample_dir).section("key_statistics"))
-    name = letter.register.name_in_text(councils.loc[none_code, "authority_name"])
+    name = register.name_in_text(councils.loc[none_code, "authority_name"])
     assert f"We issued no public reports about {name} this year." in text
     assert "agreed no service improvements with us this year" in text
     code = _council_with_everything(statistics)
-    text = " ".join(str(letter.prepare_letter(code, YEAR, data_dir=sample_dir).section("key_statistics")).split())
-    figures = stats.reports_and_remedies(statistics, code, YEAR)
+    made = letter.prepare_letter(code, YEAR, data_dir=sample_dir)
+    text = " ".join(str(made.section("key_statistics")).split())
+    figures = made.context["reports_and_remedies"]
+    numbers = stats.reports_and_remedies(statistics, code, YEAR)["remedies"]
+    # The statistics give numbers; the letter's context words them, once, through formatting.
+    assert figures["remedies"]["late_or_overdue_pct"] == percent_of(numbers["late_or_overdue"], numbers["due_or_done"])
+    assert figures["remedies"]["type_avg_late_or_overdue_pct"] == percent(numbers["type_avg_late_or_overdue_rate"])
     assert "public report" in text and figures["remedies"]["late_or_overdue_pct"] + " late or overdue" in text
-    assert f"The average for similar authorities ({letter._plural_type(councils.loc[code, 'authority_type'])}) was {figures['remedies']['type_avg_late_or_overdue_pct']}." in text
+    assert f"The average for similar authorities ({made.context['type_plural']}) was {figures['remedies']['type_avg_late_or_overdue_pct']}." in text
 
 
 def test_sentences_of_the_section_are_spaced_for_every_kind_of_council(statistics: stats.Statistics, sample_dir: Path) -> None:
@@ -133,7 +139,8 @@ def test_batch_letters_carry_the_new_sentences(statistics: stats.Statistics, sam
     assert HEADING in busy
     reports = figures["reports"]["total"]
     assert ("We issued one public report" if reports == 1 else f"We issued {reports} public reports") in busy
-    assert "overdue at the year end" in busy and f"{figures['remedies']['late_or_overdue_pct']} late or overdue" in busy
+    late = percent_of(figures["remedies"]["late_or_overdue"], figures["remedies"]["due_or_done"])
+    assert "overdue at the year end" in busy and f"{late} late or overdue" in busy
     assert "service improvement" in busy
     other = next(text for text in texts.values() if text is not busy)
     assert "We issued no public reports about" in other

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lgsco_report import stats
+from lgsco_report import metrics, stats
 from lgsco_report.definitions import CATEGORIES, COMPLIANCE_OUTCOMES, DECISION_OUTCOMES
 
 A = "E07000001"  # Aville District Council: both years, population 100,000
@@ -280,7 +280,7 @@ def test_type_averages_by_method(method, expected, pooled, mean):
 
 
 def test_pooled_type_average_equals_type_rate(pooled):
-    for rate in stats.RATE_COLUMNS:
+    for rate in (m.column for m in metrics.rates()):
         np.testing.assert_allclose(pooled.types[rate], pooled.types[f"type_avg_{rate}"], equal_nan=True)
 
 
@@ -737,8 +737,11 @@ def test_reports_and_remedies_for_the_letter() -> None:
     assert figures["reports"] == {"total": 2, "public_interest": 1, "further": 1}
     remedies = figures["remedies"]
     assert remedies["service_improvements_by_type"] == [("Procedure or policy change", 1), ("Staff training", 2), ("Other service improvement", 1)]
-    assert (remedies["late_or_overdue"], remedies["late_or_overdue_pct"], remedies["small_base"]) == (3, "75%", True)
-    assert remedies["type_avg_late_or_overdue_pct"] == "80%"
+    assert (remedies["late_or_overdue"], remedies["due_or_done"], remedies["small_base"]) == (3, 4, True)
+    # Numbers leave the statistics as numbers; the letter's context words them.
+    assert remedies["late_or_overdue_rate"] == pytest.approx(0.75, abs=1e-15)
+    assert remedies["type_avg_late_or_overdue_rate"] == pytest.approx(0.8, abs=1e-15)
+    assert not any(isinstance(value, str) for value in remedies.values())
 
 
 def test_without_the_optional_tables_nothing_changes() -> None:

@@ -13,8 +13,8 @@ import os
 import pandas as pd
 import pytest
 
-from lgsco_report import stats
 from lgsco_report.stats import Statistics, compute_statistics, load_statistics
+from lgsco_report.stats import load as stats_load
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def parses(monkeypatch) -> list[str]:
         return original(cls, path)
 
     monkeypatch.setattr(Statistics, "load", classmethod(counting))
-    monkeypatch.setattr(stats, "_LOADED_CACHE_FILE", {})
+    monkeypatch.setattr(stats_load, "_LOADED_CACHE_FILE", {})
     return calls
 
 

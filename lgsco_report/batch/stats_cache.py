@@ -2,7 +2,7 @@
 
 Every letter reads them through its ``stats_file`` parameter. JSON, never
 pickle: the output folder is not trusted, and a cache that does not validate
-is recomputed.
+(``stats.cache`` checks every part) is recomputed.
 """
 
 from __future__ import annotations
@@ -33,14 +33,13 @@ def load_statistics(path: Path, data_path: Path, data_fingerprint: dict[str, str
     one warning line and recomputed, never trusted.
     """
     from ..inputs import load as load_cases
-    from ..stats import compute_statistics
-    from ..stats import Statistics
+    from ..stats import cache, compute_statistics
 
     if path.is_file():
         try:
             if path.stat().st_size > MAX_CACHE_BYTES:
                 raise ValueError(f"it is larger than {MAX_CACHE_BYTES >> 20} MiB")
-            statistics = Statistics.load(path)
+            statistics = cache.read_statistics(path)
             cached = {source.get("sha256") for source in statistics.sources}
             if cached != set(data_fingerprint.values()):
                 raise ValueError("it was computed from other data files")
@@ -53,8 +52,10 @@ def load_statistics(path: Path, data_path: Path, data_fingerprint: dict[str, str
 
 def save_statistics(statistics, path: Path) -> None:
     """Write the cache (ours: ``statistics-*.json`` in ``.cache``) and remove our older caches beside it."""
+    from ..stats import cache
+
     path.parent.mkdir(exist_ok=True)
-    statistics.save(path)
+    cache.write_statistics(statistics, path)
     for stale in path.parent.glob("statistics-*.json"):
         if stale != path and stale.is_file() and re.fullmatch(r"statistics-[0-9a-f]{16}\.json", stale.name):
             stale.unlink(missing_ok=True)

@@ -109,7 +109,7 @@ def test_every_input_that_shapes_a_letter_is_in_its_fingerprint(tmp_path, params
     _append(office, "{# the office's wording, edited #}\n")
     assert rerun() == (1, 0), "edited office template: letter kept"
     for relative in ("templates/letter/letter.html.j2", "templates/nbconvert/lgsco_letter/letter.css",
-                     "templates/nbconvert/lgsco_letter/index.html.j2", "letter.py"):
+                     "templates/nbconvert/lgsco_letter/index.html.j2", "letter/__init__.py"):
         _append(package_copy / relative, "\n")
         assert rerun() == (1, 0), f"edited {relative}: letter kept"
     assert rerun() == (0, 1)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -139,4 +140,4 @@ def test_optional_tables_with_only_a_header_mean_none(tmp_path: Path) -> None:
     assert len(cases.reports) == 0 and len(cases.remedies) == 0
     figures = stats.reports_and_remedies(stats.compute_statistics(cases), "E07000192", 2020)
     assert figures["reports"] == {"total": 0, "public_interest": 0, "further": 0}
-    assert figures["remedies"]["due_or_done"] == 0 and figures["remedies"]["late_or_overdue_pct"] is None
+    assert figures["remedies"]["due_or_done"] == 0 and math.isnan(figures["remedies"]["late_or_overdue_rate"])

@@ -97,16 +97,19 @@ Public reports and remedies (only when the optional ``reports`` / ``remedies`` t
     default). Rows for a council not in the year's register are counted in
     ``Statistics.unassigned`` (tables ``reports`` / ``remedies``).
 
-The rates are unrounded fractions (0-1) in every table; ``percent`` /
-``percent_of`` / ``per_100k_text`` round for display (half up, exactly).
+The rates are unrounded fractions (0-1) in every table, and everything here
+hands out numbers only; ``formatting.percent`` / ``percent_of`` /
+``per_100k_text`` round them for display (half up, exactly) where a document
+words them.
+
+The package: this module computes; ``stats.cache`` writes and checks the JSON
+cache behind ``Statistics.save`` / ``Statistics.load``; ``stats.load`` gives a
+notebook its statistics (``load_statistics``: a cache file or the data folder,
+remembered per process); ``stats.published`` makes the published table.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import json
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -116,10 +119,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import inputs, metrics
-from .atomic import write_with
+from .. import metrics
 # The count columns are defined with the counting; stats re-exports them for callers.
-from .counting import (  # noqa: F401
+from ..counting import (  # noqa: F401
     CATEGORY_COUNT_COLUMNS,
     COMPLIANCE_COLUMNS,
     COUNCIL_EXTRA_COLUMNS,
@@ -135,25 +137,28 @@ from .counting import (  # noqa: F401
     empty_category_frame,
     received_columns,
 )
-from .definitions import (
+from ..definitions import (
     AUTHORITY_TYPES,
     CATEGORIES,
     SERVICE_IMPROVEMENT_TYPES,
     parse_year,
 )
-from .formatting import is_missing, percent, percent_of
-from .inputs.schema import TABLES
+from ..inputs.schema import TABLES
+from .published import optional_columns, published_table, write_published_table
 
 __all__ = [
     "AVERAGE_METHODS",
-    "RATE_COLUMNS",
+    "SMALL_BASE",
     "Statistics",
     "category_table",
     "compute_statistics",
     "derive_statistics",
     "is_small_base",
+    "load_statistics",
+    "optional_columns",
     "published_columns",
     "published_table",
+    "rate_basis",
     "reports_and_remedies",
     "write_published_table",
 ]
@@ -161,17 +166,11 @@ __all__ = [
 #: ``"pooled"`` (sum of numerators / sum of denominators) or ``"mean"`` of council rates.
 AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
 
-#: The rates compared with similar authorities, in letter order (``metrics.rates()`` when made;
-#: code here reads the registry when it runs, so an added rate is computed too).
-RATE_COLUMNS: tuple[str, ...] = tuple(m.column for m in metrics.rates())
-
 PER_100K = 100_000
 
 #: Council types whose area is also covered by councils of another type (a county
 #: council's residents all live in its districts): left out of national population totals.
 OVERLAPPING_TYPES: tuple[str, ...] = ("County Council",)
-
-_SAVE_FORMAT = 4  # 1 was a pickle (it could run code when loaded); 3: JSON with by_category; 4: reports, remedies
 
 #: Published columns added (after the others, in this order) when the reports table is given.
 REPORT_PUBLISHED_COLUMNS: tuple[str, ...] = ("public_reports", *REPORT_COLUMNS.values())
@@ -180,7 +179,6 @@ REMEDY_PUBLISHED_COLUMNS: tuple[str, ...] = (
     "remedies_total", *REMEDY_COLUMNS.values(), "service_improvements", "remedies_completed_late", "remedies_overdue",
     "remedies_due_or_done", "late_or_overdue_rate", "type_avg_late_or_overdue_rate",
 )
-_REMEDY_COUNTS = tuple(c for c in REMEDY_PUBLISHED_COLUMNS if not c.endswith("_rate"))
 
 
 # --------------------------------------------------------------------------- columns
@@ -277,163 +275,13 @@ class Statistics:
         return frame[selected].sort_values("year", kind="stable").reset_index(drop=True)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the batch's cache (atomically) as JSON: reading it back can never run code.
-
-        Each table is stored column by column with its dtype; floats are written
-        as their ``repr`` (JSON's number text), which reads back to the same float.
-        """
-        path = Path(path)
-        unknown = {f.name for f in dataclasses.fields(self)} - {*_CACHE_TABLES, *_CACHE_ATTRIBUTES}
-        if unknown:
-            raise TypeError(f"Statistics.save does not know the field(s) {sorted(unknown)}; add them to save and load")
-        payload = {
-            "format": _SAVE_FORMAT,
-            "average_method": self.average_method,
-            "categories": list(self.categories),
-            "is_sample": bool(self.is_sample),
-            "sources": [{str(k): str(v) for k, v in dict(source).items()} for source in self.sources],
-            "tables": {name: _frame_to_cache(getattr(self, name)) for name in _CACHE_TABLES},
-            "has_reports": bool(self.has_reports),
-            "has_remedies": bool(self.has_remedies),
-            "report_list": None if self.report_list is None else _frame_to_cache(self.report_list),
-        }
-        text = json.dumps(payload, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-        write_with(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
-        return path
+        """Write the batch's cache (atomically) as JSON: reading it back can never run code (``stats.cache``)."""
+        return cache.write_statistics(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Statistics:
         """Read a cache written by ``save``, checking every part; ``ValueError`` naming the file if anything is off."""
-        path = Path(path)
-        try:
-            payload = json.loads(path.read_bytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-            raise ValueError(f"{path}: not a statistics cache (not JSON: {error}); delete it and recompute") from None
-        try:
-            return _statistics_from_cache(cls, payload)
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(
-                f"{path}: not a valid statistics cache of format {_SAVE_FORMAT} ({error}); delete it and recompute"
-            ) from None
-
-
-#: What ``Statistics.save`` writes: the tables, and the plain attributes.
-_CACHE_TABLES = ("councils", "types", "national", "unassigned", "by_category")
-_CACHE_ATTRIBUTES = ("average_method", "categories", "is_sample", "sources", "has_reports", "has_remedies", "report_list")
-#: Columns a cached table must have to be usable at all.
-_CACHE_REQUIRED_COLUMNS = {
-    "councils": {"year", "authority_code", "authority_name", "authority_type"},
-    "types": {"year", "authority_type"},
-    "national": {"year"},
-    "unassigned": set(),
-    "by_category": {"year", "category"},
-    "report_list": set(),
-}
-_NON_FINITE = {"inf": math.inf, "-inf": -math.inf}
-
-
-def _cache_dtype(series: pd.Series) -> str:
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "bool"
-    if str(dtype) in ("int64", "float64", "object", "datetime64[ns]"):
-        return str(dtype)
-    if pd.api.types.is_string_dtype(dtype):
-        return "str"
-    raise TypeError(f"column {series.name!r}: dtype {dtype} cannot be cached")
-
-
-def _frame_to_cache(frame: pd.DataFrame) -> dict[str, Any]:
-    columns = []
-    for name in frame.columns:
-        series = frame[name]
-        kind = _cache_dtype(series)
-        if kind == "datetime64[ns]":  # dates as ISO text (JSON has no date type); NaT as null
-            series = series.map(lambda value: None if pd.isna(value) else value.isoformat())
-        values = []
-        for value in series.tolist():
-            if isinstance(value, float) and not math.isfinite(value):
-                value = None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-            elif value is not None and not isinstance(value, (str, int, float, bool)):
-                if pd.isna(value):
-                    value = None
-                else:
-                    raise TypeError(f"column {name!r}: value {value!r} cannot be cached")
-            values.append(value)
-        columns.append({"name": str(name), "dtype": kind, "values": values})
-    return {"rows": int(len(frame)), "columns": columns}
-
-
-def _cache_value(kind: str, value: Any) -> Any:
-    """One cached value, checked against its column's dtype."""
-    if kind == "int64" and type(value) is int:
-        return value
-    if kind == "bool" and type(value) is bool:
-        return value
-    if kind == "float64":
-        if value is None:
-            return math.nan
-        if type(value) in (int, float):
-            return float(value)
-        if value in _NON_FINITE:
-            return _NON_FINITE[value]
-    if kind in ("str", "object") and (value is None or type(value) is str):
-        return value
-    if kind == "datetime64[ns]" and (value is None or type(value) is str):
-        return pd.NaT if value is None else pd.Timestamp(value)
-    if kind == "object" and type(value) in (int, float, bool):
-        return value
-    raise ValueError(f"value {str(value)[:40]!r} does not fit dtype {kind}")
-
-
-def _frame_from_cache(name: str, table: Any) -> pd.DataFrame:
-    if not isinstance(table, dict) or type(table.get("rows")) is not int or table["rows"] < 0:
-        raise ValueError(f"table {name!r} is malformed")
-    rows, data = table["rows"], {}
-    for column in table["columns"]:
-        label, kind, values = column["name"], column["dtype"], column["values"]
-        if type(label) is not str or label in data or kind not in ("int64", "float64", "bool", "str", "object", "datetime64[ns]"):
-            raise ValueError(f"table {name!r}: column {str(label)[:40]!r} is malformed")
-        if not isinstance(values, list) or len(values) != rows:
-            raise ValueError(f"table {name!r}: column {label!r} has {len(values) if isinstance(values, list) else 'no'} values, not {rows}")
-        data[label] = pd.Series([_cache_value(kind, v) for v in values], dtype=kind, name=label)
-    missing = _CACHE_REQUIRED_COLUMNS[name] - set(data)
-    if missing:
-        raise ValueError(f"table {name!r} lacks the column(s) {', '.join(sorted(missing))}")
-    return pd.DataFrame(data, columns=list(data), index=pd.RangeIndex(rows))
-
-
-def _statistics_from_cache(cls: type[Statistics], payload: Any) -> Statistics:
-    if not isinstance(payload, dict) or payload.get("format") != _SAVE_FORMAT:
-        raise ValueError("unknown format")
-    method, categories, sources = payload["average_method"], payload["categories"], payload["sources"]
-    if method not in AVERAGE_METHODS:
-        raise ValueError(f"average_method {str(method)[:40]!r}")
-    if not isinstance(categories, list) or not all(type(c) is str for c in categories):
-        raise ValueError("categories are not a list of names")
-    if type(payload["is_sample"]) is not bool:
-        raise ValueError("is_sample is not true or false")
-    if not isinstance(sources, list) or not all(
-        isinstance(x, dict) and all(type(k) is str and type(v) is str for k, v in x.items()) for x in sources
-    ):
-        raise ValueError("sources are malformed")
-    tables = payload["tables"]
-    if not isinstance(tables, dict) or set(tables) != set(_CACHE_TABLES):
-        raise ValueError(f"tables are not {', '.join(_CACHE_TABLES)}")
-    for flag in ("has_reports", "has_remedies"):
-        if type(payload[flag]) is not bool:
-            raise ValueError(f"{flag} is not true or false")
-    report_list = payload["report_list"]
-    return cls(
-        **{name: _frame_from_cache(name, tables[name]) for name in _CACHE_TABLES},
-        average_method=method,
-        categories=tuple(categories),
-        is_sample=payload["is_sample"],
-        sources=tuple(dict(source) for source in sources),
-        has_reports=payload["has_reports"],
-        has_remedies=payload["has_remedies"],
-        report_list=None if report_list is None else _frame_from_cache("report_list", report_list),
-    )
+        return cache.read_statistics(path, cls)
 
 
 # --------------------------------------------------------------------------- compute: count, then derive
@@ -699,114 +547,7 @@ def _summarise(
     return totals.loc[:, _summary_columns(categories, keys)]
 
 
-# --------------------------------------------------------------------------- published table
-
-
-@functools.lru_cache(maxsize=4)
-def _computed(data_dir: str, average_method: str, fingerprint: tuple) -> Statistics:
-    # Keyed on the files' sizes and times: an analyst who edits the data and reruns
-    # a notebook gets fresh figures; a rerun without edits costs nothing.
-    return compute_statistics(inputs.load(Path(data_dir)), average_method=average_method)
-
-
-def load_statistics(
-    data_dir: str | os.PathLike[str] = "", stats_file: str | os.PathLike[str] = "", average_method: str = "pooled"
-) -> Statistics:
-    """The statistics a notebook works from: a batch's cache file if given, else computed from the data.
-
-    An empty ``data_dir`` means the labelled sample data. Raises ``FileNotFoundError``
-    for a missing file or folder and ``ValueError`` for a cache of another method.
-    """
-    if average_method not in AVERAGE_METHODS:
-        raise ValueError(f"average_method must be one of {', '.join(AVERAGE_METHODS)}, not {average_method!r}")
-    if stats_file:
-        path = Path(stats_file)
-        if not path.is_file():
-            raise FileNotFoundError(f"stats_file {path}: no such file; leave stats_file empty to compute from data_dir")
-        result = _load_cache_file(path)
-        if result.average_method != average_method:
-            raise ValueError(
-                f"stats_file {path} was computed with average_method={result.average_method!r}, not {average_method!r}"
-            )
-        return result
-    if data_dir:
-        folder = Path(data_dir).expanduser()
-        if not folder.is_dir():
-            raise FileNotFoundError(f"data folder {folder} not found; leave data_dir empty to use the sample data")
-    else:
-        folder = inputs.data_folder("")
-    folder = folder.resolve()
-    fingerprint = tuple(
-        (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns) for entry in sorted(folder.iterdir()) if entry.is_file()
-    )
-    return _computed(str(folder), average_method, fingerprint)
-
-
-#: The statistics cache file last read in this process, by (path, inode, size, mtime): a batch's
-#: warm kernel writes hundreds of letters from one cache file and need not parse it for each.
-_LOADED_CACHE_FILE: dict[tuple[str, int, int, int], Statistics] = {}
-
-
-def _load_cache_file(path: Path) -> Statistics:
-    """``Statistics.load(path)``, parsed again only when the file changed; every caller gets its own copy."""
-    import copy
-
-    status = path.stat()
-    key = (str(path.resolve()), status.st_ino, status.st_size, status.st_mtime_ns)
-    if key not in _LOADED_CACHE_FILE:
-        loaded = Statistics.load(path)
-        _LOADED_CACHE_FILE.clear()
-        _LOADED_CACHE_FILE[key] = loaded
-    return copy.deepcopy(_LOADED_CACHE_FILE[key])
-
-
-def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
-    """Every council's row for ``year`` with exactly the published columns, in order.
-
-    Counts are int64; rates are unrounded fractions with NaN for a missing rate
-    (an empty cell when written).
-    """
-    year = parse_year(year)
-    if year not in statistics.years:
-        raise ValueError(
-            f"no statistics for the year ending 31 March {year}; "
-            f"years available: {', '.join(map(str, statistics.years)) or 'none'}"
-        )
-    rows = statistics.councils[statistics.councils["year"] == year]
-    return rows.loc[:, [*published_columns(statistics.categories), *optional_columns(statistics)]].reset_index(drop=True)
-
-
-def optional_columns(statistics: Statistics) -> list[str]:
-    """The published columns of the optional tables that were given (appended after the others), else []."""
-    return [
-        *(metrics.published_columns(requires="reports") if getattr(statistics, "has_reports", False) else ()),
-        *(metrics.published_columns(requires="remedies") if getattr(statistics, "has_remedies", False) else ()),
-    ]
-
-
-def write_published_table(statistics: Statistics, year: int | str, path: str | os.PathLike[str]) -> Path:
-    """Write ``published_table`` to ``path`` (``.csv`` or ``.xlsx`` by its ending), atomically."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValueError(f"{path}: the published table can be written as .csv or .xlsx, not {path.suffix or 'no ending'!r}")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"{path}: folder {path.parent} does not exist; create it first")
-    table = published_table(statistics, year)
-
-    def write(tmp: Path) -> None:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False, na_rep="", encoding="utf-8", lineterminator="\n")
-        else:
-            table.to_excel(tmp, index=False, na_rep="", engine="openpyxl", sheet_name="councils")
-
-    write_with(path, write)
-    return path
-
-
-# --------------------------------------------------------------------------- display
-
-
+# --------------------------------------------------------------------------- for the letter
 
 
 #: A council's rate resting on fewer than this many cases in its denominator is
@@ -827,9 +568,10 @@ def reports_and_remedies(statistics: Statistics, code: str, year: int | str) -> 
     ``service_improvements`` and ``service_improvements_by_type`` (``(label,
     count)`` for each service-improvement type with a count, in
     ``SERVICE_IMPROVEMENT_TYPES`` order), ``completed_late``, ``overdue``,
-    ``late_or_overdue``, ``due_or_done`` (the rate's base), ``late_or_overdue_pct``
-    (``percent_of``; None when nothing was due), ``type_avg_late_or_overdue_pct``
-    (``percent``; None when missing) and ``small_base`` (``is_small_base``).
+    ``late_or_overdue``, ``due_or_done`` (the rate's base), ``late_or_overdue_rate``
+    and ``type_avg_late_or_overdue_rate`` (fractions, NaN when missing: nothing was
+    due) and ``small_base`` (``is_small_base``). Numbers only: the letter's context
+    words them (``formatting``).
     """
     if not (getattr(statistics, "has_reports", False) or getattr(statistics, "has_remedies", False)):
         return None
@@ -852,8 +594,14 @@ def reports_and_remedies(statistics: Statistics, code: str, year: int | str) -> 
             "overdue": overdue,
             "late_or_overdue": late + overdue,
             "due_or_done": base,
-            "late_or_overdue_pct": percent_of(late + overdue, base),
-            "type_avg_late_or_overdue_pct": percent(figures["type_avg_late_or_overdue_rate"]),
+            "late_or_overdue_rate": float(figures["late_or_overdue_rate"]),
+            "type_avg_late_or_overdue_rate": float(figures["type_avg_late_or_overdue_rate"]),
             "small_base": is_small_base(base),
         }
     return result
+
+
+# The submodules below read the names defined above (``Statistics``, ``compute_statistics``),
+# so they are imported last; callers use them as ``stats.load_statistics`` and ``stats.cache``.
+from . import cache  # noqa: E402
+from .load import load_statistics  # noqa: E402

@@ -1,0 +1,205 @@
+"""Everything a letter template prints, as counts and ready-worded strings, from the statistics.
+
+The statistics hand out numbers; this is the one place they are worded for the
+letter (``formatting``, ``metrics.display_text``), so a template only chooses
+words. ``letter_context`` gathers the keys group by group: addressing, the
+council's names, the year's facts, the council type, the figures, the
+reports and remedies, and where the figures came from.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__, metrics, register, stats
+from ..definitions import AUTHORITY_TYPES, CATEGORIES, year_end, year_label, year_start
+from ..documents import SAMPLE_BANNER, average_method_text
+from ..formatting import is_missing, long_date, percent, percent_of
+from ..yearparams import YearParameters
+from .addressing import default_addressing
+
+
+#: Decision table rows: (label printed, statistics column), from the registry's decision counts.
+DECISION_ROWS = tuple(metrics.label_columns("decided").items())
+
+
+#: Decision outcome label -> the statistics column that counts it.
+DECISION_COLUMNS = {label: column for label, column in DECISION_ROWS}
+
+
+def _generated_on(generated_at: str) -> str:
+    """The generation date for the annex's provenance line ("1 July 2020"); the full time is in the metadata."""
+    try:
+        return long_date(_dt.datetime.fromisoformat(str(generated_at)).date())
+    except ValueError:
+        return str(generated_at)
+
+
+def decision_group_counts(figures: pd.Series, groups: dict[str, tuple[str, ...]]) -> dict[str, dict[str, Any]]:
+    """Each heading of the edition with the sum of the statistics' counts of the outcomes it groups."""
+    return {
+        heading: {"count": sum(int(figures[DECISION_COLUMNS[label]]) for label in outcomes), "outcomes": list(outcomes)}
+        for heading, outcomes in groups.items()
+    }
+
+
+def type_averages(statistics: stats.Statistics, year: int) -> list[dict[str, Any]]:
+    """The five council types' average uphold, remedy and compliance rates for the year, as printed."""
+    rows = []
+    for authority_type in AUTHORITY_TYPES:
+        try:
+            row = statistics.type_row(authority_type, year)
+        except KeyError:
+            continue
+        rows.append({
+            "authority_type": authority_type,
+            "type_plural": _plural_type(authority_type),
+            **{m.letter_key: metrics.display_text(m.display, row[m.average_column]) for m in metrics.key_rates()},
+        })
+    return rows
+
+
+def _plural_type(authority_type: str) -> str:
+    return authority_type[:-1] + "ies" if authority_type.endswith("y") else authority_type + "s"
+
+
+def rate_context(figures: pd.Series) -> dict[str, Any]:
+    """Each rate the letter prints (``metrics.letter_rates``) under its ``letter_key``, with its type average.
+
+    A count-based rate is printed from its counts (``stats.rate_basis``: exact, and the
+    counts go in too under the rate's ``basis`` names, e.g. "upheld" and "investigations");
+    any other from its value, as its display says.
+    """
+    context: dict[str, Any] = {}
+    for metric in metrics.letter_rates():
+        if metric.basis is not None:
+            numerator, denominator = stats.rate_basis(figures, metric.column)
+            context.update({metric.basis[0]: numerator, metric.basis[1]: denominator})
+            context[metric.letter_key] = percent_of(numerator, denominator)
+        else:
+            context[metric.letter_key] = metrics.display_text(metric.display, figures[metric.column])
+        context[f"type_avg_{metric.letter_key}"] = metrics.display_text(metric.display, figures[metric.average_column])
+    return context
+
+
+def letter_context(
+    figures: pd.Series,
+    year_params: YearParameters,
+    statistics: stats.Statistics,
+    addressee_name: str | None = None,
+    addressee_title: str | None = None,
+    generated_at: str = "",
+    addressing: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the template prints, as counts and ready-rounded strings.
+
+    ``addressing`` (from ``addressing_for``) names the addressee, copies and any
+    abolition; without it the letter goes to the council's chief executive.
+    """
+    year, name, code = int(figures["year"]), str(figures["authority_name"]), str(figures["authority_code"])
+    return {
+        **(addressing or default_addressing(name, addressee_name, addressee_title)),
+        **council_names(name),
+        "council_code": code,
+        **year_facts(year_params, year),
+        **type_context(figures["authority_type"], statistics, year),
+        **figures_context(figures, year_params, list(getattr(statistics, "categories", CATEGORIES))),
+        **provenance_context(statistics, generated_at),
+        "reports_and_remedies": reports_and_remedies_context(statistics, code, year),
+    }
+
+
+def council_names(name: str) -> dict[str, Any]:
+    """The council's name as the letter's sentences use it: in text, at a sentence's start, possessive, official."""
+    return {
+        "council": register.name_in_text(name),
+        "Council_": register.name_in_text(name, start=True),
+        "councils": register.possessive(name),
+        "Councils_": register.possessive(name, start=True),
+        "council_name": name,
+    }
+
+
+def year_facts(year_params: YearParameters, year: int) -> dict[str, Any]:
+    """The year and the facts of its letters from the year's parameters file (dates, signatory, links, events)."""
+    return {
+        "year": year,
+        "year_label": year_label(year),
+        "period_start": year_start(year),
+        "period_end": year_end(year),
+        "ombudsman_name": year_params.ombudsman_name,
+        "letter_date": year_params.letter_date,
+        "publication_date": year_params.publication_date,
+        "links": dict(getattr(year_params, "links", {}) or {}),
+        "extra_paragraphs": list(year_params.extra_paragraphs),
+        "signatory_name": year_params.signatory_name,
+        "signatory_titles": list(year_params.signatory_titles),
+        "seminars": year_params.seminars,
+        "training": year_params.training,
+    }
+
+
+def type_context(authority_type: str, statistics: stats.Statistics, year: int) -> dict[str, Any]:
+    """The council's type, in words, and every type's averages for the comparison table."""
+    return {
+        "authority_type": authority_type,
+        "type_plural": _plural_type(authority_type),
+        "type_averages": type_averages(statistics, year),
+        "type_list": ", ".join(_plural_type(t) for t in AUTHORITY_TYPES[:-1]) + " and " + _plural_type(AUTHORITY_TYPES[-1]),
+        "small_base_threshold": stats.SMALL_BASE,
+    }
+
+
+def figures_context(figures: pd.Series, year_params: YearParameters, categories: list[str]) -> dict[str, Any]:
+    """The council's counts and rates: the key statistics' sentences and the annex's tables."""
+    count = lambda column: int(figures[column])  # noqa: E731 - a short local reader
+    return {
+        "nothing_to_report": count("received_total") == 0 and count("decisions_total") == 0
+        and count("compliance_outcomes") == 0,
+        "decision_groups": decision_group_counts(figures, getattr(year_params, "decision_groups", {}) or {}),
+        **rate_context(figures),
+        "complied_late": count("complied_late"),
+        "not_complied": count("not_complied"),
+        "population": None if is_missing(figures["population"]) else int(figures["population"]),
+        "received_rows": [
+            {"label": m.label, "count": count(m.column)}
+            for m in metrics.all_metrics(categories) if m.source == "received" and m.label is not None
+        ],
+        "received_total": count("received_total"),
+        "decision_rows": [{"label": label, "count": count(column)} for label, column in metrics.label_columns("decided").items()],
+        "decisions_total": count("decisions_total"),
+    }
+
+
+def provenance_context(statistics: stats.Statistics, generated_at: str) -> dict[str, Any]:
+    """Where the figures came from: sample or real data, the data files, the method, the program and the time."""
+    return {
+        "is_sample": bool(statistics.is_sample),
+        "sample_banner": SAMPLE_BANNER,
+        "average_method_text": average_method_text(statistics.average_method, "letter"),
+        "sources": [
+            {"table": s.get("table", ""), "name": Path(s.get("path", "")).name, "sha256": s.get("sha256", "")}
+            for s in statistics.sources
+        ],
+        "package_version": __version__,
+        "generated_at": generated_at,
+        "generated_on": _generated_on(generated_at),
+    }
+
+
+def reports_and_remedies_context(statistics: stats.Statistics, code: str, year: int) -> dict[str, Any] | None:
+    """``stats.reports_and_remedies`` with the remedies' rates worded: ``late_or_overdue_pct`` (from the counts,
+    exact; None when nothing was due) and ``type_avg_late_or_overdue_pct`` (None when missing)."""
+    figures = stats.reports_and_remedies(statistics, code, year)
+    if figures is None or figures["remedies"] is None:
+        return figures
+    remedies = figures["remedies"]
+    worded = {
+        "late_or_overdue_pct": percent_of(remedies["late_or_overdue"], remedies["due_or_done"]),
+        "type_avg_late_or_overdue_pct": percent(remedies["type_avg_late_or_overdue_rate"]),
+    }
+    return {**figures, "remedies": {**remedies, **worded}}
