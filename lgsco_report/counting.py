@@ -37,7 +37,7 @@ from .definitions import (
     snake_case,
 )
 from .inputs.problems import CaseDataError, Problem
-from .inputs.schema import DATE_COLUMN, LOADED_COLUMNS, OPTIONAL_TABLES, TABLES
+from .inputs.schema import DATE_COLUMN, LEGACY_TABLES, LOADED_COLUMNS, OPTIONAL_TABLES, TABLES
 
 
 #: Decision outcome label -> published column name (declared in the metrics registry).
@@ -110,10 +110,35 @@ class Counts:
 RegisterFunction = Callable[[int], pd.DataFrame]
 
 
+def is_former(councils: pd.DataFrame) -> pd.Series:
+    """Which rows of ``Counts.councils`` are former councils' legacy rows (all False without a ``former`` column).
+
+    The statistics count them in national totals, the pack and the index, but not
+    in type averages or letters.
+    """
+    if "former" not in councils.columns:
+        return pd.Series(False, index=councils.index)
+    return councils["former"].astype(bool)
+
+
+def has_figures(councils: pd.DataFrame) -> pd.Series:
+    """Which rows of ``Counts.councils`` have figures (all True for counted cases; False for a council
+    a figures table has no row for, whose counts are then missing, not zero)."""
+    if "has_figures" not in councils.columns:
+        return pd.Series(True, index=councils.index)
+    return councils["has_figures"].astype(bool)
+
+
 def _default_register() -> RegisterFunction:
     from . import register  # imported late: the register module reads its data on first use
 
     return register.councils_for_year
+
+
+def _default_former() -> Callable[[], pd.DataFrame]:
+    from . import register
+
+    return register.all_councils
 
 
 # --------------------------------------------------------------------------- cases -> counts
@@ -138,6 +163,8 @@ def count_cases(cases: Any, register: RegisterFunction | None = None, categories
         years.update(int(y) for y in pd.unique(values))
     years_sorted = sorted(years)
     register_rows = _register_rows(councils_for_year, years_sorted)
+    if register is None:  # former councils are looked up in the real register only
+        register_rows = _with_legacy_rows(register_rows, tables, case_years, _default_former())
     keys = _register_keys(register_rows)
     _check_labels(tables["received"]["category"], categories, "received", "category",
                   "pass the data's categories to compute_statistics(categories=...)")
@@ -340,6 +367,56 @@ def _register_rows(councils_for_year: RegisterFunction, years: Iterable[int]) ->
         columns = ["year", "authority_code", "authority_name", "authority_type", "population", *COUNCIL_EXTRA_COLUMNS]
         return pd.DataFrame({column: pd.Series([], dtype="int64" if column == "year" else object) for column in columns})
     return pd.concat(frames, ignore_index=True)
+
+
+def _with_legacy_rows(
+    register_rows: pd.DataFrame, tables: dict[str, pd.DataFrame], case_years: dict[str, np.ndarray],
+    all_councils: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """The register rows, plus a row for each former council with legacy decisions in a year after its end.
+
+    A legacy decision (or compliance outcome) is one dated after the council was
+    abolished, on a complaint made before (``inputs`` checks the rule). Such rows
+    are marked ``former`` with their ``successor_codes`` (GSS, comma-separated) and
+    follow their year's register rows; without any, the rows are returned unchanged
+    (no ``former`` column).
+    """
+    keys = _register_keys(register_rows)
+    pairs = [
+        pd.DataFrame({"year": case_years[name], "authority_code": _codes(tables[name])})
+        for name in LEGACY_TABLES
+    ]
+    found = pd.concat(pairs, ignore_index=True).drop_duplicates()
+    found = found[keys.get_indexer(pd.MultiIndex.from_frame(found)) < 0] if len(found) else found
+    if found.empty:
+        return register_rows
+    return legacy_register_rows(register_rows, found, all_councils())
+
+
+def legacy_register_rows(register_rows: pd.DataFrame, pairs: pd.DataFrame, councils: pd.DataFrame) -> pd.DataFrame:
+    """``register_rows`` with a ``former`` row for each (year, authority_code) of ``pairs`` whose council ended before that year.
+
+    ``councils`` is ``register.all_councils()``. Pairs of councils that did not end
+    before the year (not yet created, or unknown) get no row: they stay unassigned.
+    """
+    from . import register as council_register
+
+    merged = pairs.merge(councils, on="authority_code", how="inner")
+    ended = merged["end_date"].notna() & (pd.to_datetime(merged["end_date"]) < pd.to_datetime(merged["year"].astype(str) + "-03-31"))
+    merged = merged[ended].drop_duplicates(["year", "authority_code"], keep="last")
+    if merged.empty:
+        return register_rows
+    rows = merged.loc[:, [c for c in REGISTER_COLUMNS if c in merged.columns]].copy()
+    rows["year"] = rows["year"].astype("int64")
+    rows["population"] = pd.to_numeric(rows["population"], errors="coerce").astype("float64")
+    rows["former"] = True
+    rows["successor_codes"] = [",".join(s["authority_code"] for s in council_register.successors(code)) for code in rows["authority_code"]]
+    current = register_rows.copy()
+    current["former"] = False
+    current["successor_codes"] = ""
+    stacked = pd.concat([current, rows.loc[:, list(current.columns)]], ignore_index=True)
+    order = np.lexsort((stacked["former"].to_numpy(), stacked["year"].to_numpy()))  # a year's register rows, then its former councils
+    return stacked.iloc[order].reset_index(drop=True)
 
 
 def _plain_sources(sources: Any) -> tuple[dict[str, str], ...]:

@@ -17,10 +17,10 @@ from .. import definitions
 from ..hashing import sha256_file
 from ..sample import ensure_sample_data
 from .case_rows import Register, load_table_file
-from .cross_checks import date_order_problems, decided_cross_check
+from .cross_checks import date_order_problems, decided_cross_check, legacy_problems
 from .problems import CaseDataError, Problem, clean_text, sort_problems
 from .readers import FILE_SUFFIXES
-from .schema import DATE_COLUMN, OPTIONAL_TABLES, TABLES, CaseData, SourceFile
+from .schema import DATE_COLUMN, LEGACY_TABLES, OPTIONAL_TABLES, TABLES, CaseData, SourceFile
 
 
 def data_folder(data_dir: str | os.PathLike[str] | None = "") -> Path:
@@ -104,10 +104,11 @@ def load(data_dir: Path | str, categories: tuple[str, ...] = definitions.CATEGOR
     row_numbers: dict[str, np.ndarray] = {}
     sample_flags: list[bool] = []
     warnings: list[str] = []
+    after_end: dict[str, list[pd.DataFrame]] = {table: [] for table in LEGACY_TABLES}
     for table in (*TABLES, *OPTIONAL_TABLES):
         if table not in files:
             continue
-        frame, rows, is_sample, found = load_table_file(files[table], table, register, tuple(categories), warnings)
+        frame, rows, is_sample, found = load_table_file(files[table], table, register, tuple(categories), warnings, after_end.get(table))
         problems += sort_problems(found)
         sample_flags.append(is_sample)
         if frame is not None:
@@ -120,6 +121,11 @@ def load(data_dir: Path | str, categories: tuple[str, ...] = definitions.CATEGOR
         and not any(p.file == files[table].name and p.column in ("case_ref", DATE_COLUMN[table]) for p in problems)
     }
     problems += date_order_problems(usable, row_numbers, files)
+    legacy, legacy_warnings = legacy_problems(
+        {table: pd.concat(parts, ignore_index=True) for table, parts in after_end.items() if parts}, frames, row_numbers, files
+    )
+    problems += legacy
+    warnings += legacy_warnings
     if "decided" in usable:
         for table in OPTIONAL_TABLES:
             if table in frames:
