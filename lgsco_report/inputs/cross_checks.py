@@ -9,6 +9,7 @@ remedy agreed after it, due and completed on or after the day it was agreed.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +138,7 @@ def decided_cross_check(
 #: accepted (with a warning) when dated in the first ``LEGACY_WINDOW_YEARS`` years ending March after the
 #: council's last year; later ones need the received row to show when the complaint was made.
 LEGACY_WINDOW_YEARS = 2
+_LOG = logging.getLogger(__name__)
 
 
 def legacy_problems(
@@ -174,6 +176,7 @@ def legacy_problems(
                 f"{files[table].name}: {len(unproven)} row(s) of former councils dated after their abolition were counted as "
                 f"legacy decisions although the received table does not have the case to show the complaint came first: {listed}"
             )
+            _LOG.warning("%s", warnings[-1])
     return problems, warnings
 
 

@@ -165,6 +165,8 @@ def _header_positions(
     raw: RawTable, label: str, known: tuple[str, ...], required: tuple[str, ...], table: str,
 ) -> tuple[dict[str, int], list[Problem]]:
     """Column name (aliases mapped) -> position; unknown columns named with the nearest known name; missing required ones."""
+    if (title := _title_above_header(raw, label, known)) is not None:
+        return {}, [title]
     positions: dict[str, int] = {}
     problems: list[Problem] = []
     for position, name in enumerate(raw.header):
@@ -189,6 +191,22 @@ def _header_positions(
         for name in required if name not in positions
     ]
     return positions, problems
+
+
+def _title_above_header(raw: RawTable, label: str, known: tuple[str, ...]) -> Problem | None:
+    """A title row above the header (a published spreadsheet's layout): say which row holds the column names."""
+    key = lambda text: COLUMN_ALIASES.get("_".join(str(text).strip().lower().split()), "_".join(str(text).strip().lower().split()))  # noqa: E731
+    if {key(name) for name in raw.header} & set(known):
+        return None
+    for position in range(min(10, len(raw.cells))):
+        if len({key(value) for value in raw.cells.iloc[position]} & set(known)) >= 2:
+            found = int(raw.rows[position])
+            return Problem(
+                label, raw.header_row, None,
+                f"row {raw.header_row} is not the header: the column names are on row {found}; delete the "
+                f"{found - raw.header_row} row(s) above them (or start each with #) so that the header comes first",
+            )
+    return None
 
 
 def whole_count(text: str) -> tuple[float, str | None]:

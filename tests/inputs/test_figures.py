@@ -233,3 +233,16 @@ def test_the_filled_in_template_loads(tmp_path: Path, suffix: str) -> None:
     first = rows[rows["authority_code"] == councils["authority_code"].iloc[0]].iloc[0]
     assert (first["upheld"], first["detailed_investigations"], bool(first["has_figures"])) == (3, 4, True)
     assert np.isnan(first["complied"]) and counting.has_figures(rows).sum() == 1
+
+
+def test_a_title_row_above_the_figures_header_is_named(tmp_path: Path) -> None:
+    problem = only(figures_dir(tmp_path, "Council figures 2023-24,,\n" + FIGURES))
+    assert (problem.file, problem.row, problem.column) == ("figures.csv", 1, None)
+    assert problem.message.startswith("row 1 is not the header: the column names are on row 2; delete the 1 row(s) above them")
+
+
+def test_outcomes_with_not_complied_cannot_exceed_the_compliance_outcomes(tmp_path: Path) -> None:
+    text = f"{HEADER},not_complied\n2024,E07000192,30,5,4,12,6,1,2,1,3,1,35,1,2\n"
+    problem = only(figures_dir(tmp_path, text))
+    assert (problem.row, problem.column) == (2, "compliance_outcomes")
+    assert "complied + complied late + not complied make 4, more than compliance_outcomes (3)" in problem.message
