@@ -238,6 +238,19 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_figures_template(args: argparse.Namespace) -> int:
+    """An empty figures table (one row per council of the year) for an office to fill in: a data folder's other input."""
+    from .inputs import write_figures_template
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_figures_template(args.year, out)
+    print(args.out)
+    print(f"fill in the counts (blank: not known), name the file figures{out.suffix.lower()} in a data folder of its own "
+          "(beside averages.csv if you have the published averages), and pass that folder as --data", file=sys.stderr)
+    return 0
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from .workbook import init_workbook
 
@@ -365,6 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--average-method", choices=("pooled", "mean"), default="pooled",
                        help="average for similar councils: pooled rate (default) or mean of council rates")
     stats.set_defaults(func=cmd_stats)
+
+    template = sub.add_parser("figures-template", help="write an empty council-level figures table for a year (.csv or .xlsx) to fill in")
+    template.add_argument("--year", type=_year, required=True, help="year ending March, e.g. 2025 or 2024-25")
+    template.add_argument("--out", type=output_file(STATS_SUFFIXES), required=True, help="output file ending .csv or .xlsx")
+    template.set_defaults(func=cmd_figures_template)
 
     init = sub.add_parser("init", help="write an editable copy of the notebooks and parameters to a folder")
     init.add_argument("directory", help="folder to create (must not already hold notebooks/ or parameters/)")

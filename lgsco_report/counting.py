@@ -37,7 +37,7 @@ from .definitions import (
     snake_case,
 )
 from .inputs.problems import CaseDataError, Problem
-from .inputs.schema import DATE_COLUMN, LOADED_COLUMNS, OPTIONAL_TABLES, TABLES
+from .inputs.schema import DATE_COLUMN, LEGACY_TABLES, LOADED_COLUMNS, OPTIONAL_TABLES, TABLES
 
 
 #: Decision outcome label -> published column name (declared in the metrics registry).
@@ -105,15 +105,45 @@ class Counts:
     is_sample: bool = False
     #: Where the counts came from: (table, path, sha256) of each input file, as plain dicts.
     sources: tuple[dict[str, str], ...] = ()
+    #: ``"cases"`` (counted from case tables) or ``"figures"`` (a council-level figures table: count
+    #: columns float64, NaN where not known, and a ``has_figures`` column).
+    kind: str = "cases"
+    #: The published averages of a figures folder (``inputs.FiguresData.averages``), None otherwise.
+    averages: pd.DataFrame | None = None
 
 
 RegisterFunction = Callable[[int], pd.DataFrame]
+
+
+def is_former(councils: pd.DataFrame) -> pd.Series:
+    """Which rows of ``Counts.councils`` are former councils' legacy rows (all False without a ``former`` column).
+
+    The statistics count them in national totals, the pack and the index, but not
+    in type averages or letters.
+    """
+    if "former" not in councils.columns:
+        return pd.Series(False, index=councils.index)
+    return councils["former"].astype(bool)
+
+
+def has_figures(councils: pd.DataFrame) -> pd.Series:
+    """Which rows of ``Counts.councils`` have figures (all True for counted cases; False for a council
+    a figures table has no row for, whose counts are then missing, not zero)."""
+    if "has_figures" not in councils.columns:
+        return pd.Series(True, index=councils.index)
+    return councils["has_figures"].astype(bool)
 
 
 def _default_register() -> RegisterFunction:
     from . import register  # imported late: the register module reads its data on first use
 
     return register.councils_for_year
+
+
+def _default_former() -> Callable[[], pd.DataFrame]:
+    from . import register
+
+    return register.all_councils
 
 
 # --------------------------------------------------------------------------- cases -> counts
@@ -129,6 +159,8 @@ def count_cases(cases: Any, register: RegisterFunction | None = None, categories
     to that year's councils (default ``register.councils_for_year``; each year is
     read once). ``categories`` defaults to ``definitions.CATEGORIES``.
     """
+    if isinstance(getattr(cases, "figures", None), pd.DataFrame):
+        return counts_from_figures(cases, register, categories)
     categories = tuple(categories) if categories is not None else CATEGORIES
     councils_for_year = register if register is not None else _default_register()
     tables = {name: _case_table(cases, name) for name in TABLES}
@@ -138,6 +170,8 @@ def count_cases(cases: Any, register: RegisterFunction | None = None, categories
         years.update(int(y) for y in pd.unique(values))
     years_sorted = sorted(years)
     register_rows = _register_rows(councils_for_year, years_sorted)
+    if register is None:  # former councils are looked up in the real register only
+        register_rows = _with_legacy_rows(register_rows, tables, case_years, _default_former())
     keys = _register_keys(register_rows)
     _check_labels(tables["received"]["category"], categories, "received", "category",
                   "pass the data's categories to compute_statistics(categories=...)")
@@ -342,6 +376,56 @@ def _register_rows(councils_for_year: RegisterFunction, years: Iterable[int]) ->
     return pd.concat(frames, ignore_index=True)
 
 
+def _with_legacy_rows(
+    register_rows: pd.DataFrame, tables: dict[str, pd.DataFrame], case_years: dict[str, np.ndarray],
+    all_councils: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """The register rows, plus a row for each former council with legacy decisions in a year after its end.
+
+    A legacy decision (or compliance outcome) is one dated after the council was
+    abolished, on a complaint made before (``inputs`` checks the rule). Such rows
+    are marked ``former`` with their ``successor_codes`` (GSS, comma-separated) and
+    follow their year's register rows; without any, the rows are returned unchanged
+    (no ``former`` column).
+    """
+    keys = _register_keys(register_rows)
+    pairs = [
+        pd.DataFrame({"year": case_years[name], "authority_code": _codes(tables[name])})
+        for name in LEGACY_TABLES
+    ]
+    found = pd.concat(pairs, ignore_index=True).drop_duplicates()
+    found = found[keys.get_indexer(pd.MultiIndex.from_frame(found)) < 0] if len(found) else found
+    if found.empty:
+        return register_rows
+    return legacy_register_rows(register_rows, found, all_councils())
+
+
+def legacy_register_rows(register_rows: pd.DataFrame, pairs: pd.DataFrame, councils: pd.DataFrame) -> pd.DataFrame:
+    """``register_rows`` with a ``former`` row for each (year, authority_code) of ``pairs`` whose council ended before that year.
+
+    ``councils`` is ``register.all_councils()``. Pairs of councils that did not end
+    before the year (not yet created, or unknown) get no row: they stay unassigned.
+    """
+    from . import register as council_register
+
+    merged = pairs.merge(councils, on="authority_code", how="inner")
+    ended = merged["end_date"].notna() & (pd.to_datetime(merged["end_date"]) < pd.to_datetime(merged["year"].astype(str) + "-03-31"))
+    merged = merged[ended].drop_duplicates(["year", "authority_code"], keep="last")
+    if merged.empty:
+        return register_rows
+    rows = merged.loc[:, [c for c in REGISTER_COLUMNS if c in merged.columns]].copy()
+    rows["year"] = rows["year"].astype("int64")
+    rows["population"] = pd.to_numeric(rows["population"], errors="coerce").astype("float64")
+    rows["former"] = True
+    rows["successor_codes"] = [",".join(s["authority_code"] for s in council_register.successors(code)) for code in rows["authority_code"]]
+    current = register_rows.copy()
+    current["former"] = False
+    current["successor_codes"] = ""
+    stacked = pd.concat([current, rows.loc[:, list(current.columns)]], ignore_index=True)
+    order = np.lexsort((stacked["former"].to_numpy(), stacked["year"].to_numpy()))  # a year's register rows, then its former councils
+    return stacked.iloc[order].reset_index(drop=True)
+
+
 def _plain_sources(sources: Any) -> tuple[dict[str, str], ...]:
     """SourceFile objects as plain dicts (so the cache does not depend on the inputs package)."""
     plain = []
@@ -527,3 +611,82 @@ def _category_counts_from_councils(councils: pd.DataFrame, categories: Sequence[
     for column in CATEGORY_COUNT_COLUMNS[1:]:
         result[column] = pd.array([pd.NA] * len(result), dtype="Int64")
     return result.reset_index()
+
+
+# --------------------------------------------------------------------------- council-level figures -> counts
+
+
+def counts_from_figures(data: Any, register: RegisterFunction | None = None, categories: Sequence[str] | None = None) -> Counts:
+    """Counts from a figures folder (``inputs.FiguresData``): every council of each year's register, and former councils' legacy rows.
+
+    A council the figures have no row for (or a row with every count blank)
+    keeps its row with ``has_figures`` False and every count NaN (not known, not
+    zero); a blank cell stays NaN.
+    ``detailed_investigations`` is upheld + not upheld. Count columns are float64.
+    """
+    categories = tuple(categories) if categories is not None else CATEGORIES
+    figures = data.figures
+    years = sorted(set(int(y) for y in figures["year"]))
+    register_rows = _register_rows(register if register is not None else _default_register(), years)
+    keys = _register_keys(register_rows)
+    outside = keys.get_indexer(pd.MultiIndex.from_arrays([figures["year"].to_numpy(), figures["authority_code"].to_numpy(dtype=object)])) < 0
+    if outside.any() and register is None:
+        register_rows = legacy_register_rows(register_rows, figures.loc[outside, ["year", "authority_code"]], _default_former()())
+        keys = _register_keys(register_rows)
+    position = keys.get_indexer(pd.MultiIndex.from_arrays([figures["year"].to_numpy(), figures["authority_code"].to_numpy(dtype=object)]))
+    _check_table_rows(position, figures["year"].to_numpy(), figures["authority_code"].to_numpy(dtype=object), "figures")
+    councils = register_rows.copy()
+    for column in count_columns(categories):
+        values = np.full(len(councils), np.nan)
+        if column in figures.columns and column != "detailed_investigations":
+            values[position] = figures[column].to_numpy(dtype="float64")
+        councils[column] = values
+    councils["detailed_investigations"] = councils["upheld"] + councils["not_upheld"]
+    # A row whose every count is blank (a template row left empty) holds no figures: as if it were absent.
+    given = np.zeros(len(councils), dtype=bool)
+    given[position] = figures[[c for c in count_columns(categories) if c in figures.columns]].notna().any(axis=1).to_numpy()
+    councils["has_figures"] = given
+    return Counts(
+        councils=councils,
+        unassigned=_unassigned_frame(np.empty(0, dtype="int64"), np.empty(0, dtype=object), "figures"),
+        years=years,
+        categories=categories,
+        by_category=_category_counts_from_figures(councils, categories, years),
+        is_sample=False,
+        sources=_plain_sources(getattr(data, "sources", None)),
+        kind="figures",
+        averages=getattr(data, "averages", None),
+    )
+
+
+def _category_counts_from_figures(councils: pd.DataFrame, categories: Sequence[str], years: list[int]) -> pd.DataFrame:
+    """Received per (year, category): the sum when every council of the year has that figure, else NaN; decisions by category unknown."""
+    columns = received_columns(categories)
+    known = councils.groupby("year")[columns].count().reindex(years) == councils.groupby("year").size().reindex(years).to_numpy()[:, None]
+    sums = councils.groupby("year")[columns].sum().reindex(years).where(known)
+    index = pd.MultiIndex.from_product([years, list(categories)], names=["year", "category"])
+    result = pd.DataFrame(index=index)
+    result["received"] = sums.to_numpy(dtype="float64").reshape(-1) if len(sums) else np.empty(0)
+    for column in CATEGORY_COUNT_COLUMNS[1:]:
+        result[column] = pd.array([pd.NA] * len(result), dtype="Int64")
+    return result.reset_index()
+
+
+def figures_coverage(counts: Counts, columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Per (year, authority_type) of the year's register: ``councils``, ``with_figures`` and ``covered``.
+
+    ``covered``: every council of that type in that year's register has a figures
+    row (and, with ``columns``, a known value in each of them), so its averages can
+    be computed; otherwise the published averages are needed. Former councils'
+    legacy rows are left out (they are not in the year's register). Counted cases
+    cover every type.
+    """
+    current = counts.councils[~is_former(counts.councils)]
+    complete = has_figures(current)
+    for column in columns:
+        complete = complete & current[column].notna()
+    table = pd.DataFrame({"year": current["year"], "authority_type": current["authority_type"], "complete": complete})
+    grouped = table.groupby(["year", "authority_type"], sort=True)["complete"]
+    result = pd.DataFrame({"councils": grouped.size(), "with_figures": has_figures(current).groupby([current["year"], current["authority_type"]]).sum()})
+    result["covered"] = grouped.all()
+    return result.reset_index().astype({"councils": "int64", "with_figures": "int64", "covered": bool})

@@ -213,3 +213,21 @@ def test_letters_final_allow_unnamed_writes_the_letter_and_records_the_decision(
                       "--notebook", str(STANDIN), "--no-reports", "--workers", "1")
     assert named_only.returncode == 0, named_only.stderr  # a named letter needs no --allow-unnamed
     assert "no named addressee" not in named_only.stderr
+
+
+@pytest.mark.parametrize("name", ["figures.csv", "figures.xlsx"])
+def test_figures_template_writes_the_years_councils_and_loads(name, tmp_path, capsys):
+    from lgsco_report import inputs, register
+
+    out = tmp_path / "new" / name
+    assert cli.main(["figures-template", "--year", "2024-25", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    data = inputs.load(out.parent)
+    assert isinstance(data, inputs.FiguresData) and data.years == [2025]
+    assert data.figures["authority_code"].tolist() == sorted(register.councils_for_year(2025)["authority_code"])
+    assert data.figures[list(inputs.FIGURE_COUNT_COLUMNS)].isna().all().all()  # every count blank: not known
+
+
+def test_figures_template_out_must_be_csv_or_xlsx(tmp_path, capsys):
+    line = _refused(["figures-template", "--year", "2025", "--out", str(tmp_path / "figures.txt")], capsys)
+    assert "--out" in line and ".csv or .xlsx" in line

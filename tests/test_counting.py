@@ -122,3 +122,22 @@ def test_a_council_given_twice_in_a_year_is_refused() -> None:
     table = pd.read_csv(io.StringIO("\n".join([*lines, lines[1]]) + "\n"))
     with pytest.raises(CaseDataError, match="given twice"):
         counting.counts_from_table(table)
+
+
+def test_a_figures_folder_gives_the_same_counts_as_the_cases(case_data, tmp_path: Path) -> None:
+    """Every council of 2019-20 in a figures table (the hand counts; zeros elsewhere): the case-level counts, as floats."""
+    from lgsco_report import register
+
+    columns = [c for c in stats.count_columns() if c != "detailed_investigations"]
+    lines = [",".join(["year", "authority", *columns])]
+    for code in register.councils_for_year(2020)["authority_code"]:
+        lines.append(",".join(["2019-20", code, *(str(HAND_COUNTS.get(code, {}).get(c, 0)) for c in columns)]))
+    (tmp_path / "figures.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from_figures = counting.count_cases(load(tmp_path))
+    from_cases = counting.count_cases(case_data)
+    assert from_figures.kind == "figures" and from_figures.councils["has_figures"].all()
+    pd.testing.assert_frame_equal(
+        from_figures.councils[stats.count_columns()], from_cases.councils[stats.count_columns()].astype("float64"), check_exact=True,
+    )
+    pd.testing.assert_frame_equal(from_figures.councils[list(counting.REGISTER_COLUMNS)], from_cases.councils[list(counting.REGISTER_COLUMNS)])
+    assert from_figures.by_category["received"].tolist() == from_cases.by_category["received"].astype(float).tolist()

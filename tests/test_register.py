@@ -353,3 +353,11 @@ def test_successors_and_last_day():
         "successors: North Northamptonshire Council; West Northamptonshire Council"
     )
     assert register.abolition_note("E07000004", None) is None
+
+
+def test_2025_has_the_317_councils_of_2024_by_type():
+    councils = register.councils_for_year(2025)
+    assert councils["authority_code"].tolist() == register.councils_for_year(2024)["authority_code"].tolist()
+    assert councils["authority_type"].value_counts().to_dict() == {
+        "District Council": 164, "Unitary Council": 63, "Metropolitan Borough": 36, "London Borough": 33, "County Council": 21,
+    }

@@ -108,3 +108,12 @@ def test_parsed_yaml_is_remembered_but_each_caller_gets_its_own_copy(monkeypatch
     assert second == {"signatory": {"name": "A. Person"}, "links": ["one", "two"]}
     assert len(calls) == 1
     assert yearparams.parse_yaml(text + "extra: 1\n")["extra"] == 1 and len(calls) == 2
+
+
+def test_2025_carries_the_confirmed_letter_date_and_marks_the_rest_unconfirmed():
+    """2024-25: a council's committee paper gives 21 May 2025 for the letters; the rest is not confirmed."""
+    params = load_year_parameters("2024-25")
+    assert params.year == 2025 and params.letter_date == dt.date(2025, 5, 21)
+    assert params.signatory_name == "Amerdeep Somal"
+    assert set(params.unconfirmed) == {"publication_date", "signatory"}
+    assert params.publication_date > params.letter_date and params.publication_date.weekday() < 5

@@ -13,7 +13,9 @@ The package is cut by what changes together:
 - ``parsing``: cell text to dates, labels and yes/no, refused with a reason rather than guessed;
 - ``schema``: the tables, their columns and their date columns (also read by the counting);
 - ``case_rows``: the checks on one table's rows; ``cross_checks``: checks across tables;
-- ``folder``: finding the files in a folder, ``load`` and ``fingerprint``.
+- ``folder``: finding the files in a folder, ``load`` and ``fingerprint``;
+- ``figures``: the other input, council-level figures (and published averages)
+  instead of cases: ``load`` returns a :class:`FiguresData` for such a folder.
 
 Decisions about doubtful input (the corpus in ``tests/data/bad/`` shows each):
 
@@ -52,6 +54,14 @@ Decisions about doubtful input (the corpus in ``tests/data/bad/`` shows each):
   ``CaseData.reports`` / ``remedies`` are None and nothing else changes; with only
   a header they are empty (none this time).
 
+* A decision or compliance outcome dated after its council was abolished, on a
+  complaint received before (the received table's date for the case), is a
+  *legacy* decision of the former council, counted in a row of its own; a
+  complaint received after the end is refused naming the successor. A case the
+  received table does not have is accepted within ``LEGACY_WINDOW_YEARS`` (two)
+  years ending March after the council's last year, with a warning; later ones
+  are refused (see ``cross_checks.legacy_problems``).
+
 All checks are vectorised pandas operations: a table of 100,000 rows is checked
 in a fraction of a second, and a 50 MB table in a few seconds.
 """
@@ -59,6 +69,15 @@ in a fraction of a second, and a 50 MB table in a few seconds.
 from __future__ import annotations
 
 from .case_rows import read_table
+from .figures import (
+    AVERAGE_COLUMNS,
+    FIGURE_COUNT_COLUMNS,
+    FIGURE_TABLES,
+    FiguresData,
+    figure_columns,
+    figures_template,
+    write_figures_template,
+)
 from .folder import data_folder, fingerprint, load
 from .parsing import EARLIEST_DATE, parse_dates
 from .problems import (
@@ -76,11 +95,15 @@ from .schema import DATE_COLUMN, OPTIONAL_TABLES, TABLE_COLUMNS, TABLES, CaseDat
 
 
 __all__ = [
+    "AVERAGE_COLUMNS",
     "CaseData",
     "CaseDataError",
     "DATE_COLUMN",
     "EARLIEST_DATE",
+    "FIGURE_COUNT_COLUMNS",
+    "FIGURE_TABLES",
     "FILE_SUFFIXES",
+    "FiguresData",
     "MAX_COLUMNS",
     "MAX_LISTED_PROBLEMS",
     "MAX_PROBLEMS_PER_CHECK",
@@ -93,10 +116,13 @@ __all__ = [
     "TABLE_COLUMNS",
     "clean_text",
     "data_folder",
+    "figure_columns",
+    "figures_template",
     "fingerprint",
     "load",
     "non_ascii_note",
     "parse_dates",
     "read_table",
     "shown",
+    "write_figures_template",
 ]

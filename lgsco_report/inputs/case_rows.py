@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import definitions
+from .cross_checks import legacy_problems
 from .parsing import (
     match_labels,
     parse_date_column,
@@ -38,6 +39,7 @@ from .schema import (
     CASE_REF_PATTERN,
     DATE_COLUMN,
     KNOWN_COLUMN_NAMES,
+    LEGACY_TABLES,
     LOADED_COLUMNS,
     OPTIONAL_TABLES,
     REPEATABLE_REFS,
@@ -76,9 +78,16 @@ class Register:
 
 
 def _check_authorities(
-    raw_values: pd.Series, dates: pd.Series, register: Register, label: str, rows: np.ndarray
+    raw_values: pd.Series, dates: pd.Series, register: Register, label: str, rows: np.ndarray,
+    after_end: list[pd.DataFrame] | None = None,
 ) -> tuple[pd.Series, list[Problem]]:
-    """Resolve the authority column and check each council existed on the row's date."""
+    """Resolve the authority column and check each council existed on the row's date.
+
+    With ``after_end`` (decided and compliance tables), rows dated after their
+    council was abolished are not problems here: they are appended to it
+    (``AFTER_END_COLUMNS``) for ``cross_checks.legacy_problems``, which decides by
+    when the complaint was received (a *legacy* decision of a former council).
+    """
     problems: list[Problem] = []
     codes = register.resolve(raw_values)
     stripped = per_distinct(raw_values, lambda distinct: distinct.str.strip())
@@ -106,6 +115,8 @@ def _check_authorities(
         )
         existed_any = existed.groupby(merged["position"]).any()
         missing_positions = existed_any.index[~existed_any.to_numpy()]
+        if len(missing_positions) and after_end is not None:
+            missing_positions = _set_aside_after_end(merged, missing_positions, rows, after_end)
         if len(missing_positions):
             first = merged.drop_duplicates("position").set_index("position").loc[missing_positions]
             messages = []
@@ -121,6 +132,21 @@ def _check_authorities(
                     messages.append(f"{head}: it was abolished on {end:%Y-%m-%d}; record the case against {successor}")
             problems += row_problems(label, rows[missing_positions.to_numpy()], "authority", pd.Series(messages))
     return codes, problems
+
+
+#: Columns of the rows ``_check_authorities`` sets aside as dated after their council's end.
+AFTER_END_COLUMNS: tuple[str, ...] = ("position", "row", "authority_code", "authority_name", "date", "end_date", "successors")
+
+
+def _set_aside_after_end(merged: pd.DataFrame, positions: pd.Index, rows: np.ndarray, after_end: list[pd.DataFrame]) -> pd.Index:
+    """Move the rows dated after their council's (one) end date into ``after_end``; return the positions left."""
+    first = merged.drop_duplicates("position").set_index("position").loc[positions]
+    later = (first["end_date"].notna() & (first["date"] > first["end_date"])).to_numpy()
+    if later.any():
+        chosen = first[later].reset_index()
+        chosen["row"] = rows[chosen["position"].to_numpy()]
+        after_end.append(chosen.loc[:, list(AFTER_END_COLUMNS)])
+    return positions[~later]
 
 
 _ANY_BAD_REF = re.compile(r"[^A-Za-z0-9 /\-\n]|(?:^|\n)[ /\-]")
@@ -190,7 +216,9 @@ def _check_columns(raw: RawTable, table: str, label: str) -> tuple[dict[str, int
     return positions, problems
 
 
-def _validate(raw: RawTable, table: str, label: str, register: Register, categories: tuple[str, ...]) -> tuple[pd.DataFrame, list[Problem]]:
+def _validate(
+    raw: RawTable, table: str, label: str, register: Register, categories: tuple[str, ...], after_end: list[pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
     """The table's columns checked and converted (``LOADED_COLUMNS``), with every problem; each row's checks in column order."""
     positions, problems = _check_columns(raw, table, label)
     rows = raw.rows
@@ -208,7 +236,7 @@ def _validate(raw: RawTable, table: str, label: str, register: Register, categor
         problems += found
         out[date_column] = dates
     if "authority" in columns:
-        out["authority_code"], found = _check_authorities(columns["authority"], dates, register, label, rows)
+        out["authority_code"], found = _check_authorities(columns["authority"], dates, register, label, rows, after_end)
         problems += found
     labels, found = _check_labels(columns, table, categories, label, rows)
     out.update(labels)
@@ -280,9 +308,13 @@ def _check_remedy_flag(texts: pd.Series, outcomes: pd.Series | None, label: str,
 
 
 def load_table_file(
-    path: Path, table: str, register: Register, categories: tuple[str, ...], warnings: list[str] | None = None
+    path: Path, table: str, register: Register, categories: tuple[str, ...], warnings: list[str] | None = None,
+    after_end: list[pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame | None, np.ndarray, bool, list[Problem]]:
-    """(validated frame, each row's spreadsheet row number, is_sample, problems); frame None when unreadable."""
+    """(validated frame, each row's spreadsheet row number, is_sample, problems); frame None when unreadable.
+
+    ``after_end``: see ``_check_authorities`` (rows dated after their council's end, left to the caller).
+    """
     problems: list[Problem] = []
     raw = read_raw(path, path.name, problems, table, warnings, known_columns=KNOWN_COLUMN_NAMES)
     no_rows = np.array([], dtype=np.int64)
@@ -290,7 +322,7 @@ def load_table_file(
         return None, no_rows, False, problems
     if (misplaced := _header_further_down(raw, table, path.name)) is not None:
         return None, no_rows, raw.is_sample, problems + [misplaced]
-    frame, found = _validate(raw, table, path.name, register, categories)
+    frame, found = _validate(raw, table, path.name, register, categories, after_end)
     return frame, raw.rows, raw.is_sample, problems + found
 
 
@@ -304,7 +336,10 @@ def read_table(path: Path | str, table_name: str, categories: tuple[str, ...] = 
     path = Path(path)
     if path.suffix.lower() not in FILE_SUFFIXES:
         raise CaseDataError([Problem(path.name, None, None, "tables must be .csv or .xlsx files")], path.parent)
-    frame, _, _, problems = load_table_file(path, table_name, Register(), tuple(categories))
+    after_end: list[pd.DataFrame] = []
+    frame, rows, _, problems = load_table_file(path, table_name, Register(), tuple(categories), None, after_end if table_name in LEGACY_TABLES else None)
+    if after_end and frame is not None:
+        problems += legacy_problems({table_name: pd.concat(after_end, ignore_index=True)}, {table_name: frame}, {table_name: rows}, {table_name: path})[0]
     if problems or frame is None:
         raise CaseDataError(sort_problems(problems), path.parent)
     return frame

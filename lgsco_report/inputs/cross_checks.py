@@ -9,11 +9,13 @@ remedy agreed after it, due and completed on or after the day it was agreed.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import definitions
 from .problems import MAX_PROBLEMS_PER_CHECK, Problem, more_rows, row_problems, shown
 from .schema import DATE_COLUMN
 
@@ -128,3 +130,86 @@ def decided_cross_check(
         if wrong.sum() > MAX_PROBLEMS_PER_CHECK:
             problems.append(more_rows(label, rows[wrong], column))
     return problems
+
+
+# --------------------------------------------------------------------------- legacy decisions of former councils
+
+#: A decision or compliance outcome of a former council, on a case the received table does not hold, is
+#: accepted (with a warning) when dated in the first ``LEGACY_WINDOW_YEARS`` years ending March after the
+#: council's last year; later ones need the received row to show when the complaint was made.
+LEGACY_WINDOW_YEARS = 2
+_LOG = logging.getLogger(__name__)
+
+
+def legacy_problems(
+    after_end: dict[str, pd.DataFrame], frames: dict[str, pd.DataFrame], rows: dict[str, np.ndarray], files: dict[str, Path],
+) -> tuple[list[Problem], list[str]]:
+    """Decide the decided/compliance rows dated after their council's end (``case_rows.AFTER_END_COLUMNS``).
+
+    Valid (a *legacy* decision, counted against the former council) when the
+    complaint was received before the end: the received table's date for that
+    case when it has the case; otherwise, for a compliance outcome, a decision on
+    or before the end; otherwise when dated within ``LEGACY_WINDOW_YEARS`` years
+    ending March after the council's last year, listed in a warning. Anything else
+    is a problem naming the successor. Returns (problems, warnings).
+    """
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    for table, candidates in after_end.items():
+        if candidates.empty or table not in frames or "case_ref" not in frames[table].columns:
+            continue
+        refs = frames[table]["case_ref"].to_numpy(dtype=object)[candidates["position"].to_numpy()]
+        received = _first_dates(frames.get("received"), rows.get("received"), refs)
+        decided = _first_dates(frames.get("decided"), rows.get("decided"), refs) if table == "compliance" else None
+        unproven: list[str] = []
+        for i, candidate in enumerate(candidates.itertuples(index=False)):
+            verdict = _legacy_verdict(candidate, received[i], None if decided is None else decided[i], files)
+            if verdict is None:
+                continue
+            if verdict == "window":
+                unproven.append(str(refs[i]))
+            elif len(problems) < MAX_PROBLEMS_PER_CHECK:
+                problems.append(Problem(files[table].name, int(candidate.row), "authority", verdict))
+        if unproven:
+            listed = ", ".join(shown(ref) for ref in unproven[:10]) + (f" and {len(unproven) - 10} more" if len(unproven) > 10 else "")
+            warnings.append(
+                f"{files[table].name}: {len(unproven)} row(s) of former councils dated after their abolition were counted as "
+                f"legacy decisions although the received table does not have the case to show the complaint came first: {listed}"
+            )
+            _LOG.warning("%s", warnings[-1])
+    return problems, warnings
+
+
+def _first_dates(frame: pd.DataFrame | None, frame_rows: np.ndarray | None, refs: np.ndarray) -> list[tuple[pd.Timestamp, int] | None]:
+    """For each reference, (date, row) of its first row in ``frame`` (a received or decided table), or None."""
+    if frame is None or frame_rows is None or "case_ref" not in frame.columns:
+        return [None] * len(refs)
+    date_column = next(column for column in frame.columns if column.endswith("_date"))
+    first = ~frame["case_ref"].duplicated(keep="first").to_numpy()
+    index = pd.Index(frame["case_ref"].to_numpy(dtype=object)[first])
+    dates, numbers = frame[date_column].to_numpy()[first], frame_rows[first]
+    match = index.get_indexer(refs)
+    return [None if m < 0 else (pd.Timestamp(dates[m]), int(numbers[m])) for m in match]
+
+
+def _legacy_verdict(candidate: object, received: tuple[pd.Timestamp, int] | None, decided: tuple[pd.Timestamp, int] | None, files: dict[str, Path]) -> str | None:
+    """None (a legacy decision), ``"window"`` (accepted unproven) or the problem's message."""
+    end, date = pd.Timestamp(candidate.end_date), pd.Timestamp(candidate.date)
+    successor = " or ".join(candidate.successors) or "its successor council"
+    head = f"{candidate.authority_name} ({candidate.authority_code}) was abolished on {end:%Y-%m-%d}"
+    if received is not None and pd.notna(received[0]):
+        if received[0] <= end:
+            return None
+        return (
+            f"{head}, before this complaint was received ({received[0]:%Y-%m-%d}, {files['received'].name} row {received[1]}); "
+            f"record the case against {successor}"
+        )
+    if decided is not None and pd.notna(decided[0]) and decided[0] <= end:
+        return None
+    last_year = int(definitions.financial_year(pd.Series([end - pd.Timedelta(days=1)])).iloc[0])
+    if int(definitions.financial_year(pd.Series([date])).iloc[0]) <= last_year + LEGACY_WINDOW_YEARS:
+        return "window"
+    return (
+        f"{head}, more than {LEGACY_WINDOW_YEARS} years before this date ({date:%Y-%m-%d}), and the received table does not "
+        f"have the case to show the complaint was made before then; add the case to the received table, or record it against {successor}"
+    )

@@ -17,10 +17,11 @@ from .. import definitions
 from ..hashing import sha256_file
 from ..sample import ensure_sample_data
 from .case_rows import Register, load_table_file
-from .cross_checks import date_order_problems, decided_cross_check
+from .cross_checks import date_order_problems, decided_cross_check, legacy_problems
+from .figures import FIGURE_TABLES, FiguresData, folder_problems, load_figures_folder
 from .problems import CaseDataError, Problem, clean_text, sort_problems
 from .readers import FILE_SUFFIXES
-from .schema import DATE_COLUMN, OPTIONAL_TABLES, TABLES, CaseData, SourceFile
+from .schema import DATE_COLUMN, LEGACY_TABLES, OPTIONAL_TABLES, TABLES, CaseData, SourceFile
 
 
 def data_folder(data_dir: str | os.PathLike[str] | None = "") -> Path:
@@ -38,6 +39,10 @@ def fingerprint(data_dir: Path | str) -> dict[str, str]:
     if not data_dir.is_dir():
         raise CaseDataError([Problem(str(data_dir), None, None, "the data folder does not exist")], data_dir)
     files, problems = _find_table_files(data_dir)
+    figure_files, figure_problems = _find_table_files(data_dir, FIGURE_TABLES, ())
+    if figure_files or figure_problems:  # a figures folder: its figures and averages tables
+        problems = figure_problems + (folder_problems(files, figure_files) if figure_files else [])
+        files = figure_files
     if problems:
         raise CaseDataError(problems, data_dir)
     return {f"{table}:{path.name}": sha256_file(path) for table, path in files.items()}
@@ -63,12 +68,14 @@ def _outside_link(path: Path, data_dir: Path) -> str | None:
     return None
 
 
-def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
-    """Pick each table's file (case-insensitive name); a missing, doubled or wrongly typed table is a problem."""
+def _find_table_files(
+    data_dir: Path, tables: tuple[str, ...] = (*TABLES, *OPTIONAL_TABLES), required: tuple[str, ...] = TABLES,
+) -> tuple[dict[str, Path], list[Problem]]:
+    """Pick each table's file (case-insensitive name); a missing (``required``), doubled or wrongly typed table is a problem."""
     problems: list[Problem] = []
     found: dict[str, Path] = {}
     entries = sorted(p for p in data_dir.iterdir() if p.is_symlink() or p.is_file())
-    for table in (*TABLES, *OPTIONAL_TABLES):
+    for table in tables:
         candidates = [p for p in entries if p.stem.lower() == table and p.suffix.lower() in FILE_SUFFIXES]
         others = [p for p in entries if p.stem.lower() == table and p.suffix.lower() not in FILE_SUFFIXES]
         if len(candidates) > 1:
@@ -83,13 +90,14 @@ def _find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
             problems.append(
                 Problem(others[0].name, None, None, f"the {table} table must be a .csv or .xlsx file, but {names} was found; save it as {table}.csv or {table}.xlsx")
             )
-        elif table in TABLES:
+        elif table in required:
             problems.append(Problem(f"{table}.csv", None, None, f"the {table} table is missing: the folder needs {table}.csv or {table}.xlsx"))
     return found, problems
 
 
-def load(data_dir: Path | str, categories: tuple[str, ...] = definitions.CATEGORIES) -> CaseData:
-    """Load the received, decided and compliance tables from ``data_dir``.
+def load(data_dir: Path | str, categories: tuple[str, ...] = definitions.CATEGORIES) -> CaseData | FiguresData:
+    """Load the received, decided and compliance tables from ``data_dir`` (or, in a folder of council-level
+    figures, its figures and averages tables: a :class:`FiguresData`, see ``inputs.figures``).
 
     Raises :class:`CaseDataError` listing every problem in every table when
     anything is wrong; otherwise nothing is dropped. ``categories`` replaces the
@@ -99,15 +107,19 @@ def load(data_dir: Path | str, categories: tuple[str, ...] = definitions.CATEGOR
     if not data_dir.is_dir():
         raise CaseDataError([Problem(str(data_dir), None, None, "the case data folder does not exist")], data_dir)
     files, problems = _find_table_files(data_dir)
+    figure_files, figure_problems = _find_table_files(data_dir, FIGURE_TABLES, ())
+    if figure_files or figure_problems:
+        return load_figures_folder(data_dir, files, figure_files, figure_problems, tuple(categories))
     register = Register()
     frames: dict[str, pd.DataFrame] = {}
     row_numbers: dict[str, np.ndarray] = {}
     sample_flags: list[bool] = []
     warnings: list[str] = []
+    after_end: dict[str, list[pd.DataFrame]] = {table: [] for table in LEGACY_TABLES}
     for table in (*TABLES, *OPTIONAL_TABLES):
         if table not in files:
             continue
-        frame, rows, is_sample, found = load_table_file(files[table], table, register, tuple(categories), warnings)
+        frame, rows, is_sample, found = load_table_file(files[table], table, register, tuple(categories), warnings, after_end.get(table))
         problems += sort_problems(found)
         sample_flags.append(is_sample)
         if frame is not None:
@@ -120,6 +132,11 @@ def load(data_dir: Path | str, categories: tuple[str, ...] = definitions.CATEGOR
         and not any(p.file == files[table].name and p.column in ("case_ref", DATE_COLUMN[table]) for p in problems)
     }
     problems += date_order_problems(usable, row_numbers, files)
+    legacy, legacy_warnings = legacy_problems(
+        {table: pd.concat(parts, ignore_index=True) for table, parts in after_end.items() if parts}, frames, row_numbers, files
+    )
+    problems += legacy
+    warnings += legacy_warnings
     if "decided" in usable:
         for table in OPTIONAL_TABLES:
             if table in frames:

@@ -35,6 +35,9 @@ KNOWN_COLUMN_NAMES = frozenset(name for columns in TABLE_COLUMNS.values() for na
 TABLES: tuple[str, ...] = ("received", "decided", "compliance")
 #: Tables a data folder may have; without them everything works as before and the letters say nothing of them.
 OPTIONAL_TABLES: tuple[str, ...] = ("reports", "remedies")
+#: Tables whose rows may be dated after their council was abolished, on complaints received before:
+#: *legacy* decisions of a former council (``cross_checks.legacy_problems``).
+LEGACY_TABLES: tuple[str, ...] = ("decided", "compliance")
 #: Which column holds each table's date (the one that places a row in a year).
 DATE_COLUMN: dict[str, str] = {
     "received": "received_date", "decided": "decision_date", "compliance": "compliance_date",

@@ -402,11 +402,12 @@ class _SheetContent:
 class _SheetReader:
     """Expat handlers reading one worksheet's cells as text, with the row, column and size limits enforced."""
 
-    def __init__(self, strings: list[str], date_styles: tuple[list[bool], list[bool]], date1904: bool, stop_at_value: bool) -> None:
+    def __init__(self, strings: list[str], date_styles: tuple[list[bool], list[bool]], date1904: bool, stop_at_value: bool, stop_at_header: bool = False) -> None:
         self.strings, (self.is_date, self.is_duration) = strings, date_styles
         self.epoch = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
         self.content = _SheetContent()
         self.stop_at_value = stop_at_value
+        self.stop_at_header = stop_at_header  # stop after the first row that is not a comment (the header)
         self.row_number, self.column, self.values = 0, 0, {}
         self.cell_type, self.style, self.capture, self.phonetic = "n", 0, None, 0
         self.value: list[str] = []
@@ -464,6 +465,8 @@ class _SheetReader:
             width = max(self.values)
             texts = [self.values.get(i, "") for i in range(1, width + 1)]
             self.content.rows.append((self.row_number, texts))
+            if self.stop_at_header and not is_comment(texts[0]):
+                raise _StopReading
 
     def text(self, data: str) -> None:
         if self.capture == "v":
@@ -524,8 +527,11 @@ class _StopReading(Exception):
     """Raised by a reader that only needs to know whether a sheet holds any value."""
 
 
-def _read_sheet(archive: zipfile.ZipFile, part: str, strings: list[str], styles: tuple[list[bool], list[bool]], date1904: bool, stop_at_value: bool = False) -> _SheetContent:
-    reader = _SheetReader(strings, styles, date1904, stop_at_value)
+def _read_sheet(
+    archive: zipfile.ZipFile, part: str, strings: list[str], styles: tuple[list[bool], list[bool]], date1904: bool,
+    stop_at_value: bool = False, stop_at_header: bool = False,
+) -> _SheetContent:
+    reader = _SheetReader(strings, styles, date1904, stop_at_value, stop_at_header)
     try:
         _parse_part(archive, part, reader.start, reader.end, reader.text)
     except _StopReading:
@@ -564,6 +570,41 @@ def _choose_sheet(
     return chosen
 
 
+def _header_key(content: _SheetContent) -> tuple[str, ...]:
+    """A sheet's header (its first row that is not a comment), normalised; empty when it has none."""
+    rows = [texts for _, texts in content.rows if not is_comment(texts[0])]
+    if not rows:
+        return ()
+    names = [label_key(text) for text in rows[0]]
+    while names and not names[-1]:
+        names.pop()
+    return tuple(names)
+
+
+def _refuse_continued_table(
+    sheets: list[_Sheet], chosen: _Sheet, table: str | None, holds_values: Callable[[_Sheet], bool],
+    header: Callable[[_Sheet], tuple[str, ...]],
+) -> None:
+    """Refuse a workbook where another visible sheet holds rows under the same header as the chosen one.
+
+    Why: a table too long for one sheet (or split by year) is often continued on a
+    second one; reading only the sheet named after the table would drop those rows
+    silently. Which sheets belong together cannot be told for sure, so both are named.
+    """
+    others = [s for s in sheets if s is not chosen and s.state not in ("hidden", "veryHidden")]
+    if not others:
+        return
+    mine = header(chosen)
+    same = [s for s in others if mine and holds_values(s) and header(s) == mine]
+    if same:
+        names = " and ".join(shown(s.name) for s in [chosen, *same])
+        raise _Refused(
+            f"the sheets {names} of this workbook hold rows under the same header, so the {table or 'case'} table may "
+            f"continue from one sheet to another; only one sheet is read, so put all its rows on the sheet {shown(chosen.name)} "
+            "and delete the other (or give the other different columns, if it is not part of the table)"
+        )
+
+
 def _unsaved_formula_problem(found: list[tuple[int, int, str]], header: list[str], header_row: int, label: str) -> list[Problem]:
     """The first formula cell (in the table's data) saved without a calculated value, and how many there are."""
     found = [(row, position, formula) for row, position, formula in found if row > header_row and position < len(header)]
@@ -596,6 +637,8 @@ def _read_workbook(path: Path, table: str | None, label: str, warnings: list[str
         styles = _date_styles(archive, styles_part)
         holds = lambda sheet: bool(_read_sheet(archive, sheet.part, strings, styles, date1904, stop_at_value=True).rows)  # noqa: E731
         chosen = _choose_sheet(sheets, table, label, warnings, holds)
+        header = lambda sheet: _header_key(_read_sheet(archive, sheet.part, strings, styles, date1904, stop_at_header=True))  # noqa: E731
+        _refuse_continued_table(sheets, chosen, table, holds, header)
         try:
             return _read_sheet(archive, chosen.part, strings, styles, date1904)
         except _Refused as refused:
