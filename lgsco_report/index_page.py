@@ -22,12 +22,14 @@ import pandas as pd
 from .definitions import AUTHORITY_TYPES, year_label
 from .documents import SAMPLE_BANNER
 from .formats import all_formats
-from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
+from .atomic import write_text
+from .year_folder.manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest
+from .year_folder.names import INDEX_FILE
+from .year_folder.sent_record import send_states
 from . import metrics
 from .formatting import is_missing
 from .documents import draft_mark
 
-INDEX_FILE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
 TEMPLATE_NAME = "index.html.j2"
 
@@ -42,10 +44,6 @@ def key_figures() -> tuple[tuple[str, str, str, Any], ...]:
         (title, m.column, m.average_column, functools.partial(metrics.display_text, m.display))
         for m, title in metrics.view("index")
     )
-
-
-#: The key figures when this module was imported (the page reads ``key_figures()`` when it is made).
-KEY_FIGURES: tuple[tuple[str, str, str, Any], ...] = key_figures()
 
 
 def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
@@ -127,17 +125,17 @@ def _sort_value(value: Any) -> str:
     return "" if is_missing(value) or (isinstance(value, float) and math.isnan(value)) else repr(float(value))
 
 
-def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year: int | None = None) -> list[dict[str, Any]]:
+def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year: int | None = None,
+               params_file: Path | None = None) -> list[dict[str, Any]]:
     """One dict per council (sorted by name) holding exactly what the page shows.
 
-    With ``year``, a council abolished before that year's letter date gets a
-    note ("abolished 31 March 2020; successor: Buckinghamshire Council").
+    With ``year``, a council abolished before that year's letter date (in
+    ``params_file``, the letters' parameters; None: the year's default file)
+    gets a note ("abolished 31 March 2020; successor: Buckinghamshire Council").
     """
     from . import register
-    from .sending import send_states
-
     sent = send_states(year_dir)
-    letter_day = register.letter_date(year) if year is not None else None
+    letter_day = register.letter_date(year, params_file) if year is not None else None
     rows: list[dict[str, Any]] = []
     shown = key_figures()
     for record in councils.sort_values(["authority_name", "authority_code"], kind="stable").to_dict("records"):
@@ -189,10 +187,10 @@ def _environment() -> jinja2.Environment:
 
 def render_index(
     year: int, councils: pd.DataFrame, manifest: Manifest, year_dir: Path, is_sample: bool = False,
-    unconfirmed: tuple[str, ...] = (),
+    unconfirmed: tuple[str, ...] = (), params_file: Path | None = None,
 ) -> str:
     """The page's HTML text (deterministic for the same manifest, statistics and files)."""
-    rows = index_rows(councils, manifest, year_dir, year)
+    rows = index_rows(councils, manifest, year_dir, year, params_file)
     counts = {
         "councils": len(rows),
         "done": sum(row["status"] == STATUS_DONE for row in rows),
@@ -228,8 +226,9 @@ def render_index(
 
 def write_index(
     year_dir: Path, year: int, councils: pd.DataFrame, manifest: Manifest, is_sample: bool = False,
-    unconfirmed: tuple[str, ...] = (),
+    unconfirmed: tuple[str, ...] = (), params_file: Path | None = None,
 ) -> Path:
-    """Write ``year_dir/index.html`` atomically; return its path (``unconfirmed``: the year's facts not confirmed)."""
-    page = render_index(year, councils, manifest, Path(year_dir), is_sample, unconfirmed)
-    return write_text_atomically(Path(year_dir) / INDEX_FILE, page)
+    """Write ``year_dir/index.html`` atomically; return its path (``unconfirmed``: the year's facts not confirmed;
+    ``params_file``: the letters' parameters, for their letter date)."""
+    page = render_index(year, councils, manifest, Path(year_dir), is_sample, unconfirmed, params_file)
+    return write_text(Path(year_dir) / INDEX_FILE, page)

@@ -34,7 +34,8 @@ from .definitions import (
     year_start,
 )
 from .formatting import is_missing, long_date, percent_of
-from .yearparams import YearParameters, load_year_parameters, parse_yaml, project_root
+from .workbook import addressees_file
+from .yearparams import YearParameters, default_parameters_file, load_year_parameters, parse_yaml
 from .documents import (  # DOCUMENT_MIMETYPE kept importable from here for callers
     DOCUMENT_MIMETYPE,
     SAMPLE_BANNER,
@@ -367,10 +368,6 @@ class Letter:
         return self.to_html()
 
 
-def _resolve_file(value: str | Path, default: Path) -> Path:
-    return Path(value).expanduser() if value else default
-
-
 def prepare_letter(
     council: str,
     year: int | str,
@@ -409,8 +406,8 @@ def prepare_letter(
     except ValueError as exc:
         raise LetterInputError(str(exc)) from None
     code = row["authority_code"]
-    overrides = _resolve_file(overrides_file, project_root() / "parameters" / "addressees.csv")
-    addressing = addressing_for(code, year_params.letter_date, overrides if (overrides_file or overrides.is_file()) else None)
+    overrides = addressees_file(params_file or default_parameters_file(year), overrides_file or None)
+    addressing = addressing_for(code, year_params.letter_date, overrides)
     figures = statistics.council(code, year)
     trend = statistics.trend(code, year, n=5)
     generated = generated_at_text(generated_at)

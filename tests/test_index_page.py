@@ -9,7 +9,7 @@ import pandas as pd
 
 from lgsco_report.batch import run_batch
 from lgsco_report.index_page import council_flags, render_index
-from lgsco_report.manifest import Manifest
+from lgsco_report.year_folder.manifest import Manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDIN = ROOT / "tests" / "data" / "standin_letter.ipynb"

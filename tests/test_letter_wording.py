@@ -390,7 +390,7 @@ def test_hostile_addressee_is_escaped(tmp_path, stats_file):
 
 def test_index_page_marks_letters_of_abolished_councils(statistics, tmp_path):
     from lgsco_report.index_page import index_rows, render_index
-    from lgsco_report.manifest import Manifest
+    from lgsco_report.year_folder.manifest import Manifest
 
     councils = statistics.councils[statistics.councils["year"] == 2020]
     rows = {row["name"]: row for row in index_rows(councils, Manifest(year=2020), tmp_path, 2020)}
