@@ -1,9 +1,11 @@
-"""The ``lgsco-report`` command: councils, sample-data, stats, letters.
+"""The ``lgsco-report`` command: councils, sample-data, stats, init, letters, send.
 
 Each subcommand is a thin wrapper over a module function, so what the command
 does a notebook or a test can do by calling the same function. Errors a user can
 fix (bad data, unknown council, missing file) are printed as one clear message
-with exit status 2, never as a traceback.
+with exit status 2, never as a traceback: this module is the only one that
+catches ``LgscoReportError``; the batch and ``send`` raise it. ``python -m
+lgsco_report letters ...`` runs the same command.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from .documents import SAMPLE_BANNER
 from .formats import all_formats
 from .atomic import write_text
 from .year_folder.manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest
-from .year_folder.names import INDEX_FILE
+from .year_folder.names import INDEX_FILE, MANIFEST_CSV
 from .year_folder.sent_record import send_states
 from . import metrics
 from .formatting import is_missing
@@ -89,7 +89,7 @@ def _report_and_remedy_flags(row: pd.Series | dict[str, Any]) -> list[str]:
 YEAR_DOCUMENTS = (
     ("Statistics (spreadsheet)", "statistics.xlsx"),
     ("Statistics (CSV)", "statistics.csv"),
-    ("Manifest (CSV)", "manifest.csv"),
+    ("Manifest (CSV)", MANIFEST_CSV),
 )
 
 

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from ..formats import file_names, get_format
 from ..year_folder.manifest import STATUS_DONE, STATUS_FAILED, safe_child
-from ..year_folder.names import ERROR_FILE, FAILED_DIR, LOG_FILE
+from ..year_folder.names import ERROR_FILE, FAILED_DIR, LOG_FILE, REVIEW_LOG_FILE
 from .layout import (
     disk_full_message,
     is_disk_full,
@@ -38,7 +38,7 @@ NATIONAL_REVIEW = "national_review"
 #: Task kind -> the document kind its exporters and file names use.
 DOCUMENT_OF = {LETTER: "letter", NATIONAL_REVIEW: "report"}
 #: Task kind -> its log's file name.
-LOG_NAMES = {LETTER: LOG_FILE, NATIONAL_REVIEW: "national_review.log"}
+LOG_NAMES = {LETTER: LOG_FILE, NATIONAL_REVIEW: REVIEW_LOG_FILE}
 
 
 @dataclass

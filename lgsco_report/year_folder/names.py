@@ -29,6 +29,7 @@ LOGS_DIR = ".logs"
 FAILED_DIR = "failed"
 #: Beside each letter: its log, the error of a failed run, the dry run's message.
 LOG_FILE = "letter.log"
+REVIEW_LOG_FILE = "national_review.log"
 ERROR_FILE = "error.txt"
 EML_FILE = "letter.eml"
 
