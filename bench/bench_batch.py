@@ -2,7 +2,7 @@
 
 Naive way (what a user would script): per letter, the ``papermill`` CLI, then
 ``jupyter nbconvert --to letter_html`` and ``--to letter_pdf``, each a fresh
-process from the venv. Batch: ``python -m lgsco_report.batch`` (warm kernels,
+process from the venv. Batch: ``python -m lgsco_report letters`` (warm kernels,
 statistics once, exporters reused) in a subprocess whose whole process tree is
 sampled from /proc every 50 ms (resident memory; CPU per process, sorted into
 the batch's own process, its workers and their kernels).
@@ -214,7 +214,7 @@ def naive(codes: list[str], work: Path, data_dir: Path, fonttools: bool) -> floa
 
 
 def batch_command(codes: list[str] | None, out: Path, data_dir: Path, workers: int | None, fonttools: bool) -> list[str]:
-    command = [*python_command("lgsco_report.batch", fonttools), "--year", str(YEAR), "--out", str(out),
+    command = [*python_command("lgsco_report", fonttools), "letters", "--year", str(YEAR), "--out", str(out),
                "--data", str(data_dir), "--no-progress", "--force"]
     if workers:
         command += ["--workers", str(workers)]

@@ -32,12 +32,12 @@ def executed_letter(folder: Path) -> nbformat.NotebookNode:
     """The real letter notebook, executed once for one council on the sample data."""
     import papermill
 
-    from lgsco_report.batch import default_notebook
+    from lgsco_report.workbook import letter_notebook
     from lgsco_report.sample import ensure_sample_data
 
     target = folder / "executed.ipynb"
     papermill.execute_notebook(
-        str(default_notebook()), str(target), progress_bar=False, cwd=str(default_notebook().parent),
+        str(letter_notebook()), str(target), progress_bar=False, cwd=str(letter_notebook().parent),
         parameters={"council": "Kent County Council", "year": 2020, "data_dir": str(ensure_sample_data()),
                     "generated_at": "2020-07-22T09:00:00+00:00"},
     )

@@ -1,9 +1,11 @@
-"""The ``lgsco-report`` command: councils, sample-data, stats, letters.
+"""The ``lgsco-report`` command: councils, sample-data, stats, init, letters, send.
 
 Each subcommand is a thin wrapper over a module function, so what the command
 does a notebook or a test can do by calling the same function. Errors a user can
 fix (bad data, unknown council, missing file) are printed as one clear message
-with exit status 2, never as a traceback.
+with exit status 2, never as a traceback: this module is the only one that
+catches ``LgscoReportError``; the batch and ``send`` raise it. ``python -m
+lgsco_report letters ...`` runs the same command.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -211,9 +214,10 @@ def cmd_councils(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
-    from .sample import default_data_dir, write_sample_data
+    from .inputs import data_folder
+    from .sample import write_sample_data
 
-    out = Path(args.out) if args.out else default_data_dir()
+    out = Path(args.out) if args.out else data_folder(make_sample=False)
     paths = write_sample_data(out, seed=args.seed)
     for path in paths:
         print(path)
@@ -262,10 +266,56 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_send(args: argparse.Namespace) -> int:
-    from .sending import main as send_main
+# ---------------------------------------------------------------- lgsco-report send
 
-    return send_main(args)
+
+def send_rate(value: str) -> float:
+    """``--rate-limit``: messages per minute, ``30/min`` or ``30``, above 0."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*min)?\s*", value)
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: give messages per minute, e.g. 30/min")
+    return float(match.group(1))
+
+
+def add_send_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``lgsco-report send``."""
+    from .sending import ENV_FROM, ENV_PASSWORD, ENV_USER
+
+    parser.add_argument("--year", type=_year, required=True, help="year ending March, e.g. 2020 or 2019-20")
+    parser.add_argument("--council", action="append", metavar="NAME", help="a council (name or code); repeat for several; default: every letter of the year")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", dest="send", action="store_false", help="write each message as letter.eml beside the letter; send nothing (the default)")
+    mode.add_argument("--send", dest="send", action="store_true", help="really send the messages")
+    parser.set_defaults(send=False)
+    parser.add_argument("--smtp", metavar="URL", help="mail server: smtps://host[:port] (TLS) or smtp://host[:port] (STARTTLS; plain only on loopback)")
+    parser.add_argument("--smtp-credentials", type=Path, metavar="FILE", help=f"file outside the repository, mode 600, with user=... and password=... (default: ${ENV_USER} / ${ENV_PASSWORD})")
+    parser.add_argument("--from", dest="from_address", metavar="ADDRESS", help=f"sender address (default: ${ENV_FROM})")
+    parser.add_argument("--final", action="store_true", help="refuse DRAFT letters and years with unconfirmed facts")
+    parser.add_argument("--attach-docx", action="store_true", help="attach the Word letter too")
+    parser.add_argument("--resend", action="append", default=[], metavar="COUNCIL", help="send this council's letter again (after a change, or an unknown outcome)")
+    parser.add_argument("--confirm-sent", action="append", default=[], metavar="COUNCIL", help="record a send of unknown outcome as sent (after checking the mail server)")
+    parser.add_argument("--allow-sample", action="store_true", help="send letters made from sample data, subject marked SAMPLE")
+    parser.add_argument("--rate-limit", type=send_rate, metavar="N/min", help="at most N messages a minute")
+    parser.add_argument("--addressees", type=Path, metavar="FILE", help="addressees CSV; must be the one the letters were made with (default: that one, as the manifest records it)")
+    parser.add_argument("--data", type=Path, metavar="DIR", help="the data folder the letters were made from (default: the sample data), to spot stale letters")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="output folder holding the letters (default: outputs)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar or summary on stderr")
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """Run ``lgsco-report send``; 0 all done, 1 some refused/failed/unknown, 2 could not start (``main`` says why)."""
+    from .sending import SendOptions, run_send, summary
+
+    options = SendOptions(
+        year=args.year, out_dir=args.out, councils=args.council, dry_run=not args.send, smtp_url=args.smtp,
+        from_address=args.from_address, final=args.final, attach_docx=args.attach_docx, resend=list(args.resend),
+        confirm_sent=list(args.confirm_sent), allow_sample=args.allow_sample, rate_limit=args.rate_limit,
+        credentials_file=args.smtp_credentials, addressees=args.addressees, data_dir=args.data,
+        progress=not args.no_progress,
+    )
+    result = run_send(options)
+    print(summary(result), file=sys.stderr)
+    return result.exit_code
 
 
 # ---------------------------------------------------------------- lgsco-report letters
@@ -345,13 +395,6 @@ def cmd_letters(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def letters_script(argv: list[str]) -> int:
-    """``python -m lgsco_report.batch ARGS``: the letters options, read without the CLI's checks."""
-    parser = argparse.ArgumentParser(prog="python -m lgsco_report.batch", description="Write every council's letter for a year.")
-    add_letters_arguments(parser)
-    return cmd_letters(parser.parse_args(argv))
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lgsco-report",
@@ -393,9 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_checks(letters, LETTERS_CHECKS)
     letters.set_defaults(func=cmd_letters)
     send = sub.add_parser("send", help="email each council its letter (dry run unless --send), recorded in sent.json")
-    from . import sending
-
-    sending.add_arguments(send)
+    add_send_arguments(send)
     send.set_defaults(func=cmd_send)
     return parser
 

@@ -23,15 +23,17 @@ import pandas as pd
 from .definitions import AUTHORITY_TYPES, year_label
 from .documents import SAMPLE_BANNER
 from .formats import all_formats
-from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, write_text_atomically
+from .atomic import write_text
+from .year_folder.manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest
+from .year_folder.names import INDEX_FILE, MANIFEST_CSV
+from .year_folder.sent_record import send_states
 from . import metrics
 from .formatting import is_missing
 from .documents import draft_mark
 from . import stats
 from .stats import SMALL_BASE, is_small_base
-from .manifest import ADDRESSEE_NAMED, ADDRESSEE_UNNAMED
+from .year_folder.manifest import ADDRESSEE_NAMED, ADDRESSEE_UNNAMED
 
-INDEX_FILE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
 TEMPLATE_NAME = "index.html.j2"
 
@@ -134,7 +136,7 @@ def council_flags(row: pd.Series | dict[str, Any]) -> list[str]:
 YEAR_DOCUMENTS = (
     ("Statistics (spreadsheet)", "statistics.xlsx"),
     ("Statistics (CSV)", "statistics.csv"),
-    ("Manifest (CSV)", "manifest.csv"),
+    ("Manifest (CSV)", MANIFEST_CSV),
 )
 
 
@@ -204,19 +206,19 @@ def _addressee(entry: dict[str, Any]) -> str:
     return value if value in (ADDRESSEE_NAMED, ADDRESSEE_UNNAMED) else ""
 
 
-def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year: int | None = None) -> list[dict[str, Any]]:
+def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year: int | None = None,
+               params_file: Path | None = None) -> list[dict[str, Any]]:
     """One dict per council (sorted by name) holding exactly what the page shows.
 
-    With ``year``, a council abolished before that year's letter date gets a
-    note ("abolished 31 March 2020; successor: Buckinghamshire Council").
+    With ``year``, a council abolished before that year's letter date (in
+    ``params_file``, the letters' parameters; None: the year's default file)
+    gets a note ("abolished 31 March 2020; successor: Buckinghamshire Council").
     ``addressee`` is what the batch recorded of the letter: "named", "unnamed"
     (addressed to "The Chief Executive") or "" (no letter recorded).
     """
     from . import register
-    from .sending import send_states
-
     sent = send_states(year_dir)
-    letter_day = register.letter_date(year) if year is not None else None
+    letter_day = register.letter_date(year, params_file) if year is not None else None
     rows: list[dict[str, Any]] = []
     shown = metrics.view("index")
     for record in councils.sort_values(["authority_name", "authority_code"], kind="stable").to_dict("records"):
@@ -258,10 +260,10 @@ def _environment() -> jinja2.Environment:
 
 def render_index(
     year: int, councils: pd.DataFrame, manifest: Manifest, year_dir: Path, is_sample: bool = False,
-    unconfirmed: tuple[str, ...] = (),
+    unconfirmed: tuple[str, ...] = (), params_file: Path | None = None,
 ) -> str:
     """The page's HTML text (deterministic for the same manifest, statistics and files)."""
-    rows = index_rows(councils, manifest, year_dir, year)
+    rows = index_rows(councils, manifest, year_dir, year, params_file)
     counts = {
         "councils": len(rows),
         "done": sum(row["status"] == STATUS_DONE for row in rows),
@@ -298,8 +300,9 @@ def render_index(
 
 def write_index(
     year_dir: Path, year: int, councils: pd.DataFrame, manifest: Manifest, is_sample: bool = False,
-    unconfirmed: tuple[str, ...] = (),
+    unconfirmed: tuple[str, ...] = (), params_file: Path | None = None,
 ) -> Path:
-    """Write ``year_dir/index.html`` atomically; return its path (``unconfirmed``: the year's facts not confirmed)."""
-    page = render_index(year, councils, manifest, Path(year_dir), is_sample, unconfirmed)
-    return write_text_atomically(Path(year_dir) / INDEX_FILE, page)
+    """Write ``year_dir/index.html`` atomically; return its path (``unconfirmed``: the year's facts not confirmed;
+    ``params_file``: the letters' parameters, for their letter date)."""
+    page = render_index(year, councils, manifest, Path(year_dir), is_sample, unconfirmed, params_file)
+    return write_text(Path(year_dir) / INDEX_FILE, page)

@@ -785,7 +785,7 @@ def abolished_councils(statistics: Statistics, year: int | str) -> pd.DataFrame:
     from . import register
 
     year = _check_year(statistics, year)
-    letter_day = register.letter_date(year)
+    letter_day = register.letter_date(year, None)  # the year's parameters file (the review has no other)
     councils = statistics.councils[statistics.councils["year"] == year].sort_values("authority_name")
     notes = [register.abolition_note(code, letter_day) for code in councils["authority_code"]]
     frame = councils.assign(abolished=notes)[["authority_code", "authority_name", "abolished"]]

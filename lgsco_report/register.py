@@ -561,11 +561,12 @@ def abolition_note(code: str, date: _dt.date | None) -> str | None:
     return f"abolished {last.day} {last:%B %Y}; {label}: {names}"
 
 
-def letter_date(year: int) -> _dt.date | None:
-    """The letter date in ``parameters/<year>.yaml``, or None if that file is missing or unreadable."""
+def letter_date(year: int, params_file: Path | str | None) -> _dt.date | None:
+    """The letter date in ``params_file``, the year parameters in use (None: the year's default file,
+    ``yearparams.default_parameters_file``); None if that file is missing or unreadable."""
     from .yearparams import load_year_parameters  # late: yearparams is not needed for look-ups
 
     try:
-        return load_year_parameters(int(year)).letter_date
+        return load_year_parameters(int(year), params_file or None).letter_date
     except ValueError:
         return None

@@ -27,18 +27,24 @@ from . import __version__
 from .errors import LgscoReportError
 
 __all__ = [
+    "ADDRESSEES_FILE",
     "LETTER_NOTEBOOK",
     "REVIEW_NOTEBOOK",
     "WorkbookError",
+    "addressees_file",
     "init_workbook",
     "is_workbook",
+    "letter_notebook",
     "packaged_workbook",
+    "parameters_folder",
+    "review_notebook",
     "sample_data_dir",
     "workbook_root",
 ]
 
 LETTER_NOTEBOOK = "annual_review_letter.ipynb"
 REVIEW_NOTEBOOK = "national_review.ipynb"
+ADDRESSEES_FILE = "addressees.csv"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -80,6 +86,37 @@ def workbook_root() -> Path:
         "no workbook found: the package was installed without its notebooks and parameters; "
         "reinstall it, or make a workbook with: lgsco-report init DIR"
     )
+
+
+def letter_notebook() -> Path:
+    """The letter notebook the batch runs: ``<workbook>/notebooks/annual_review_letter.ipynb``."""
+    return workbook_root() / "notebooks" / LETTER_NOTEBOOK
+
+
+def review_notebook() -> Path:
+    """The national review notebook, beside the letter notebook."""
+    return workbook_root() / "notebooks" / REVIEW_NOTEBOOK
+
+
+def parameters_folder() -> Path:
+    """The workbook's own ``parameters/`` (``$LGSCO_REPORT_PARAMETERS`` may name another for the year files)."""
+    return workbook_root() / "parameters"
+
+
+def addressees_file(params_file: Path | str | None, overrides: Path | str | None = None) -> Path | None:
+    """The addressees CSV a year's letters (and their emails) use; the one rule, asked by every caller.
+
+    First match wins: ``overrides`` as given (even if missing: the caller says
+    it is not found); ``addressees.csv`` beside ``params_file`` (so a
+    ``$LGSCO_REPORT_PARAMETERS`` folder brings its own addressees); the
+    workbook's ``parameters/addressees.csv``; else None (letters to "The Chief
+    Executive").
+    """
+    if overrides:
+        return Path(overrides).expanduser()
+    candidates = [Path(params_file).parent / ADDRESSEES_FILE] if params_file else []
+    candidates.append(parameters_folder() / ADDRESSEES_FILE)
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def _is_writable_workbook(folder: Path) -> bool:

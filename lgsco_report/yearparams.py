@@ -21,6 +21,7 @@ import yaml
 
 from .definitions import DECISION_OUTCOMES, parse_year
 from .errors import LgscoReportError
+from .workbook import parameters_folder
 
 
 class YearParametersError(LgscoReportError, ValueError):
@@ -103,17 +104,10 @@ def draft_metadata(year: int | str) -> dict:
     return {"draft": bool(facts), "unconfirmed": list(facts)}
 
 
-def project_root() -> Path:
-    """The workbook in use: the folder holding ``notebooks/`` and ``parameters/`` (see ``workbook.py``)."""
-    from .workbook import workbook_root
-
-    return workbook_root()
-
-
 def default_parameters_file(year: int | str) -> Path:
     """``<project>/parameters/<year>.yaml``; ``$LGSCO_REPORT_PARAMETERS`` may name another folder."""
     folder = os.environ.get("LGSCO_REPORT_PARAMETERS")
-    base = Path(folder) if folder else project_root() / "parameters"
+    base = Path(folder) if folder else parameters_folder()
     return base / f"{parse_year(year)}.yaml"
 
 

@@ -1,7 +1,9 @@
-"""The package's shape (docs/architecture.md): imports point one way, functions stay short.
+"""The package's shape (docs/architecture.md): no import cycles, imports point down the layers, functions stay short.
 
-Read from the source with ``ast``, so a new upward import or a long function
-fails here with its file and line, not in a review.
+Read from the source with ``ast``, so a new cycle, a new upward import or a
+long function fails here with its file and line, not in a review. Imports are
+read at module granularity (``batch.run``, not ``batch``) and wherever they are
+written, inside functions too: a late import still ties two modules together.
 """
 
 from __future__ import annotations
@@ -9,73 +11,147 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "lgsco_report"
 
 #: Top-level modules and subpackages, from the top layer down (docs/architecture.md, "Modules, by layer").
+#: A module may import its own layer and those below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("cli", "__main__"),
-    ("batch", "sending", "manifest", "index_page", "statistics_pack"),
-    ("exporters", "docx_exporters", "pdf_fonts", "word", "formats", "letter", "national", "charts", "wording"),
-    ("stats", "metrics", "counting"),
-    ("inputs", "sample", "register", "boundaries", "yearparams", "workbook"),
-    ("definitions", "errors", "atomic", "notebook_parameters", "documents", "formatting", "hashing", "data", "__init__"),
+    ("cli", "__main__"),  # command line
+    ("batch", "sending"),  # getting letters out
+    ("index_page", "statistics_pack"),  # published beside the letters
+    ("exporters", "docx_exporters", "pdf_fonts", "word", "letter", "national", "charts", "wording"),  # documents
+    ("stats", "metrics", "counting"),  # figures
+    ("inputs", "sample", "register", "boundaries", "yearparams", "workbook"),  # inputs
+    ("year_folder", "progress", "formats", "definitions", "errors", "atomic", "notebook_parameters", "documents",
+     "formatting", "hashing", "data", "__init__"),  # the year folder and base
 )
 RANK = {name: depth for depth, names in enumerate(LAYERS) for name in names}
-
-#: Imports allowed against the layers, each with its reason.
-ALLOWED_UPWARD = {
-    # ``python -m lgsco_report.batch`` is a script entry point: it runs the CLI's letters command.
-    ("batch", "cli"): "batch/__main__.py",
-}
 
 #: Functions allowed over MAX_BODY_LINES, each with its reason.
 LONG_FUNCTIONS: set[str] = set()
 MAX_BODY_LINES = 60
 
 
-def _modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "workbook" not in p.relative_to(PACKAGE).parts[:-1])
+# --------------------------------------------------------------------------- reading the import graph
 
 
-def _top_name(path: Path) -> str:
-    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+def _sources(root: Path) -> list[Path]:
+    """The package's modules (the read-only workbook copy a wheel carries left out)."""
+    return sorted(p for p in root.rglob("*.py") if "workbook" not in p.relative_to(root).parts[:-1])
 
 
-def _imported_tops(path: Path) -> set[str]:
-    """The package's top-level modules that ``path`` imports (relative or absolute, at any depth)."""
-    relative = path.relative_to(PACKAGE)
-    here = list(relative.parts[:-1])
-    found: set[str] = set()
+def module_name(root: Path, path: Path) -> str:
+    """``lgsco_report/batch/run.py`` -> ``lgsco_report.batch.run``; a package is its ``__init__``."""
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def top_name(root: Path, module: str) -> str:
+    """The layer-table name of a module: its top-level module or subpackage (``__init__`` for the package)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _nearest(name: str, known: set[str]) -> str | None:
+    """``name``, or the closest enclosing module that exists (``pkg.mod.Class`` -> ``pkg.mod``)."""
+    while name and name not in known:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def imports_of(root: Path, path: Path, known: set[str]) -> set[str]:
+    """The package's modules that ``path`` imports, anywhere in it (relative or absolute, in functions too)."""
+    name = module_name(root, path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str | None] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.ImportFrom):
-            if isinstance(node, ast.Import):
-                found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("lgsco_report.")}
-            continue
-        if node.level == 0:
-            if not (node.module or "").startswith("lgsco_report"):
-                continue
-            base = node.module.split(".")[1:]
-        else:
-            base = here[: len(here) - (node.level - 1)] + (node.module.split(".") if node.module else [])
-        found |= {base[0]} if base else {alias.name for alias in node.names}
-    return found
+        if isinstance(node, ast.Import):
+            found |= {_nearest(a.name, known) for a in node.names if a.name.split(".")[0] == root.name}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                if (node.module or "").split(".")[0] != root.name:
+                    continue
+                base = node.module
+            else:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - (node.level - 1)] + ([node.module] if node.module else []))
+            for alias in node.names:  # ``from . import run`` imports the module ``run``; else the module named
+                candidate = f"{base}.{alias.name}"
+                found.add(candidate if candidate in known else _nearest(base, known))
+    return {module for module in found if module and module != name}
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports."""
+    paths = {module_name(root, path): path for path in _sources(root)}
+    known = set(paths)
+    return {module: imports_of(root, path, known) for module, path in paths.items()}
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected component of more than one module (Tarjan): each is an import cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in sorted(graph.get(module, ())):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return sorted(cycles)
+
+
+def upward_imports(root: Path, graph: dict[str, set[str]], rank: dict[str, int]) -> list[str]:
+    """Each import from a module to one in a higher layer, as ``a imports b``."""
+    return sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        for target in targets
+        if rank.get(top_name(root, target), len(rank)) < rank.get(top_name(root, module), -1)
+    )
+
+
+# --------------------------------------------------------------------------- the package's shape
 
 
 def test_every_module_has_a_layer():
-    missing = sorted({_top_name(p) for p in _modules()} - set(RANK))
+    tops = {top_name(PACKAGE, module) for module in import_graph(PACKAGE)}
+    missing = sorted(tops - set(RANK))
     assert not missing, f"add these to LAYERS (and to docs/architecture.md): {missing}"
 
 
+def test_no_import_cycles():
+    cycles = import_cycles(import_graph(PACKAGE))
+    assert not cycles, "import cycles (break each, e.g. move what both need lower down):\n" + "\n".join(
+        " <-> ".join(cycle) for cycle in cycles)
+
+
 def test_imports_point_down_the_layers():
-    upward = []
-    for path in _modules():
-        source = _top_name(path)
-        for target in _imported_tops(path):
-            if target in RANK and target != source and RANK[target] < RANK[source]:
-                if ALLOWED_UPWARD.get((source, target)) != str(path.relative_to(PACKAGE)):
-                    upward.append(f"{path.relative_to(PACKAGE)} imports {target}")
+    upward = upward_imports(PACKAGE, import_graph(PACKAGE), RANK)
     assert not upward, "imports pointing up the layers:\n" + "\n".join(upward)
 
 
@@ -88,7 +164,7 @@ def _body_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
 
 def test_functions_are_short():
     long = []
-    for path in _modules():
+    for path in _sources(PACKAGE):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 name = f"{path.relative_to(PACKAGE)}:{node.name}"
@@ -97,13 +173,37 @@ def test_functions_are_short():
     assert not long, f"functions over {MAX_BODY_LINES} lines (split them, or list them with a reason):\n" + "\n".join(long)
 
 
-@pytest.mark.parametrize("source, target", sorted(ALLOWED_UPWARD))
-def test_allowed_upward_imports_are_still_needed(source, target):
-    path = PACKAGE / ALLOWED_UPWARD[(source, target)]
-    assert target in _imported_tops(path), f"{path} no longer imports {target}: remove it from ALLOWED_UPWARD"
+# --------------------------------------------------------------------------- the checks can fail
 
 
-def test_the_checks_see_an_upward_import(tmp_path):
-    """The import reader finds what a module imports, relative and absolute (so the checks above can fail)."""
-    assert {"stats", "definitions"} <= _imported_tops(PACKAGE / "letter" / "context.py")
-    assert "inputs" in _imported_tops(PACKAGE / "batch" / "stats_cache.py")
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "pkg"
+    for relative, text in {"__init__.py": "", **files}.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path):
+    root = _package(tmp_path, {
+        "low.py": "def late():\n    from .high import thing\n    return thing\n",
+        "high.py": "from . import low\nthing = 1\n",
+        "alone.py": "import pkg.low\n",
+        "sub/__init__.py": "",
+        "sub/leaf.py": "from ..high import thing\n",
+    })
+    graph = import_graph(root)
+    assert graph["pkg.alone"] == {"pkg.low"} and graph["pkg.sub.leaf"] == {"pkg.high"}
+    assert import_cycles(graph) == [["pkg.high", "pkg.low"]]
+    (root / "low.py").write_text("thing = 2\n", encoding="utf-8")
+    assert import_cycles(import_graph(root)) == []
+
+
+def test_the_layer_check_finds_an_upward_import(tmp_path):
+    root = _package(tmp_path, {
+        "top/__init__.py": "", "top/run.py": "from ..base import helper\n",
+        "base.py": "def helper():\n    from .top.run import x\n",
+    })
+    graph = import_graph(root)
+    assert upward_imports(root, graph, {"top": 0, "base": 1, "__init__": 1}) == ["pkg.base imports pkg.top.run"]
+    assert upward_imports(root, graph, {"top": 0, "base": 0, "__init__": 1}) == []

@@ -205,14 +205,14 @@ def test_draft_mark_in_the_html_letter(draft_run):
 
 def test_send_reads_the_draft_letter_as_draft(draft_run):
     """``lgsco-report send --final`` refuses what this module writes (the names it reads match)."""
-    from lgsco_report.sending import _letter_document
+    from lgsco_report.sending.checks import letter_document
 
     year_dir, _ = draft_run
     entry = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))["letters"]
     (letter,) = entry.values()
-    assert _letter_document(year_dir, letter)[1] is True
+    assert letter_document(year_dir, letter)[1] is True
     html_only = {"outputs": {"html": letter["outputs"]["html"]}}
-    assert _letter_document(year_dir, html_only)[1] is True
+    assert letter_document(year_dir, html_only)[1] is True
 
 
 def test_national_review_of_a_draft_year_is_marked(draft_run):

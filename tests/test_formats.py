@@ -105,7 +105,7 @@ def test_an_unknown_format_is_refused_with_the_table_s_names():
 
 
 def test_the_table_gives_the_manifest_its_columns_in_the_same_order_as_before():
-    from lgsco_report.manifest import CSV_COLUMNS, csv_columns
+    from lgsco_report.year_folder.manifest import CSV_COLUMNS, csv_columns
 
     assert CSV_COLUMNS == csv_columns()
     assert CSV_COLUMNS[-6:] == ("ipynb", "html", "pdf", "docx", "log", "fingerprint")

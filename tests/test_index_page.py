@@ -13,7 +13,7 @@ from markupsafe import escape
 
 from lgsco_report.batch import run_batch
 from lgsco_report.index_page import council_flags, render_index
-from lgsco_report.manifest import Manifest
+from lgsco_report.year_folder.manifest import Manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDIN = ROOT / "tests" / "data" / "standin_letter.ipynb"
@@ -236,14 +236,16 @@ def test_which_letters_are_named_is_the_letters_own_rule_for_every_council_of_a_
     successor's for a council abolished before the letter date (the Buckinghamshire districts)."""
     from lgsco_report.batch.plan import addressees_named
     from lgsco_report.register import councils_for_year
+    from lgsco_report.yearparams import load_year_parameters
 
     register = councils_for_year(2020)
-    named = addressees_named(2020, ROOT / "parameters" / "2020.yaml", ROOT / "parameters" / "addressees.csv", register)
+    letter_date = load_year_parameters(2020).letter_date
+    named = addressees_named(letter_date, ROOT / "parameters" / "addressees.csv", register)
     assert len(named) == 343
     names = set(register.loc[register["authority_code"].isin([c for c, ok in named.items() if ok]), "authority_name"])
     assert names == {"Cannock Chase District Council", "Aylesbury Vale District Council", "Chiltern District Council",
                      "South Bucks District Council", "Wycombe District Council", "Buckinghamshire County Council"}
-    assert not any(addressees_named(2020, ROOT / "parameters" / "2020.yaml", None, register).values())
+    assert not any(addressees_named(letter_date, None, register).values())
 
 
 def test_without_a_browser_the_browser_test_is_left_out_with_a_note_and_fails_on_ci(tmp_path):

@@ -378,6 +378,14 @@ def test_bad_email_in_addressees_names_file_row_and_column(tmp_path, stats_file)
     assert str(path) in message and "row 2" in message and "column link_officer_email" in message
 
 
+def test_the_addressees_beside_the_parameters_file_address_the_letter(tmp_path, stats_file):
+    """``workbook.addressees_file``'s rule, as the batch and ``send`` read it: beside the parameters file first."""
+    (tmp_path / "2020.yaml").write_bytes((ROOT / "parameters" / "2020.yaml").read_bytes())
+    (tmp_path / "addressees.csv").write_text("council,chief_executive_name\nAdur,Ms Beside-The-Parameters\n")
+    markup = prepare_letter("Adur", 2020, stats_file=stats_file, params_file=tmp_path / "2020.yaml").to_html()
+    assert "Ms Beside-The-Parameters" in markup
+
+
 def test_hostile_addressee_is_escaped(tmp_path, stats_file):
     path = tmp_path / "addressees.csv"
     path.write_text('council,chief_executive_name,link_officer_name\nAdur,<script>x</script>,"<b>Bold</b>"\n')
@@ -390,7 +398,7 @@ def test_hostile_addressee_is_escaped(tmp_path, stats_file):
 
 def test_index_page_marks_letters_of_abolished_councils(statistics, tmp_path):
     from lgsco_report.index_page import index_rows, render_index
-    from lgsco_report.manifest import Manifest
+    from lgsco_report.year_folder.manifest import Manifest
 
     councils = statistics.councils[statistics.councils["year"] == 2020]
     rows = {row["name"]: row for row in index_rows(councils, Manifest(year=2020), tmp_path, 2020)}

@@ -20,7 +20,7 @@ import pytest
 from lgsco_report import index_page, letter, metrics, national, statistics_pack, stats
 from lgsco_report.definitions import AUTHORITY_TYPES, CATEGORIES
 from lgsco_report.formatting import percent, percent_of
-from lgsco_report.manifest import Manifest
+from lgsco_report.year_folder.manifest import Manifest
 
 YEAR = 2020
 

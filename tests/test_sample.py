@@ -201,25 +201,35 @@ def test_dates_spread_through_each_year(tables: dict[str, pd.DataFrame]) -> None
 # ---------------------------------------------------------------- folders
 
 
-def test_default_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_data_folder_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``inputs.data_folder``: the folder given, else ``$LGSCO_REPORT_DATA``, else the sample data."""
+    from lgsco_report.inputs import data_folder
+
     monkeypatch.delenv("LGSCO_REPORT_DATA", raising=False)
     package_dir = Path(sample.__file__).resolve().parent
-    assert sample.default_data_dir() == package_dir.parent / "data" / "sample"
+    assert data_folder(make_sample=False) == package_dir.parent / "data" / "sample"
     monkeypatch.setenv("LGSCO_REPORT_DATA", str(tmp_path / "mine"))
-    assert sample.default_data_dir() == tmp_path / "mine"
+    assert data_folder() == tmp_path / "mine" and not (tmp_path / "mine").exists()  # named data is never made up
+    assert data_folder(tmp_path / "given") == tmp_path / "given"
 
 
 def test_ensure_sample_data_writes_only_when_needed(sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = tmp_path / "data"
-    folder.mkdir()
+    import shutil
+
+    checkout = Path(sample.__file__).resolve().parents[1]
+    workbook = tmp_path / "workbook"
+    for name in ("notebooks", "parameters"):
+        shutil.copytree(checkout / name, workbook / name)
+    folder = workbook / "data" / "sample"
+    folder.mkdir(parents=True)
     for path in sample_dir.iterdir():
         (folder / path.name).write_bytes(path.read_bytes())
     (folder / "received.csv").write_text(sample.marker_line(1) + "\nkept as it is\n", encoding="utf-8")
     assert sample.ensure_sample_data(folder) == folder
     assert (folder / "received.csv").read_text(encoding="utf-8").endswith("kept as it is\n")  # complete: untouched
     (folder / "decided.csv").unlink()
-    monkeypatch.setenv("LGSCO_REPORT_DATA", str(folder))
-    assert sample.ensure_sample_data() == folder  # default folder comes from the environment
+    monkeypatch.setenv("LGSCO_REPORT_WORKBOOK", str(workbook))
+    assert sample.ensure_sample_data() == folder  # default folder: the workbook's data/sample
     for name in sample.TABLE_FILES:
         assert (folder / name).read_bytes() == (sample_dir / name).read_bytes()
 

@@ -26,9 +26,12 @@ from aiosmtpd.controller import Controller
 
 from lgsco_report import sending
 from lgsco_report.batch import run_batch
-from lgsco_report.cli import main as cli_main
+from lgsco_report.cli import main as cli_main, send_rate
 from lgsco_report.exporters import DOCUMENT_MIMETYPE
 from lgsco_report.sending import SendError, SendOptions, check_address, read_credentials, run_send
+from lgsco_report.sending import message as email_message
+from lgsco_report.sending import checks, smtp
+from lgsco_report.sending.options import LetterToSend
 
 REPO = Path(__file__).resolve().parents[1]
 KENT, CANNOCK, WATFORD = "Kent County Council", "Cannock Chase District Council", "Watford Borough Council"
@@ -47,10 +50,12 @@ def _no_smtp_environment(monkeypatch):
 
 @pytest.fixture(scope="module")
 def letters(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    """Three councils' letters (PDF and Word), made once for the module."""
+    """Three councils' letters (PDF and Word), made once for the module with the test addressees."""
     out = tmp_path_factory.mktemp("send-letters")
+    made_with = write_addressees(tmp_path_factory.mktemp("send-addressees") / "addressees.csv")
     result = run_batch(2020, councils=[KENT, CANNOCK, WATFORD], data_dir=sample_dir, out_dir=out, workers=2,
-                       formats=("ipynb", "html", "pdf", "docx"), progress=False, reports=False, generated_at=GENERATED)
+                       formats=("ipynb", "html", "pdf", "docx"), progress=False, reports=False, generated_at=GENERATED,
+                       overrides=made_with)
     assert result.exit_code == 0, result.failures
     return out
 
@@ -78,6 +83,7 @@ def write_addressees(path: Path, kent_to: str = KENT_TO) -> Path:
 
 @pytest.fixture
 def addressees(tmp_path: Path) -> Path:
+    """A copy of the file the letters were made with (the same bytes elsewhere are the same addressees)."""
     return write_addressees(tmp_path / "addressees.csv")
 
 
@@ -197,7 +203,7 @@ def test_regenerated_letter_is_not_resent_without_resend_and_the_record_keeps_bo
     first_pdf = (out / "2020" / SLUGS[CANNOCK] / "letter.pdf").read_bytes()
     regenerated = run_batch(2020, councils=[CANNOCK], data_dir=sample_dir, out_dir=out, workers=1, force=True,
                             formats=("ipynb", "html", "pdf", "docx"), progress=False, reports=False,
-                            generated_at="2020-07-23T10:00:00+00:00")
+                            generated_at="2020-07-23T10:00:00+00:00", overrides=addressees)
     assert regenerated.exit_code == 0
     second_pdf = (out / "2020" / SLUGS[CANNOCK] / "letter.pdf").read_bytes()
     assert second_pdf != first_pdf
@@ -238,16 +244,16 @@ def test_kill_after_the_server_accepted_is_never_sent_twice(out, addressees, sam
 
 
 def test_unknown_outcome_can_be_resent_on_purpose(out, addressees, sample_dir, server, monkeypatch):
-    real_send = sending.SMTPTransport.send
+    real_send = smtp.SMTPTransport.send
 
     def accepted_then_lost(self, message, sender, recipients):
         real_send(self, message, sender, recipients)
         raise KeyboardInterrupt  # killed after the server accepted, before the outcome was written
 
-    monkeypatch.setattr(sending.SMTPTransport, "send", accepted_then_lost)
+    monkeypatch.setattr(smtp.SMTPTransport, "send", accepted_then_lost)
     with pytest.raises(KeyboardInterrupt):
         send(out, addressees, sample_dir, server, councils=[CANNOCK])
-    monkeypatch.setattr(sending.SMTPTransport, "send", real_send)
+    monkeypatch.setattr(smtp.SMTPTransport, "send", real_send)
     assert send(out, addressees, sample_dir, server).unknown[0][0] == CANNOCK
     assert len(server.messages) == 2  # Cannock once, Kent once
     resent = send(out, addressees, sample_dir, server, councils=[CANNOCK], resend=[CANNOCK])
@@ -312,12 +318,15 @@ def test_stale_letters_are_refused(out, addressees, sample_dir, server, tmp_path
     assert server.messages == []
 
 
-def test_no_address_and_bad_address(out, tmp_path, sample_dir, server):
-    bad = write_addressees(tmp_path / "bad.csv", kent_to="ce@@kent.example.gov.uk")
-    result = send(out, bad, sample_dir, server)
-    assert result.sent == [CANNOCK] and result.no_address == [WATFORD]
-    assert result.refused[0][0] == KENT and "chief_executive_email" in result.refused[0][1]
-    assert [rcpts for _, rcpts, _ in server.messages] == [[CANNOCK_TO]]
+def test_no_address_and_a_bad_address_is_refused(out, addressees, sample_dir, server):
+    result = send(out, addressees, sample_dir, server, councils=[WATFORD])
+    assert result.no_address == [WATFORD] and server.messages == []
+    letter = LetterToSend("E07000192", CANNOCK, SLUGS[CANNOCK], {}, {"chief_executive_email": "ce@@kent.example.gov.uk"})
+    fingerprints = checks.Fingerprints(options(out, addressees, sample_dir, allow_sample=True), 2020)
+    fingerprints._current = {}  # nothing stale: only the address is checked here
+    reasons = checks.refusals(letter, out / "2020", options(out, addressees, sample_dir, allow_sample=True),
+                                      fingerprints, [])
+    assert any("chief_executive_email" in reason for reason in reasons)
 
 
 @pytest.mark.parametrize("address, valid", [
@@ -332,6 +341,94 @@ def test_addresses_are_checked_strictly(address, valid):
     else:
         with pytest.raises(ValueError):
             check_address(address)
+
+
+# --------------------------------------------------------------------------- the letters' own addressees
+
+PARAMETERS_KENT_TO = "chief.executive@kent-parameters.example.gov.uk"
+
+
+@pytest.fixture
+def letters_from_a_parameters_folder(tmp_path, sample_dir, monkeypatch):
+    """Kent's letter made with ``LGSCO_REPORT_PARAMETERS`` naming a folder whose addressees.csv is not the
+    workbook's: the letter, and so its email, is addressed from that folder's file."""
+    folder = tmp_path / "parameters"
+    folder.mkdir()
+    shutil.copy(REPO / "parameters" / "2020.yaml", folder / "2020.yaml")
+    write_addressees(folder / "addressees.csv", kent_to=PARAMETERS_KENT_TO)
+    monkeypatch.setenv("LGSCO_REPORT_PARAMETERS", str(folder))
+    out = tmp_path / "outputs"
+    result = run_batch(2020, councils=[KENT, CANNOCK], data_dir=sample_dir, out_dir=out, workers=1,
+                       formats=("ipynb", "html", "pdf"), progress=False, reports=False, generated_at=GENERATED)
+    assert result.exit_code == 0, result.failures
+    return out, folder / "addressees.csv"
+
+
+def test_send_mails_the_addressee_of_each_letter(letters_from_a_parameters_folder, sample_dir, server):
+    out, made_with = letters_from_a_parameters_folder
+    workbook_kent = (REPO / "parameters" / "addressees.csv").read_text(encoding="utf-8")
+    assert PARAMETERS_KENT_TO not in workbook_kent  # the workbook's own file would mail someone else
+    entry = next(e for e in json.loads((out / "2020" / "manifest.json").read_text())["letters"].values()
+                 if e["authority_name"] == KENT)
+    assert entry["addressees"]["path"] == str(made_with.resolve())
+    assert entry["addressees"]["sha256"] == hashlib.sha256(made_with.read_bytes()).hexdigest()
+    assert "Ms A Example" in (out / "2020" / SLUGS[KENT] / "letter.html").read_text(encoding="utf-8")
+    result = send(out, None, sample_dir, server, councils=[KENT])
+    assert result.sent == [KENT]
+    (sender, recipients, raw), = server.messages
+    assert parsed(raw)["To"] == PARAMETERS_KENT_TO and recipients == [PARAMETERS_KENT_TO, KENT_LINK, KENT_MO]
+    assert "Dear Ms A Example" in parsed(raw).get_body(("plain",)).get_content()
+
+
+def test_an_entry_edited_after_the_letter_was_made_is_refused(letters_from_a_parameters_folder, sample_dir, server):
+    out, made_with = letters_from_a_parameters_folder
+    write_addressees(made_with, kent_to="someone.else@kent.example.gov.uk")  # Kent's row changed, Cannock's not
+    with pytest.raises(SendError) as refused:
+        send(out, None, sample_dir, server)
+    message = str(refused.value)
+    assert KENT in message and "changed since the letter was made" in message
+    assert f'lgsco-report letters --year 2020 --council "{KENT}"' in message and CANNOCK not in message
+    assert server.messages == [] and not (out / "2020" / "sent.json").exists()
+    assert not (out / "2020" / SLUGS[CANNOCK] / "letter.eml").exists()  # nothing written either
+    with open(made_with, "a", encoding="utf-8") as handle:  # another council's row alone: Cannock still goes
+        handle.write("Watford Borough Council,Ms W,Chief Executive,ce@watford.example.gov.uk,,,,\n")
+    text = made_with.read_text(encoding="utf-8").replace("someone.else@kent.example.gov.uk", PARAMETERS_KENT_TO)
+    made_with.write_text(text, encoding="utf-8")
+    assert send(out, None, sample_dir, server, councils=[CANNOCK]).sent == [CANNOCK]
+
+
+def test_addressees_other_than_the_letters_own_are_refused(letters_from_a_parameters_folder, sample_dir, server,
+                                                           addressees, capsys):
+    out, made_with = letters_from_a_parameters_folder
+    assert addressees.read_bytes() != made_with.read_bytes()
+    with pytest.raises(SendError, match="is not the addressees file its letter was made with"):
+        send(out, addressees, sample_dir, server, councils=[KENT])
+    assert cli_main(["send", "--year", "2020", "--addressees", str(addressees), "--data", str(sample_dir),
+                     "--out", str(out), "--no-progress", "--allow-sample"]) == 2
+    err = capsys.readouterr().err
+    assert KENT in err and CANNOCK in err and "lgsco-report letters --year 2020" in err and "Traceback" not in err
+    assert server.messages == []
+    same_bytes = shutil.copy(made_with, out.parent / "copy.csv")
+    assert send(out, Path(same_bytes), sample_dir, server, councils=[KENT]).sent == [KENT]
+
+
+def test_the_email_wording_from_its_templates_is_unchanged():
+    letter = LetterToSend("E07000192", CANNOCK, SLUGS[CANNOCK], {}, {"chief_executive_name": "Mr T <McGovern> & Co"})
+    middle = ("Please find attached our annual review letter to Cannock Chase District Council for the year ending "
+              "31 March 2020, setting out the complaint statistics for your Council.")
+    text = f"Dear Mr T <McGovern> & Co,\n\n{middle}\n\nYours sincerely,\nMichael King\n"
+    page = ('<!DOCTYPE html>\n<html lang="en-GB"><body>\n<p>Dear Mr T &lt;McGovern&gt; &amp; Co,</p>\n'
+            f"<p>{middle}</p>\n<p>Yours sincerely,</p>\n<p>Michael King</p>\n</body></html>\n")
+    assert email_message.body(letter, 2020, False, "Michael King") == (text, page)
+    banner = "SAMPLE DATA - not real Ombudsman figures. This is a test message."
+    assert email_message.body(letter, 2020, True, "Michael King") == (
+        f"{banner}\n\n{text}", page.replace("<body>\n", f"<body>\n<p>{banner}</p>\n"))
+    assert email_message.subject(letter, 2020, False) == f"Annual Review letter 2020: {CANNOCK}"
+    assert email_message.subject(letter, 2020, True) == f"SAMPLE - Annual Review letter 2020: {CANNOCK}"
+    letter.addresses["chief_executive_email"] = CANNOCK_TO
+    message = email_message.build_message(letter, 2020, SENDER, [], False, "Michael King")
+    assert message["Subject"] == f"Annual Review letter 2020: {CANNOCK}" and message["To"] == CANNOCK_TO
+    assert message.get_body(("plain",)).get_content() == text and message.get_body(("html",)).get_content() == page
 
 
 # --------------------------------------------------------------------------- credentials, server, options
@@ -367,15 +464,15 @@ def test_server_urls_never_carry_credentials_and_plain_text_is_for_loopback_only
         sending.SMTPTransport("http://mail.example.org", None)
     assert sending.SMTPTransport("smtps://mail.example.org", None).port == 465
     assert sending.SMTPTransport("smtp://mail.example.org", None).port == 587
-    assert sending._is_loopback("127.0.0.1") and sending._is_loopback("::1") and sending._is_loopback("localhost")
-    assert not sending._is_loopback("mail.example.org") and not sending._is_loopback("10.0.0.1")
+    assert smtp._is_loopback("127.0.0.1") and smtp._is_loopback("::1") and smtp._is_loopback("localhost")
+    assert not smtp._is_loopback("mail.example.org") and not smtp._is_loopback("10.0.0.1")
 
 
 def test_rate_limit_spaces_the_messages(out, addressees, sample_dir, server):
     start = time.monotonic()
     result = send(out, addressees, sample_dir, server, rate_limit=60.0)  # one a second
     assert len(result.sent) == 2 and time.monotonic() - start >= 1.0
-    assert sending._rate("30/min") == 30.0 and sending._rate("12") == 12.0
+    assert send_rate("30/min") == 30.0 and send_rate("12") == 12.0
 
 
 def test_command_line_send(out, addressees, sample_dir, server, capsys):
@@ -383,8 +480,9 @@ def test_command_line_send(out, addressees, sample_dir, server, capsys):
               "--no-progress", "--allow-sample"]
     assert cli_main(common) == 1  # Watford has no address
     assert "dry run, 2 message(s)" in capsys.readouterr().err and server.messages == []
-    assert cli_main(common + ["--send", "--smtp", server.url]) == 2  # no sender
-    assert "--from" in capsys.readouterr().err
+    assert cli_main(common + ["--send", "--smtp", server.url]) == 2  # no sender: one line, no traceback
+    err = capsys.readouterr().err
+    assert "--from" in err and "Traceback" not in err
     assert cli_main(common + ["--send", "--smtp", server.url, "--from", SENDER, "--council", KENT]) == 0
     err = capsys.readouterr().err
     assert "1 letter(s) sent" in err and "sent.json" in err and len(server.messages) == 1

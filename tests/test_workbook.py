@@ -62,3 +62,26 @@ def test_the_installed_copy_writes_sample_data_to_the_user_cache(tmp_path, monke
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert workbook_root() == packaged.resolve()
     assert sample_data_dir().is_relative_to(tmp_path / "cache" / "lgsco-report")
+
+
+def test_the_notebooks_the_batch_runs_are_the_workbooks(tmp_path, monkeypatch):
+    init_workbook(tmp_path / "wb")
+    monkeypatch.chdir(tmp_path / "wb")
+    assert workbook.letter_notebook() == (tmp_path / "wb" / "notebooks" / "annual_review_letter.ipynb").resolve()
+    assert workbook.review_notebook() == (tmp_path / "wb" / "notebooks" / "national_review.ipynb").resolve()
+
+
+def test_one_rule_for_the_addressees_file(tmp_path, monkeypatch):
+    """Given, else beside the parameters file, else the workbook's parameters/addressees.csv, else none."""
+    init_workbook(tmp_path / "wb")
+    monkeypatch.chdir(tmp_path / "wb")
+    own = (tmp_path / "wb" / "parameters" / "addressees.csv").resolve()
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    params = folder / "2020.yaml"
+    assert workbook.addressees_file(params) == own  # nothing beside it: the workbook's
+    (folder / "addressees.csv").write_text("council\n", encoding="utf-8")
+    assert workbook.addressees_file(params) == folder / "addressees.csv"
+    assert workbook.addressees_file(params, tmp_path / "missing.csv") == tmp_path / "missing.csv"  # given wins
+    own.unlink()
+    assert workbook.addressees_file(tmp_path / "none" / "2020.yaml") is None

@@ -1,9 +1,9 @@
-"""What a batch leaves on disk and returns: folder and file names, exit codes, errors, the result.
+"""What a batch leaves on disk and returns: exit codes, errors, the result.
 
 Also the few helpers that keep the year folder true to the manifest: the
 batch's private working folders (``.tmp``), moving a finished document into
-place whole, removing the program's own files (and only those), and the lock
-that keeps two batches apart.
+place whole, and removing the program's own files (and only those). The
+names themselves are ``year_folder.names``'s; the lock is ``year_folder.lock``.
 """
 
 from __future__ import annotations
@@ -18,18 +18,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import LgscoReportError
 from ..formats import file_names
-from ..manifest import MANIFEST_JSON
+from ..year_folder.names import ERROR_FILE, LOCK_FILE, LOG_FILE, MANIFEST_JSON, TMP_DIR
 
-LOG_FILE = "letter.log"
-ERROR_FILE = "error.txt"
-LOCK_FILE = ".lock"
-TMP_DIR = ".tmp"
-CACHE_DIR = ".cache"
-FAILED_DIR = "failed"
 #: Extra time the parent allows beyond the letter timeout (export, kernel restart) before killing a worker.
 EXPORT_GRACE_SECONDS = 120.0
 
@@ -57,10 +50,6 @@ def our_letter_files() -> frozenset[str]:
 
 class BatchError(LgscoReportError, ValueError):
     """The batch cannot start (bad council, data or option); the message says what to fix."""
-
-
-class BatchLockedError(BatchError):
-    """Another batch holds ``<out>/<year>/.lock``."""
 
 
 @dataclass
@@ -190,42 +179,3 @@ def move_into_place(tmp: Path, final: Path, year_dir: Path, ours: Iterable[str] 
     for name in ours - new_names:
         (final / name).unlink(missing_ok=True)
     tmp.rmdir()
-
-
-@contextlib.contextmanager
-def batch_lock(year_dir: Path) -> Iterator[int]:
-    """Hold ``year_dir/.lock`` for the batch; refuse at once if another batch holds it."""
-    path = year_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        _lock_or_fail(fd)
-    except BlockingIOError:
-        holder = ""
-        with contextlib.suppress(OSError):
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-        os.close(fd)
-        raise BatchLockedError(
-            f"Another batch is already writing {year_dir} ({holder or 'lock held'}; lock file {path}). "
-            "Wait for it to finish, or write elsewhere with --out."
-        ) from None
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {now_iso()}\n".encode(), 0)
-        yield fd
-    finally:
-        os.close(fd)
-
-
-def _lock_or_fail(fd: int) -> None:
-    """Take an exclusive, non-blocking lock on ``fd`` (``fcntl.flock``; ``msvcrt`` where there is no fcntl)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: the serial executor runs there; lock the file's first byte instead
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            raise BlockingIOError("lock held") from None
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -8,30 +8,35 @@ fingerprint differs from the manifest's or whose files are missing.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..formats import format_names
 from ..hashing import sha256_file
-from ..manifest import STATUS_DONE, STATUS_OUT_OF_DATE, Manifest, entry_is_up_to_date, slugify
+from ..year_folder.manifest import (
+    STATUS_DONE,
+    STATUS_OUT_OF_DATE,
+    Manifest,
+    addressee_entry_digest,
+    addressees_file_record,
+    entry_is_up_to_date,
+    slugify,
+)
 from .fingerprint import base_fingerprint, letter_fingerprint
 from .layout import BatchError, BatchResult
-from .tasks import LETTER, NATIONAL_REVIEW, NotebookTask, default_national_notebook, default_notebook
+from ..workbook import addressees_file, letter_notebook, review_notebook
+from .tasks import LETTER, NATIONAL_REVIEW, NotebookTask
 
 
-def _resolve_data_dir(data_dir: Path | None) -> Path:
-    from .. import sample
+def _data_folder(data_dir: Path | None) -> Path:
+    """The data folder (``inputs.data_folder``'s rule), which must exist."""
+    from ..inputs import data_folder
 
-    if data_dir is not None:
-        path = Path(data_dir)
-        if not path.is_dir():
-            raise BatchError(f"data folder {path} does not exist; pass --data with the folder holding received/decided/compliance tables")
-        return path.resolve()
-    if os.environ.get("LGSCO_REPORT_DATA"):
-        return sample.default_data_dir().resolve()
-    return Path(sample.ensure_sample_data()).resolve()
+    path = data_folder(data_dir)
+    if not path.is_dir():
+        raise BatchError(f"data folder {path} does not exist; pass --data with the folder holding received/decided/compliance tables")
+    return path.resolve()
 
 
 def parse_formats(formats: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
@@ -96,20 +101,15 @@ def _check_parameters(year: int, params_path: Path) -> tuple[Path | None, Path |
 
 
 def _addressees_file(year: int, params_path: Path, overrides: Path | None) -> Path | None:
-    """The addressees CSV the letters use: ``overrides``, else ``addressees.csv`` beside the parameters file,
-    else the project's ``parameters/addressees.csv``; checked here so a mistake stops the batch before it starts."""
+    """The addressees CSV the letters use (``workbook.addressees_file``'s rule), checked here so a mistake
+    stops the batch before it starts."""
     from ..register import councils_for_year
-    from ..yearparams import project_root
 
-    if overrides is not None:
-        path = Path(overrides)
-        if not path.is_file():
-            raise BatchError(f"addressees file {path} not found")
-    else:
-        candidates = [params_path.parent / "addressees.csv", project_root() / "parameters" / "addressees.csv"]
-        path = next((c for c in candidates if c.is_file()), None)
-        if path is None:
-            return None
+    path = addressees_file(params_path, overrides)
+    if path is None:
+        return None
+    if not path.is_file():
+        raise BatchError(f"addressees file {path} not found")
     try:
         councils_for_year(year, overrides=path)
     except (ValueError, OSError) as error:
@@ -135,7 +135,7 @@ def unconfirmed(year: int, params_path: Path, final: bool) -> tuple[str, ...]:
     return facts
 
 
-def addressees_named(year: int, params_path: Path, addressees: Path | None, selected) -> dict[str, bool]:
+def addressees_named(letter_date, addressees: Path | None, selected) -> dict[str, bool]:
     """GSS code -> whether its letter names its addressee, for every selected council.
 
     Asked of the letter's own rule (``letter.addressing_for``, with the letter date and
@@ -143,9 +143,7 @@ def addressees_named(year: int, params_path: Path, addressees: Path | None, sele
     "The Chief Executive / Dear Chief Executive".
     """
     from ..letter import addressing_for
-    from ..yearparams import load_year_parameters
 
-    letter_date = load_year_parameters(year, params_path).letter_date
     return {str(code): addressing_for(str(code), letter_date, addressees)["addressee_name"] is not None
             for code in selected["authority_code"]}
 
@@ -176,6 +174,7 @@ class Inputs:
     data_fingerprint: dict[str, str]
     params_path: Path
     addressees: Path | None
+    letter_date: Any
     base_fingerprint: dict[str, Any]
     letter_fingerprint: dict[str, Any]
     timeout: float
@@ -188,7 +187,7 @@ def check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides
     from ..inputs import fingerprint as fingerprint_data
     from ..definitions import parse_year
     from ..register import councils_for_year
-    from ..yearparams import default_parameters_file
+    from ..yearparams import default_parameters_file, load_year_parameters
 
     try:
         year = parse_year(year)
@@ -197,7 +196,7 @@ def check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides
     formats = parse_formats(formats)
     if timeout <= 0:
         raise BatchError(f"timeout must be positive, got {timeout}")
-    notebook = Path(notebook) if notebook is not None else default_notebook()
+    notebook = Path(notebook) if notebook is not None else letter_notebook()
     if not notebook.is_file():
         raise BatchError(f"letter notebook {notebook} not found")
     notebook = notebook.resolve()
@@ -205,14 +204,15 @@ def check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides
     params_path = default_parameters_file(year)
     template, reference_docx = _check_parameters(year, params_path)
     addressees = _addressees_file(year, params_path, overrides)
-    data_path = _resolve_data_dir(data_dir)
+    data_path = _data_folder(data_dir)
     # What is unchanged is decided from the files' hashes, before anything is loaded.
     data_fingerprint = fingerprint_data(data_path)
     base = base_fingerprint(data_fingerprint, params_path, formats, reference_docx)
     letter = letter_fingerprint(base, notebook, addressees, template)
+    letter_date = load_year_parameters(year, params_path).letter_date
     return Inputs(year, formats, notebook, selected, council_slugs(councils_for_year(year)), data_path,
-                  data_fingerprint, params_path, addressees, base, letter, float(timeout),
-                  addressees_named(year, params_path, addressees, selected))
+                  data_fingerprint, params_path, addressees, letter_date, base, letter, float(timeout),
+                  addressees_named(letter_date, addressees, selected))
 
 
 def mark_out_of_date(entry: dict[str, Any] | None, fingerprint: dict[str, Any]) -> None:
@@ -226,6 +226,7 @@ def letter_tasks(inputs: Inputs, year_dir: Path, manifest: Manifest, force: bool
                  generated_at: str, result: BatchResult) -> list[NotebookTask]:
     """A task for every selected letter that is not up to date (those are counted as skipped)."""
     tasks = []
+    addressees = _addressees_records(inputs)
     for row in inputs.selected.itertuples():
         code = str(row.authority_code)
         fingerprint = {**inputs.letter_fingerprint, "council": code}
@@ -247,14 +248,30 @@ def letter_tasks(inputs: Inputs, year_dir: Path, manifest: Manifest, force: bool
             LETTER, inputs.notebook, parameters, inputs.formats, year_dir, destination=slug, slug=slug,
             fingerprint=fingerprint, timeout=inputs.timeout, year=inputs.year, authority_code=code,
             authority_name=str(row.authority_name), authority_type=str(row.authority_type),
+            addressees=addressees(code),
         ))
     return tasks
+
+
+def _addressees_records(inputs: Inputs):
+    """code -> the manifest's record of the addressees its letter is made with (``year_folder.manifest``):
+    the file, its SHA-256 and the digest of the council's own entry, which ``send`` checks before mailing."""
+    from ..letter import recipients_for
+    from ..register import ADDRESSEE_COLUMNS
+
+    file_record = addressees_file_record(inputs.addressees)
+
+    def record(code: str) -> dict[str, Any]:
+        rows = recipients_for(code, inputs.letter_date, inputs.addressees, check_emails=False)
+        return {**file_record, "entry": addressee_entry_digest(rows, ADDRESSEE_COLUMNS)}
+
+    return record
 
 
 def report_task(inputs: Inputs, year_dir: Path, manifest: Manifest, force: bool, stats_path: Path,
                 generated_at: str) -> NotebookTask | None:
     """The national review's task, or None when it is up to date (same inputs, files present)."""
-    notebook = default_national_notebook()
+    notebook = review_notebook()
     if not notebook.is_file():
         return None
     fingerprint = {**inputs.base_fingerprint, "notebook": sha256_file(notebook), "council": None}

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..manifest import ADDRESSEE_NAMED, ADDRESSEE_UNNAMED, STATUS_DONE, Manifest
+from ..progress import ProgressBar
+from ..year_folder.manifest import ADDRESSEE_NAMED, ADDRESSEE_UNNAMED, STATUS_DONE, Manifest
+from ..year_folder.names import INDEX_FILE
 from .layout import EXIT_DISK_FULL, BatchResult, disk_full_message, is_disk_full, now_iso
-from .progress import ProgressBar
 from .tasks import NATIONAL_REVIEW, NotebookTask
 
 #: Result fields for the executor's own use, not the manifest's.
@@ -24,8 +25,10 @@ class Recorder:
     """Writes each finished task into the manifest (saved at once) and the batch's counts."""
 
     def __init__(self, manifest: Manifest, year_dir: Path, generated_at: str, result: BatchResult,
-                 bar: ProgressBar, named: dict[str, bool] | None = None, unnamed_allowed: bool = False) -> None:
+                 bar: ProgressBar, params_file: Path | None = None, named: dict[str, bool] | None = None,
+                 unnamed_allowed: bool = False) -> None:
         self.manifest = manifest
+        self.params_file = params_file  # the letters' parameters: the index's letter date
         self.year_dir = year_dir
         self.generated_at = generated_at
         self.result = result
@@ -61,6 +64,7 @@ class Recorder:
             "generated_at": self.generated_at,
             "fingerprint": task.fingerprint,
             **self._addressee(task.authority_code),
+            **({"addressees": task.addressees} if task.addressees is not None else {}),
         }
         self.manifest.updated_at = now_iso()
         self.manifest.save(self.year_dir)
@@ -89,7 +93,7 @@ class Recorder:
 
     def finish(self, statistics) -> None:
         """Save the manifest and rebuild the index; on a full disk, leave no index that disagrees with the manifest."""
-        from ..index_page import INDEX_FILE, write_index
+        from ..index_page import write_index
 
         result, year_dir = self.result, self.year_dir
         try:
@@ -101,7 +105,7 @@ class Recorder:
             )
             year_councils = statistics.councils[statistics.councils["year"] == result.year]
             result.index_path = write_index(year_dir, result.year, year_councils, self.manifest, statistics.is_sample,
-                                            result.unconfirmed)
+                                            result.unconfirmed, self.params_file)
         except OSError as error:
             if not is_disk_full(error):
                 raise

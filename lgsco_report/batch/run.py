@@ -32,7 +32,10 @@ import time
 from pathlib import Path
 
 from ..formats import default_format_names
-from ..manifest import Manifest, safe_child
+from ..progress import ProgressBar
+from ..year_folder.lock import batch_lock
+from ..year_folder.manifest import Manifest, safe_child
+from ..year_folder.names import LOGS_DIR
 from . import plan
 from .executors import EXECUTORS, POOL, Executor, make_executor
 from .layout import (
@@ -42,14 +45,13 @@ from .layout import (
     BatchError,
     BatchResult,
     StopBatch,
-    batch_lock,
     claim_year_folder,
     clean_tmp,
     disk_full_message,
     is_disk_full,
     now_iso,
 )
-from .progress import ProgressBar, summary
+from .progress import summary
 from .record import Recorder
 from .stats_cache import load_statistics, save_statistics, statistics_path
 from .tasks import NotebookTask
@@ -93,23 +95,12 @@ def run_batch(
     default formats (ipynb, html, pdf).
     """
     started = time.monotonic()
-    if executor not in EXECUTORS:
-        raise BatchError(f"unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}")
-    inputs = plan.check_inputs(year, councils, data_dir, formats or default_format_names(), timeout, notebook, overrides)
-    year = inputs.year
-    unconfirmed = plan.unconfirmed(year, inputs.params_path, final)
-    plan.refuse_unnamed(inputs, final, allow_unnamed)
-    year_dir = safe_child(Path(out_dir), str(year))
-    stats_path = statistics_path(year_dir, inputs.data_fingerprint)
-    # The data is loaded (and so validated) before anything is written or started.
-    statistics, stats_unsaved = load_statistics(stats_path, inputs.data_path, inputs.data_fingerprint, sys.stderr)
-    if year not in statistics.years:
-        raise BatchError(f"the data in {inputs.data_path} has no cases for the year ending March {year}; check --data and --year")
-    year_dir.mkdir(parents=True, exist_ok=True)
-    result = BatchResult(year=year, unconfirmed=unconfirmed)
+    inputs, year_dir, result, statistics, stats_unsaved, stats_path = _prepare(
+        year, councils, data_dir, out_dir, formats, timeout, notebook, overrides, final, executor,
+        allow_unnamed)
     with batch_lock(year_dir) as lock_fd:
         claim_year_folder(year_dir, force)
-        manifest = Manifest.load(year_dir, year)
+        manifest = Manifest.load(year_dir, result.year)
         try:
             _run_locked(inputs, year_dir, manifest, statistics, stats_unsaved, stats_path, lock_fd, result,
                         workers=workers, force=force, progress=progress, executor=executor,
@@ -123,6 +114,25 @@ def run_batch(
         sys.stderr.write(summary(result) + "\n")
         sys.stderr.flush()
     return result
+
+
+def _prepare(year, councils, data_dir, out_dir, formats, timeout, notebook, overrides, final: bool, executor: str,
+             allow_unnamed: bool):
+    """Everything before the lock: check every input, load (so validate) the data, make the year folder."""
+    if executor not in EXECUTORS:
+        raise BatchError(f"unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}")
+    inputs = plan.check_inputs(year, councils, data_dir, formats or default_format_names(), timeout, notebook, overrides)
+    year = inputs.year
+    unconfirmed = plan.unconfirmed(year, inputs.params_path, final)
+    plan.refuse_unnamed(inputs, final, allow_unnamed)
+    year_dir = safe_child(Path(out_dir), str(year))
+    stats_path = statistics_path(year_dir, inputs.data_fingerprint)
+    # The data is loaded (and so validated) before anything is written or started.
+    statistics, stats_unsaved = load_statistics(stats_path, inputs.data_path, inputs.data_fingerprint, sys.stderr)
+    if year not in statistics.years:
+        raise BatchError(f"the data in {inputs.data_path} has no cases for the year ending March {year}; check --data and --year")
+    year_dir.mkdir(parents=True, exist_ok=True)
+    return inputs, year_dir, BatchResult(year=year, unconfirmed=unconfirmed), statistics, stats_unsaved, stats_path
 
 
 def _set_exit_code(result: BatchResult) -> None:
@@ -141,7 +151,7 @@ def _run_locked(inputs: plan.Inputs, year_dir: Path, manifest: Manifest, statist
     from ..statistics_pack import write_statistics_pack
 
     bar = ProgressBar(len(inputs.selected), sys.stderr, enabled=progress, label=f"letters {inputs.year}")
-    recorder = Recorder(manifest, year_dir, generated_at, result, bar, inputs.named, unnamed_allowed)
+    recorder = Recorder(manifest, year_dir, generated_at, result, bar, inputs.params_path, inputs.named, unnamed_allowed)
     runner: Executor | None = None
     graceful = False
     previous_sigterm = None
@@ -157,7 +167,7 @@ def _run_locked(inputs: plan.Inputs, year_dir: Path, manifest: Manifest, statist
             previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
         if tasks:  # started before the statistics pack is written: the kernels boot meanwhile
             size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-            runner = make_executor(executor, size, lock_fd, year_dir / ".logs", inputs.timeout)
+            runner = make_executor(executor, size, lock_fd, year_dir / LOGS_DIR, inputs.timeout)
         if reports:
             recorder.record_statistics_pack(write_statistics_pack(statistics, inputs.year, year_dir))
         if runner is not None:

@@ -7,13 +7,12 @@ pickle: the output folder is not trusted, and a cache that does not validate
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TextIO
 
 from ..hashing import fingerprint_digest
 from .fingerprint import package_digest
-from .layout import CACHE_DIR
+from ..year_folder.names import STATISTICS_CACHE_GLOB, is_statistics_cache, statistics_cache
 
 #: A statistics cache is a few MB; a bigger file in its place is not ours and is not read.
 MAX_CACHE_BYTES = 256 << 20
@@ -22,7 +21,7 @@ MAX_CACHE_BYTES = 256 << 20
 def statistics_path(year_dir: Path, data_fingerprint: dict[str, str]) -> Path:
     """Where this batch's statistics are cached: keyed on the data files and the package (JSON, never pickle)."""
     key = fingerprint_digest({"data": data_fingerprint, "package": package_digest(), "cache": "json"})
-    return year_dir / CACHE_DIR / f"statistics-{key}.json"
+    return statistics_cache(year_dir, key)
 
 
 def load_statistics(path: Path, data_path: Path, data_fingerprint: dict[str, str], warn: TextIO):
@@ -56,6 +55,6 @@ def save_statistics(statistics, path: Path) -> None:
 
     path.parent.mkdir(exist_ok=True)
     cache.write_statistics(statistics, path)
-    for stale in path.parent.glob("statistics-*.json"):
-        if stale != path and stale.is_file() and re.fullmatch(r"statistics-[0-9a-f]{16}\.json", stale.name):
+    for stale in path.parent.glob(STATISTICS_CACHE_GLOB):
+        if stale != path and stale.is_file() and is_statistics_cache(stale):
             stale.unlink(missing_ok=True)

@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..formats import file_names, get_format
-from ..manifest import STATUS_DONE, STATUS_FAILED, safe_child
+from ..year_folder.manifest import STATUS_DONE, STATUS_FAILED, safe_child
+from ..year_folder.names import ERROR_FILE, FAILED_DIR, LOG_FILE, REVIEW_LOG_FILE
 from .layout import (
-    ERROR_FILE,
-    FAILED_DIR,
-    LOG_FILE,
     disk_full_message,
     is_disk_full,
     move_into_place,
@@ -40,19 +38,7 @@ NATIONAL_REVIEW = "national_review"
 #: Task kind -> the document kind its exporters and file names use.
 DOCUMENT_OF = {LETTER: "letter", NATIONAL_REVIEW: "report"}
 #: Task kind -> its log's file name.
-LOG_NAMES = {LETTER: LOG_FILE, NATIONAL_REVIEW: "national_review.log"}
-
-
-def default_notebook() -> Path:
-    """The letter notebook the batch runs: ``<project>/notebooks/annual_review_letter.ipynb``."""
-    from ..yearparams import project_root
-
-    return project_root() / "notebooks" / "annual_review_letter.ipynb"
-
-
-def default_national_notebook() -> Path:
-    """The national review notebook, beside the letter notebook."""
-    return default_notebook().parent / "national_review.ipynb"
+LOG_NAMES = {LETTER: LOG_FILE, NATIONAL_REVIEW: REVIEW_LOG_FILE}
 
 
 @dataclass
@@ -77,6 +63,8 @@ class NotebookTask:
     authority_code: str | None = None
     authority_name: str = ""
     authority_type: str | None = None
+    #: A letter's addressees (``year_folder.manifest.addressees_file_record`` + ``entry``), for the manifest.
+    addressees: dict[str, Any] | None = None
 
     @property
     def document(self) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 from .. import definitions
 from ..hashing import sha256_file
 from ..sample import ensure_sample_data
+from ..workbook import sample_data_dir
 from .case_rows import Register, load_table_file
 from .cross_checks import date_order_problems, decided_cross_check, legacy_problems
 from .figures import FIGURE_TABLES, FiguresData, folder_problems, load_figures_folder
@@ -24,9 +25,24 @@ from .readers import FILE_SUFFIXES
 from .schema import DATE_COLUMN, LEGACY_TABLES, OPTIONAL_TABLES, TABLES, CaseData, SourceFile
 
 
-def data_folder(data_dir: str | os.PathLike[str] | None = "") -> Path:
-    """The folder to read: ``data_dir`` as given or, when it is empty, the labelled sample data (written on first use)."""
-    return Path(data_dir) if data_dir else Path(ensure_sample_data())
+#: Names the data folder used when none is given (a notebook's empty ``data_dir``, no ``--data``).
+DATA_ENV = "LGSCO_REPORT_DATA"
+
+
+def data_folder(data_dir: str | os.PathLike[str] | None = "", *, make_sample: bool = True) -> Path:
+    """The data folder to read; the one rule, asked by the CLI, the batch, the letter and ``send``.
+
+    First match wins: ``data_dir`` as given; ``$LGSCO_REPORT_DATA``; the
+    labelled sample data (``workbook.sample_data_dir()``, written on first use
+    unless ``make_sample`` is false).
+    """
+    if data_dir:
+        return Path(data_dir).expanduser()
+    configured = os.environ.get(DATA_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    folder = sample_data_dir()
+    return Path(ensure_sample_data(folder)) if make_sample else folder
 
 
 def fingerprint(data_dir: Path | str) -> dict[str, str]:

@@ -34,8 +34,9 @@ from ..documents import (  # DOCUMENT_MIMETYPE kept importable from here for cal
     letter_metadata,
 )
 from ..formatting import is_missing
-from ..yearparams import load_year_parameters
-from .addressing import addressees_file, addressing_for, recipients_for
+from ..workbook import addressees_file
+from ..yearparams import default_parameters_file, load_year_parameters
+from .addressing import addressing_for, recipients_for
 from .context import (
     DECISION_COLUMNS,
     DECISION_ROWS,
@@ -71,7 +72,6 @@ __all__ = [
     "HTMLFragment",
     "Letter",
     "LetterInputError",
-    "addressees_file",
     "addressing_for",
     "decision_group_counts",
     "edition_template",
@@ -258,7 +258,8 @@ def prepare_letter(
     except ValueError as exc:
         raise LetterInputError(str(exc)) from None
     code = row["authority_code"]
-    addressing = addressing_for(code, year_params.letter_date, addressees_file(overrides_file))
+    addressees = addressees_file(params_file or default_parameters_file(year), overrides_file or None)
+    addressing = addressing_for(code, year_params.letter_date, addressees)
     figures = statistics.council(code, year)
     trend = statistics.trend(code, year, n=5)
     generated = generated_at_text(generated_at)

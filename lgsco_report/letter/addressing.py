@@ -18,7 +18,6 @@ import pandas as pd
 
 from .. import register
 from ..formatting import is_missing
-from ..yearparams import project_root
 from .errors import LetterInputError
 from .templates import join_places
 
@@ -127,12 +126,3 @@ def default_addressing(council_name: str, addressee_name: str | None = None, add
         "copies": [],
         "abolished": None,
     }
-
-
-def addressees_file(overrides_file: str | Path = "") -> Path | None:
-    """The addressees file a letter reads: the one given, else the workbook's ``parameters/addressees.csv``
-    if there is one, else None (the register's chief executives, unnamed)."""
-    if overrides_file:
-        return Path(overrides_file).expanduser()
-    default = project_root() / "parameters" / "addressees.csv"
-    return default if default.is_file() else None

@@ -11,7 +11,7 @@ import pytest
 
 from lgsco_report.batch import run_batch
 from lgsco_report.batch.executors import SerialExecutor, make_executor
-from lgsco_report.cli import letters_script
+from lgsco_report.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDIN = ROOT / "tests" / "data" / "standin_letter.ipynb"
@@ -56,8 +56,8 @@ def test_letters_command_runs_serially_when_asked(tmp_path, monkeypatch):
         raise AssertionError("--executor serial must not fork")
 
     monkeypatch.setattr(multiprocessing, "get_context", no_fork)
-    code = letters_script(["--year", str(YEAR), "--council", "Watford", "--out", str(tmp_path), "--formats", "ipynb",
-                           "--notebook", str(STANDIN), "--executor", "serial", "--no-reports", "--no-progress"])
+    code = cli_main(["letters", "--year", str(YEAR), "--council", "Watford", "--out", str(tmp_path), "--formats", "ipynb",
+                     "--notebook", str(STANDIN), "--executor", "serial", "--no-reports", "--no-progress"])
     assert code == 0
     letters = json.loads((tmp_path / str(YEAR) / "manifest.json").read_text(encoding="utf-8"))["letters"]
     assert [entry["status"] for entry in letters.values()] == ["done"]

@@ -59,7 +59,7 @@ def test_batch_killed_at_random_points_then_finished(tmp_path):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
     codes = list(councils_for_year(YEAR)["authority_code"][::60])  # six councils across the register
-    command = [sys.executable, "-m", "lgsco_report.batch", "--year", str(YEAR), "--out", str(out),
+    command = [sys.executable, "-m", "lgsco_report", "letters", "--year", str(YEAR), "--out", str(out),
                "--workers", "2", "--no-progress"]
     for code in codes:
         command += ["--council", code]

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 from lgsco_report.batch import BatchError, BatchLockedError, batch_lock, run_batch
 from lgsco_report.cli import add_letters_arguments, cmd_letters as main
-from lgsco_report.manifest import Manifest, slugify
+from lgsco_report.year_folder.manifest import Manifest, slugify
 from lgsco_report.yearparams import default_parameters_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,7 +214,7 @@ def test_killed_batch_leaves_no_half_letter_and_resumes(tmp_path):
     year_dir = out / str(YEAR)
     councils = [CANNOCK, WATFORD, WARWICK]  # register order: Cannock, Warwick, Watford
     env = {**os.environ, "LGSCO_STANDIN_HANG": f"{WARWICK},{WATFORD}", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "lgsco_report.batch", "--year", "2020", "--out", str(out), "--workers", "1",
+    command = [sys.executable, "-m", "lgsco_report", "letters", "--year", "2020", "--out", str(out), "--workers", "1",
                "--notebook", str(STANDIN), "--no-progress"]
     for council in councils:
         command += ["--council", council]

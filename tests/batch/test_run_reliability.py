@@ -27,7 +27,7 @@ from lgsco_report.batch import BatchError, fingerprint, layout, run_batch, tasks
 from lgsco_report.cli import add_letters_arguments, cmd_letters
 from lgsco_report.inputs import fingerprint as data_fingerprint
 from lgsco_report.hashing import fingerprint_digest
-from lgsco_report.manifest import slugify
+from lgsco_report.year_folder.manifest import slugify
 from lgsco_report.yearparams import default_parameters_file
 
 ROOT = Path(__file__).resolve().parents[2]

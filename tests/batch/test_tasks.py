@@ -36,7 +36,7 @@ def _failing_review(path: Path) -> Path:
 
 def test_failed_national_review_keeps_its_log_error_and_partial_notebook(tmp_path, monkeypatch):
     review = _failing_review(tmp_path / "national_review.ipynb")
-    monkeypatch.setattr(plan, "default_national_notebook", lambda: review)
+    monkeypatch.setattr(plan, "review_notebook", lambda: review)
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
     year_dir.mkdir(parents=True)

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .formats import format_names
-from .hashing import fingerprint_digest
+from ..atomic import write_text
+from ..errors import LgscoReportError
+from ..formats import format_names
+from ..hashing import fingerprint_digest, sha256_file
+from .names import MANIFEST_CSV, MANIFEST_JSON
 
-MANIFEST_JSON = "manifest.json"
-MANIFEST_CSV = "manifest.csv"
 MANIFEST_FORMAT = 1
 #: Longest slug (characters); official names are far shorter, this bounds hostile input.
 SLUG_MAX_LENGTH = 80
@@ -57,9 +58,6 @@ def csv_columns() -> tuple[str, ...]:
 
 #: Columns of manifest.csv with the formats known when this module was imported (see ``csv_columns``).
 CSV_COLUMNS = csv_columns()
-
-from .atomic import write_text as write_text_atomically  # noqa: F401 - re-exported for index_page
-from .errors import LgscoReportError
 
 
 class UnsafePathError(LgscoReportError, ValueError):
@@ -170,8 +168,8 @@ class Manifest:
 
     def save(self, year_dir: Path) -> Path:
         """Write manifest.json then manifest.csv, each atomically; return the JSON path."""
-        path = write_text_atomically(year_dir / MANIFEST_JSON, self.to_json())
-        write_text_atomically(year_dir / MANIFEST_CSV, self.to_csv())
+        path = write_text(year_dir / MANIFEST_JSON, self.to_json())
+        write_text(year_dir / MANIFEST_CSV, self.to_csv())
         return path
 
     def is_up_to_date(self, code: str, fingerprint: dict[str, Any], year_dir: Path) -> bool:
@@ -185,3 +183,27 @@ def entry_is_up_to_date(entry: dict[str, Any] | None, fingerprint: dict[str, Any
         return False
     outputs = entry.get("outputs", {})
     return bool(outputs) and all(relative and (year_dir / relative).is_file() for relative in outputs.values())
+
+
+def addressee_entry_digest(rows: list[Any], columns: tuple[str, ...]) -> str:
+    """Digest of a letter's addressee rows (``letter.recipients_for``): each row's code and ``columns``.
+
+    Recorded with the letter so that ``send`` can tell whether *this council's*
+    entry changed since the letter was made (another council's edit does not
+    stop it).
+    """
+    def cell(value: Any) -> str | None:
+        if value is None or (isinstance(value, float) and value != value):
+            return None
+        return " ".join(str(value).split()) or None
+
+    return fingerprint_digest({"rows": [
+        {"authority_code": cell(row.get("authority_code")), **{column: cell(row.get(column)) for column in columns}}
+        for row in rows
+    ]})
+
+
+def addressees_file_record(path: Path | None) -> dict[str, Any]:
+    """The addressees file a letter was made with, as its manifest entry records it (``"addressees"``):
+    ``path`` and ``sha256`` (None without a file); the batch adds ``entry``, the council's rows' digest."""
+    return {"path": str(path) if path is not None else None, "sha256": sha256_file(path) if path is not None else None}
