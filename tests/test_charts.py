@@ -301,7 +301,7 @@ def test_each_chart_is_drawn_once_with_the_bytes_of_matplotlibs_own_save(monkeyp
     once = _chart_pngs()
     assert len(draws) == len(once) == len(set(map(id, draws)))
     # matplotlib's own path: the placeholder layout engine left in place (two draws a chart).
-    monkeypatch.setattr(charts, "PlaceHolderLayoutEngine", type("NeverALayoutEngine", (), {}))
+    monkeypatch.setattr(charts.base, "PlaceHolderLayoutEngine", type("NeverALayoutEngine", (), {}))
     draws.clear()
     twice = _chart_pngs()
     assert len(draws) == 2 * len(twice)
