@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from ..definitions import AUTHORITY_TYPES, year_label
-from ..formatting import NO_FIGURE, is_missing, percent  # the letters' rounding: whole percent, half up
+from ..formatting import NO_FIGURE, percent  # the letters' rounding: whole percent, half up
 from ..stats import SMALL_BASE
 
 #: Output resolution; with the figure sizes below a chart is ~ 800-1000 px wide.
