@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..definitions import parse_year, year_label
+from ..definitions import parse_year
 from ..documents import DOCUMENT_MIMETYPE, SAMPLE_BANNER, parse_generated_at, review_metadata
 from ..stats import SMALL_BASE, Statistics, load_statistics
 from . import cells, figures, sections
@@ -52,9 +52,9 @@ class DataFile:
     sha256: str
 
 
-def report_title(year: int) -> str:
-    """The review's title, also its document metadata's (``documents.review_metadata``)."""
-    return f"Review of local government complaints {year_label(year)}"
+def report_title(year: int, template_dir: str | os.PathLike[str] | None = None) -> str:
+    """The review's title (``report_title`` in ``_phrases.html.j2``), also its document metadata's, as plain text."""
+    return sections.phrase("report_title", template_dir, year=year)
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class NationalReview:
 
     @property
     def title(self) -> str:
-        return report_title(self.year)
+        return report_title(self.year, self.template_dir)
 
     def section(self, name: str, **options: Any) -> HTMLSection:
         """One section of the review (``sections.SECTIONS``), "" when it has nothing to show."""

@@ -79,6 +79,11 @@ def _phrases(template_dir: str | Path | None) -> Any:
     return _environment(str(template_dir or TEMPLATE_DIR)).get_template("_phrases.html.j2").module
 
 
+def phrase(name: str, template_dir: str | Path | None = None, **arguments: Any) -> str:
+    """One macro of ``_phrases.html.j2`` as plain text (for the document metadata, not HTML)."""
+    return markupsafe.Markup(getattr(_phrases(template_dir), name)(**arguments)).unescape()
+
+
 def _attribute(name: str, value: object) -> tuple[tuple[str, str], ...]:
     return ((name, str(value)),)
 
