@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import markupsafe
 
-from ..formatting import NO_FIGURE, is_missing, per_100k_text, percent
+from ..formatting import NO_FIGURE, count_text, is_missing, per_100k_text, percent
 
 #: Table classes the report stylesheet styles: a small table is kept on one page;
 #: a long one may break between rows and repeats its header row on each page.
@@ -62,7 +62,7 @@ def per_100k_cell(value: object) -> Cell:
 
 
 def count_cell(value: object) -> Cell:
-    return Cell(f"{int(value):,}")
+    return Cell(count_text(value) or NO_FIGURE)
 
 
 def text_cell(value: object) -> Cell:

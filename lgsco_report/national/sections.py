@@ -26,7 +26,7 @@ import pandas as pd
 from .. import charts
 from ..definitions import year_label
 from ..documents import SAMPLE_BANNER, average_method_text
-from ..formatting import NO_FIGURE, long_date, percent_of
+from ..formatting import NO_FIGURE, count_text, long_date, percent_of
 from ..stats import SMALL_BASE, Statistics, category_table
 from . import figures
 from .cells import Cell, Row, change_cell, count_cell, difference_cell, rate_cell, table_class, text_cell, value_cell
@@ -45,7 +45,7 @@ class HTMLSection(str):
 
 
 def _count(value: Any) -> str:
-    return f"{int(value):,}"
+    return count_text(value) or NO_FIGURE
 
 
 def _percent_of(numerator: int, denominator: int) -> str:
