@@ -301,8 +301,32 @@ def test_each_chart_is_drawn_once_with_the_bytes_of_matplotlibs_own_save(monkeyp
     once = _chart_pngs()
     assert len(draws) == len(once) == len(set(map(id, draws)))
     # matplotlib's own path: the placeholder layout engine left in place (two draws a chart).
-    monkeypatch.setattr(charts, "PlaceHolderLayoutEngine", type("NeverALayoutEngine", (), {}))
+    monkeypatch.setattr(charts.base, "PlaceHolderLayoutEngine", type("NeverALayoutEngine", (), {}))
     draws.clear()
     twice = _chart_pngs()
     assert len(draws) == 2 * len(twice)
     assert once == twice
+
+
+def test_chart_text_comes_from_its_template(tmp_path, monkeypatch):
+    """Alt text and captions are templates/charts/<chart>.txt.j2: an edited copy changes them, not the PNG."""
+    import shutil
+
+    before = charts.key_rates_chart(COUNCIL, KEY_FIGURES)
+    trend_before = charts.trend_chart(COUNCIL, trend_frame())
+    copy = tmp_path / "charts"
+    shutil.copytree(charts.TEMPLATE_DIR, copy)
+    key_rates = copy / "key_rates.txt.j2"
+    key_rates.write_text(key_rates.read_text(encoding="utf-8").replace("Bar chart: ", "Bars: "), encoding="utf-8")
+    trend = copy / "trend.txt.j2"
+    trend.write_text(trend.read_text(encoding="utf-8").replace("Uphold rate and detailed", "Upheld and detailed"),
+                     encoding="utf-8")
+    monkeypatch.setattr(charts.base, "TEMPLATE_DIR", copy)
+    after = charts.key_rates_chart(COUNCIL, KEY_FIGURES)
+    assert before.alt.startswith("Bar chart: ") and after.alt == "Bars: " + before.alt.removeprefix("Bar chart: ")
+    assert after.png == before.png and after.caption == before.caption
+    trend_after = charts.trend_chart(COUNCIL, trend_frame())
+    assert trend_after.caption == trend_before.caption.replace("Uphold rate and detailed", "Upheld and detailed")
+    assert trend_after.png == trend_before.png
+    assert {path.name for path in charts.TEMPLATE_DIR.glob("*.txt.j2")} == {
+        "key_rates.txt.j2", "trend.txt.j2", "distribution.txt.j2", "map.txt.j2"}

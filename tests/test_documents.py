@@ -1,4 +1,4 @@
-"""The document layer (``lgsco_report/documents.py``) and the national review's templates.
+"""The document layer (``lgsco_report/documents.py``).
 
 What is checked: the metadata of a real letter and a real national review
 survives the trip through a notebook file and back (``read_document_metadata``);
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import shutil
 import time
 from pathlib import Path
 
@@ -176,41 +175,3 @@ def test_a_given_generation_time_is_kept_as_given():
     assert documents.parse_generated_at(GENERATED_AT).isoformat() == GENERATED_AT
     with pytest.raises(ValueError, match="ISO date-time"):
         documents.parse_generated_at("tomorrow")
-
-
-# ---------------------------------------------------------------------------
-# the national review's wording comes from its templates
-
-
-def _sections(statistics, review) -> dict[str, callable]:
-    """Each template of templates/national and a function whose HTML it makes."""
-    return {
-        "table": lambda: national.national_totals_html(statistics, YEAR),
-        "sample_banner": lambda: national.sample_banner_html(True),
-        "title": lambda: national.title_html(review),
-        "distribution_note": lambda: national.distribution_note_html(statistics, YEAR),
-        "map_heading": lambda: national.map_html(statistics, YEAR),
-        "outliers_intro": lambda: national.outliers_html(statistics, YEAR),
-        "notes": lambda: national.notes_html(review),
-    }
-
-
-def test_every_national_template_is_a_section():
-    names = {path.name.removesuffix(".html.j2") for path in national.TEMPLATE_DIR.glob("*.html.j2")}
-    assert names == set(_sections(None, None))
-    assert "from_string" not in Path(national.__file__).read_text(encoding="utf-8")
-
-
-def test_editing_a_template_copy_changes_the_review_html(statistics, stats_file, tmp_path, monkeypatch):
-    review = national.prepare_review(YEAR, stats_file=stats_file, generated_at=GENERATED_AT)
-    sections = _sections(statistics, review)
-    before = {name: make() for name, make in sections.items()}
-    copy = tmp_path / "national"
-    shutil.copytree(national.TEMPLATE_DIR, copy)
-    for name in sections:
-        template = copy / f"{name}.html.j2"
-        template.write_text(f"<!-- edited {name} -->" + template.read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setattr(national, "TEMPLATE_DIR", copy)
-    for name, make in sections.items():
-        assert f"<!-- edited {name} -->" not in before[name]
-        assert f"<!-- edited {name} -->" in make(), f"{name}.html.j2 does not make {name}'s HTML"

@@ -13,6 +13,7 @@ import dataclasses
 import html.parser
 import json
 import os
+import shutil
 from pathlib import Path
 
 import markupsafe
@@ -23,7 +24,7 @@ import papermill
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report import formatting, national, statistics_pack, stats
+from lgsco_report import formatting, metrics, national, statistics_pack, stats
 from lgsco_report.inputs import load as load_cases
 from lgsco_report.definitions import AUTHORITY_TYPES, REMEDY_TYPES
 from lgsco_report.documents import SAMPLE_BANNER
@@ -240,7 +241,7 @@ def test_notebook_exports_to_pdf_naming_every_type(executed, tmp_path):
     assert len(reader.pages) >= 3
     exported = html_path.read_text(encoding="utf-8")
     assert 'lang="en-GB"' in exported
-    assert "national.prepare_review" not in exported  # code never exported
+    assert "prepare_review" not in exported  # code never exported
 
 
 # ---------------------------------------------------------------------------
@@ -435,13 +436,14 @@ def test_summary_table_gives_this_year_previous_year_and_change(statistics):
     collector = CellCollector()
     collector.feed(page)
     cells = {(row["data-measure"], cell["data-column"]): (cell.get("data-value"), text) for row, cell, text in collector.cells}
-    for measure, _, kind in national.SUMMARY_MEASURES:
+    for metric, _ in metrics.view("national_summary"):
+        measure, kind = metric.column, metric.display
         for column, year in (("current", YEAR), ("previous", YEAR - 1)):
             value, text = cells[(measure, column)]
             expected = rows.loc[year, measure]
-            if kind == "rate":
+            if kind == "percent":
                 assert float(value) == expected and text == percent(expected)
-            elif kind == "per100k":
+            elif kind == "per_100k":
                 assert float(value) == expected and text == per_100k_text(expected)
             else:
                 assert text == f"{int(expected):,}"
@@ -495,10 +497,10 @@ def test_ties_are_shown_as_ties_never_cut_alphabetically(statistics):
 
 
 def test_small_bases_are_not_ranked(statistics):
-    for key in national.KEY_RATES:
-        above, below = national.outliers(statistics, YEAR, key.column)
+    for metric, _ in metrics.view("national_key_rates"):
+        above, below = national.outliers(statistics, YEAR, metric.column)
         for frame in (above, below):
-            assert (frame[key.basis_column] >= national.SMALL_BASE).all(), key.column
+            assert (frame[metric.denominator[0]] >= national.SMALL_BASE).all(), metric.column
     councils = statistics.councils[statistics.councils["year"] == YEAR]
     small = councils[councils["detailed_investigations"].between(1, national.SMALL_BASE - 1)]
     above, below = national.outliers(statistics, YEAR, "upheld_rate", n=400)
@@ -524,10 +526,11 @@ def test_title_and_notes_cite_data_files_and_label_the_dates(statistics, tmp_pat
 
 def test_distribution_charts_show_types_beside_england(statistics):
     made = national.distribution_charts(statistics, YEAR)
-    assert len(made) == len(national.KEY_RATES)
+    key_rates = metrics.view("national_key_rates")
+    assert len(made) == len(key_rates)
     national_row = statistics.national.set_index("year").loc[YEAR]
-    for chart, key in zip(made, national.KEY_RATES):
-        assert f"England as a whole: {percent(national_row[key.column])}" in chart.alt
+    for chart, (metric, _) in zip(made, key_rates):
+        assert f"England as a whole: {percent(national_row[metric.column])}" in chart.alt
         for authority_type in AUTHORITY_TYPES:
             assert f"{authority_type}: " in chart.alt
     councils = statistics.councils[statistics.councils["year"] == YEAR]
@@ -681,3 +684,77 @@ def test_executed_review_shows_remedies_and_public_reports(executed):
         output.get("data", {}).get("text/html", "") for cell in executed.cells for output in cell.get("outputs", [])
     )
     assert "<h2>Remedies and service improvements</h2>" in shown and "<h2>Public reports</h2>" in shown
+
+
+# ---------------------------------------------------------------------------
+# the review's wording lives in its templates (templates/national/<section>.html.j2)
+
+
+TEMPLATES = Path(national.TEMPLATE_DIR)
+
+
+def _review(statistics, tmp_path, **options):
+    cache = statistics.save(tmp_path / "statistics.json")
+    return national.prepare_review(YEAR, stats_file=cache, generated_at=GENERATED_AT, **options)
+
+
+def test_every_national_template_is_a_section_or_a_partial():
+    names = {path.name.removesuffix(".html.j2") for path in TEMPLATES.glob("*.html.j2")}
+    sections = {name for name in names if not name.startswith("_")}
+    assert sections == set(national.SECTIONS) | {"sample_banner"}
+    assert {name for name in names if name.startswith("_")} == {"_table", "_phrases"}
+    # The notebook shows every section, one call a cell, in the order of SECTIONS.
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    shown = [name for cell in nb.cells for name in national.SECTIONS if f'review.section("{name}")' in cell.source]
+    assert shown == list(national.SECTIONS)
+    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")  # committed without outputs
+
+
+def test_no_sentence_of_the_review_is_written_in_python():
+    """Each sentence (caption, heading, note, empty table, tie) is in a template, and in no module of the package."""
+    sentences = ("at a glance", "No council with at least", "Councils abolished before", "did not comply with every",
+                 "others at the same figure", "Tied at", "service improvement)", "Uphold rates across England",
+                 "Complaints about councils in England", "Cases behind the averages", "late or overdue",
+                 "We issued no public reports", "not in this year", "All remedies", "1 April")
+    sources = {path.name: path.read_text(encoding="utf-8") for path in Path(national.__file__).parent.glob("*.py")}
+    for sentence in sentences:
+        assert not [name for name, text in sources.items() if sentence in text], sentence
+    templates = "".join(path.read_text(encoding="utf-8") for path in TEMPLATES.glob("*.j2"))
+    for sentence in sentences[:-2]:
+        assert sentence in templates or sentence.replace("'", "&#39;") in templates, sentence
+
+
+def test_editing_a_template_copy_changes_the_review(statistics, tmp_path):
+    """Each section, and each phrase inside a table, is made by its template: an edited copy changes the review."""
+    copy = tmp_path / "national"
+    shutil.copytree(TEMPLATES, copy)
+    for name in (*national.SECTIONS, "sample_banner"):
+        template = copy / f"{name}.html.j2"
+        template.write_text(f"<!-- edited {name} -->" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    summary = copy / "summary.html.j2"
+    summary.write_text(summary.read_text(encoding="utf-8").replace("at a glance", "in brief"), encoding="utf-8")
+    phrases = copy / "_phrases.html.j2"
+    phrases.write_text(phrases.read_text(encoding="utf-8").replace("All remedies", "Every remedy"), encoding="utf-8")
+    as_shipped, edited = _review(statistics, tmp_path), _review(statistics, tmp_path, template_dir=copy)
+    for name in national.SECTIONS:
+        before, after = as_shipped.section(name), edited.section(name)
+        assert f"<!-- edited {name} -->" not in before and f"<!-- edited {name} -->" in after, name
+    assert "<!-- edited sample_banner -->" in edited.section("title")
+    assert "<h2>2019-20 in brief</h2>" in edited.section("summary") and "in brief" not in as_shipped.section("summary")
+    assert '<th scope="row">Every remedy</th>' in edited.section("remedies")
+    assert '<th scope="row">All remedies</th>' in as_shipped.section("remedies")
+    # The module-level functions read the package's templates, as the shipped review does.
+    assert national.summary_html(statistics, YEAR) == as_shipped.section("summary")
+
+
+def test_a_misspelt_name_in_a_template_fails_loudly(statistics, tmp_path):
+    import jinja2
+
+    copy = tmp_path / "national"
+    shutil.copytree(TEMPLATES, copy)
+    (copy / "totals.html.j2").write_text("<p>{{ recieved | count }}</p>", encoding="utf-8")
+    review = _review(statistics, tmp_path, template_dir=copy)
+    with pytest.raises(jinja2.UndefinedError, match="recieved"):
+        review.section("totals")
+    with pytest.raises(KeyError, match="no section 'outlier'.*outliers"):
+        review.section("outlier")
