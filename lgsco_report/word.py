@@ -40,7 +40,7 @@ from docx.text.run import Run
 from nbformat import NotebookNode
 
 from .documents import DEFAULT_SAMPLE_BANNER, raw_document_metadata, read_document_metadata
-from .exporters import LetterCleanupPreprocessor, png_base64
+from .exporters.cells import LetterCleanupPreprocessor, png_base64
 from .errors import LgscoReportError
 
 __all__ = ["DOCX_MIMETYPE", "ReferenceDocxError", "build_docx", "notebook_to_docx", "reference_docx_for"]

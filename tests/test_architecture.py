@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lgsco_report"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "__main__"),
     ("batch", "sending", "manifest", "index_page", "statistics_pack"),
-    ("exporters", "docx_exporters", "pdf_fonts", "word", "formats", "letter", "national", "charts", "wording"),
+    ("exporters", "docx_exporters", "word", "formats", "letter", "national", "charts", "wording"),
     ("stats", "metrics", "counting"),
     ("inputs", "sample", "register", "boundaries", "yearparams", "workbook"),
     ("definitions", "errors", "atomic", "notebook_parameters", "documents", "formatting", "hashing", "data", "__init__"),
