@@ -732,6 +732,32 @@ def test_a_format_whose_exporter_writes_another_type_is_refused(tmp_path, monkey
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_exporters_own_words_come_from_their_templates(tmp_path, monkeypatch):
+    """Editing a copy of templates/documents/ changes the DRAFT subject (HTML, PDF) and the Word footer."""
+    import docx
+
+    from lgsco_report.exporters import sentences
+
+    folder = tmp_path / "documents"
+    shutil.copytree(sentences.SENTENCE_DIR, folder)
+    (folder / "draft_subject.txt.j2").write_text("{{ subject }} (UNCONFIRMED: {{ draft_mark }})\n", encoding="utf-8")
+    (folder / "word_page_numbers.txt.j2").write_text("Sheet {{ page }} / {{ pages }}\n", encoding="utf-8")
+    monkeypatch.setattr(sentences, "SENTENCE_DIR", folder)
+    sentences._environment.cache_clear()
+    try:
+        nb = build_letter_notebook(sections=1, table_rows=3, draft=True, unconfirmed=["letter_date"])
+        out = export(nb, "letter", {"html": tmp_path / "l.html", "pdf": tmp_path / "l.pdf", "docx": tmp_path / "l.docx"})
+    finally:
+        sentences._environment.cache_clear()
+    subject = f"Complaint statistics for {COUNCIL}, year ending 31 March 2020 (UNCONFIRMED: DRAFT: letter date not confirmed)"
+    assert f'<meta content="{subject}" name="description"/>' in out["html"].read_text(encoding="utf-8")
+    assert PdfReader(out["pdf"]).metadata.subject == subject
+    footer = docx.Document(str(out["docx"])).sections[0].footer.paragraphs[-1]
+    assert footer.text == f"{COUNCIL}\tSheet 1 / 1"  # the fields show 1 until Word counts the pages
+    instructions = footer._p.xpath(".//w:instrText")
+    assert [i.text.strip() for i in instructions] == ["PAGE", "NUMPAGES"]
+
+
 def test_jupyter_nbconvert_to_letter_html_and_pdf(tmp_path):
     source = tmp_path / "executed.ipynb"
     nbformat.write(build_letter_notebook(sections=3, table_rows=5), source)
