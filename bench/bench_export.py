@@ -31,7 +31,8 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lgsco_report.exporters import DOCUMENT_MIMETYPE, export_letter  # noqa: E402
+from lgsco_report.documents import DOCUMENT_MIMETYPE  # noqa: E402
+from lgsco_report.exporters import export_letter  # noqa: E402
 
 TARGET_SECONDS = 1.0
 

@@ -22,7 +22,7 @@ FILE_STEMS = {"letter": "letter", "report": "national_review"}
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """One format: ``name`` (as in ``--formats``), file ``suffix``, ``label`` for links, defaults."""
+    """One format: ``name`` (as in ``--formats``), file ``suffix``, ``label`` for links, defaults, ``mime``."""
 
     name: str
     suffix: str
@@ -31,6 +31,9 @@ class OutputFormat:
     default: bool = True
     #: False for the executed notebook, which papermill writes and no exporter makes.
     exported: bool = True
+    #: The file's media type: its exporter's ``output_mimetype``, and what :func:`exporters.export` checks the
+    #: exporter it looks up against (a row whose exporter writes something else is refused, not written).
+    mime: str = ""
 
     def file_name(self, kind: str) -> str:
         """``letter.pdf``, ``national_review.docx``: this format's file for a document ``kind``."""
@@ -43,10 +46,11 @@ class OutputFormat:
 
 #: Every format, in the order of ``--formats``, the manifest's columns and the index page's links.
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = (
-    OutputFormat("ipynb", ".ipynb", "Notebook", exported=False),
-    OutputFormat("html", ".html", "HTML"),
-    OutputFormat("pdf", ".pdf", "PDF"),
-    OutputFormat("docx", ".docx", "Word", default=False),
+    OutputFormat("ipynb", ".ipynb", "Notebook", exported=False, mime="application/x-ipynb+json"),
+    OutputFormat("html", ".html", "HTML", mime="text/html"),
+    OutputFormat("pdf", ".pdf", "PDF", mime="application/pdf"),
+    OutputFormat("docx", ".docx", "Word", default=False,
+                 mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
 )
 
 

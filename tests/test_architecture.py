@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "__main__"),  # command line
     ("batch", "sending"),  # getting letters out
     ("index_page", "statistics_pack"),  # published beside the letters
-    ("exporters", "docx_exporters", "pdf_fonts", "word", "letter", "national", "charts", "wording"),  # documents
+    ("exporters", "docx_exporters", "word", "letter", "national", "charts", "wording"),  # documents
     ("stats", "metrics", "counting"),  # figures
     ("inputs", "sample", "register", "boundaries", "yearparams", "workbook"),  # inputs
     ("year_folder", "progress", "formats", "definitions", "errors", "atomic", "notebook_parameters", "documents",

@@ -19,7 +19,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from lgsco_report import documents, exporters, national
+from lgsco_report import documents, national
+from lgsco_report.exporters import cells
 from lgsco_report.letter import prepare_letter
 from lgsco_report.stats import compute_statistics
 from lgsco_report.inputs import load as load_cases
@@ -76,8 +77,8 @@ def test_letter_metadata_round_trip(stats_file, sample_dir, tmp_path):
 def test_review_metadata_round_trip(stats_file, sample_dir, tmp_path):
     review = national.prepare_review(YEAR, stats_file=stats_file, generated_at=GENERATED_AT)
     nb = _through_a_notebook(national.document_metadata(review), tmp_path)
-    read = exporters.read_document_metadata(nb)  # the exporters read it with the very same function
-    assert exporters.read_document_metadata is documents.read_document_metadata
+    read = documents.read_document_metadata(nb)
+    assert cells.read_document_metadata is documents.read_document_metadata  # the exporters read it so too
     assert read["kind"] == "report" and read["council"] is None
     assert read["title"] == national.report_title(YEAR) and str(YEAR) in read["subject"]
     assert read["is_sample"] is True and read["draft"] is False
@@ -137,7 +138,7 @@ def test_text_is_written_once_in_documents_py(text):
 
 
 def test_the_default_banner_is_the_sample_banner():
-    assert exporters.DEFAULT_SAMPLE_BANNER == documents.SAMPLE_BANNER
+    assert cells.DEFAULT_SAMPLE_BANNER == documents.SAMPLE_BANNER  # what the exporters add
 
 
 def test_method_sentence_names_the_method_and_refuses_others():

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from lgsco_report.documents import draft_mark
-from lgsco_report.exporters import DOCUMENT_MIMETYPE
+from lgsco_report.documents import DOCUMENT_MIMETYPE
 from lgsco_report.yearparams import (
     FACT_KEYS,
     YearParametersError,

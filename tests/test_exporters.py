@@ -35,12 +35,11 @@ from nbformat.v4 import (  # noqa: E402
 from pdf_render import render_page  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from lgsco_report import exporters  # noqa: E402
+from lgsco_report.atomic import write_bytes as write_atomically  # noqa: E402
+from lgsco_report.documents import DEFAULT_SAMPLE_BANNER, DOCUMENT_MIMETYPE, DocumentMetadataError  # noqa: E402
 from lgsco_report.exporters import (  # noqa: E402
-    DOCUMENT_MIMETYPE,
     LETTER_CELL_TAG,
     TEMPLATE_BASEDIR,
-    DocumentMetadataError,
     LetterContentWarning,
     LetterHTMLExporter,
     LetterPDFExporter,
@@ -48,8 +47,10 @@ from lgsco_report.exporters import (  # noqa: E402
     ReportHTMLExporter,
     ReportPDFExporter,
     css_string,
+    export,
     export_letter,
 )
+from lgsco_report.formats import get_format  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -549,10 +550,10 @@ def test_short_letter_fits_one_page(tmp_path):
 def test_sample_banner_added_when_metadata_says_sample_and_the_html_has_none(tmp_path):
     nb = build_letter_notebook(sections=6, banner=False, is_sample=True)
     html_path, pdf_path = export_letter(nb, tmp_path / "s.html", tmp_path / "s.pdf")
-    assert exporters.DEFAULT_SAMPLE_BANNER in html_path.read_text(encoding="utf-8")
+    assert DEFAULT_SAMPLE_BANNER in html_path.read_text(encoding="utf-8")
     texts = pdf_page_texts(pdf_path)
     assert len(texts) >= 2
-    assert all(exporters.DEFAULT_SAMPLE_BANNER in text for text in texts)
+    assert all(DEFAULT_SAMPLE_BANNER in text for text in texts)
 
 
 def test_real_letter_has_no_banner(tmp_path):
@@ -642,7 +643,7 @@ def test_failed_write_leaves_no_temp_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr("lgsco_report.atomic.os.replace", refuse)
     with pytest.raises(OSError, match="disk full"):
-        exporters.write_atomically(tmp_path / "letter.html", b"data")
+        write_atomically(tmp_path / "letter.html", b"data")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -697,6 +698,64 @@ def test_entry_points_name_the_exporter_classes():
     assert registered.get("letter_pdf") == "lgsco_report.exporters:LetterPDFExporter"
     assert registered.get("report_html") == "lgsco_report.exporters:ReportHTMLExporter"
     assert registered.get("report_pdf") == "lgsco_report.exporters:ReportPDFExporter"
+
+
+def test_every_entry_point_target_loads_its_exporter():
+    """pyproject's targets (the package's face) and those of an environment installed before the
+    exporters became a package (``lgsco_report.docx_exporters``) both load the exporter classes."""
+    import importlib
+    import tomllib
+    from importlib.metadata import entry_points
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    targets = declared["project"]["entry-points"]["nbconvert.exporters"]
+    assert set(targets) == {f"{kind}_{fmt}" for kind in ("letter", "report") for fmt in ("html", "pdf", "docx")}
+    for name, target in targets.items():
+        module, attribute = target.split(":")
+        assert module == "lgsco_report.exporters", f"{name}: {target}"
+        exporter = getattr(importlib.import_module(module), attribute)
+        assert exporter().output_mimetype == get_format(name.split("_")[1]).mime
+    installed = [ep for ep in entry_points(group="nbconvert.exporters") if ep.value.startswith("lgsco_report")]
+    assert installed
+    for ep in installed:
+        assert ep.load() is getattr(importlib.import_module("lgsco_report.exporters"), ep.value.split(":")[1])
+
+
+def test_a_format_whose_exporter_writes_another_type_is_refused(tmp_path, monkeypatch):
+    """export() checks the exporter it looks up against the format's mime: a wrong entry point writes nothing."""
+    from lgsco_report import formats
+
+    wrong = formats.OutputFormat("pdf", ".pdf", "PDF", mime="application/x-not-pdf")
+    monkeypatch.setattr(formats, "OUTPUT_FORMATS", (*formats.OUTPUT_FORMATS[:2], wrong))
+    with pytest.raises(ValueError, match="letter_pdf.*writes 'application/pdf', not the format's 'application/x-not-pdf'"):
+        export(build_letter_notebook(sections=1), "letter", {"html": tmp_path / "l.html", "pdf": tmp_path / "l.pdf"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_exporters_own_words_come_from_their_templates(tmp_path, monkeypatch):
+    """Editing a copy of templates/documents/ changes the DRAFT subject (HTML, PDF) and the Word footer."""
+    import docx
+
+    from lgsco_report.exporters import sentences
+
+    folder = tmp_path / "documents"
+    shutil.copytree(sentences.SENTENCE_DIR, folder)
+    (folder / "draft_subject.txt.j2").write_text("{{ subject }} (UNCONFIRMED: {{ draft_mark }})\n", encoding="utf-8")
+    (folder / "word_page_numbers.txt.j2").write_text("Sheet {{ page }} / {{ pages }}\n", encoding="utf-8")
+    monkeypatch.setattr(sentences, "SENTENCE_DIR", folder)
+    sentences._environment.cache_clear()
+    try:
+        nb = build_letter_notebook(sections=1, table_rows=3, draft=True, unconfirmed=["letter_date"])
+        out = export(nb, "letter", {"html": tmp_path / "l.html", "pdf": tmp_path / "l.pdf", "docx": tmp_path / "l.docx"})
+    finally:
+        sentences._environment.cache_clear()
+    subject = f"Complaint statistics for {COUNCIL}, year ending 31 March 2020 (UNCONFIRMED: DRAFT: letter date not confirmed)"
+    assert f'<meta content="{subject}" name="description"/>' in out["html"].read_text(encoding="utf-8")
+    assert PdfReader(out["pdf"]).metadata.subject == subject
+    footer = docx.Document(str(out["docx"])).sections[0].footer.paragraphs[-1]
+    assert footer.text == f"{COUNCIL}\tSheet 1 / 1"  # the fields show 1 until Word counts the pages
+    instructions = footer._p.xpath(".//w:instrText")
+    assert [i.text.strip() for i in instructions] == ["PAGE", "NUMPAGES"]
 
 
 def test_jupyter_nbconvert_to_letter_html_and_pdf(tmp_path):

@@ -121,6 +121,7 @@ def test_environment_yml_matches_pyproject():
     assert "python>=3.11" in conda["python"] and project["requires-python"] == ">=3.11"
     # WeasyPrint's system library comes from conda-forge there, not from the machine.
     assert "pango" in conda
+    assert "harfbuzz" in conda  # with hb-subset: WeasyPrint's fast font subsetter (exporters/pdf_fonts.py)
     assert pip_section == ["-e .[test]"]
 
 

@@ -28,7 +28,8 @@ from lgsco_report import formatting, metrics, national, statistics_pack, stats
 from lgsco_report.inputs import load as load_cases
 from lgsco_report.definitions import AUTHORITY_TYPES, REMEDY_TYPES
 from lgsco_report.documents import SAMPLE_BANNER
-from lgsco_report.exporters import DOCUMENT_MIMETYPE, export_letter
+from lgsco_report.documents import DOCUMENT_MIMETYPE
+from lgsco_report.exporters import export_letter
 from lgsco_report.formatting import per_100k_text, percent
 from lgsco_report.stats import compute_statistics, published_table
 

@@ -13,7 +13,7 @@ import weasyprint
 from pypdf import PdfReader
 from weasyprint.pdf import fonts as weasyprint_fonts
 
-from lgsco_report import pdf_fonts
+from lgsco_report.exporters import pdf_fonts
 from lgsco_report.exporters import LetterPDFExporter
 
 #: Two faces (regular and bold) and a few dozen glyphs, as a letter has.

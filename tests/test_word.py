@@ -24,7 +24,7 @@ from docx.shared import Cm, RGBColor
 
 from lgsco_report.batch import run_batch
 from lgsco_report.documents import SAMPLE_BANNER
-from lgsco_report.docx_exporters import LetterDocxExporter
+from lgsco_report.exporters import LetterDocxExporter
 from lgsco_report.word import ReferenceDocxError, notebook_to_docx
 
 REPO = Path(__file__).resolve().parents[1]

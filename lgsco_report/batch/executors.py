@@ -34,11 +34,28 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import tasks as _tasks
-from .layout import EXIT_KERNEL_FAILED, EXPORT_GRACE_SECONDS, BatchError, StopBatch
+from .layout import EXIT_KERNEL_FAILED, EXIT_TERMINATED, EXPORT_GRACE_SECONDS, BatchError, StopBatch
 from .tasks import NotebookTask, signals_held
 
 POOL = "pool"
 SERIAL = "serial"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM in the batch's own process, raised where Ctrl-C's ``KeyboardInterrupt`` would be.
+
+    Why a ``KeyboardInterrupt``: it must unwind the batch exactly as Ctrl-C does,
+    and no ``except Exception`` (a task's failure handling, a best-effort
+    clean-up) may take it for a letter's error. It has its own exit code.
+    """
+
+    exit_code = EXIT_TERMINATED
+    message = "terminated (SIGTERM): finished letters are kept; run the same command again to resume"
+
+
+def raise_terminated(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    """The batch process's SIGTERM handler (while the executor runs): stop as Ctrl-C does."""
+    raise Terminated
 
 
 class Executor(Protocol):
@@ -102,8 +119,25 @@ def _die_with_parent(parent_pid: int) -> None:
         raise SystemExit(0)
 
 
-def _raise_exit(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
-    raise SystemExit(128 + signum)
+#: The worker's warm kernel, for the stop handler (one worker process, one kernel).
+_WORKER_KERNEL: list[Any] = []
+
+
+def _stop_worker(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    """SIGTERM in a worker (the batch stopping it): end at once, its kernel with it, printing nothing.
+
+    Why not ``raise SystemExit``: the signal can land inside a finalizer or a
+    weakref callback (WeakSet's, during a collection), where Python prints
+    "Exception ignored in ..." with the traceback and carries on, so the worker
+    was neither quiet nor stopped. Nothing of a stopped letter is worth
+    finishing: it is built in ``.tmp`` (which the batch clears) and moved into
+    place only with these signals held, so a move is never split. The kernel is
+    killed by its pid, as the parent kills a hung one.
+    """
+    for kernel in _WORKER_KERNEL:
+        with contextlib.suppress(Exception):
+            _kill_pid(kernel.pid)
+    os._exit(128 + signum)
 
 
 def _worker_main(conn, parent_pid: int, lock_fd: int | None, kernel_log: str) -> None:
@@ -116,7 +150,7 @@ def _worker_main(conn, parent_pid: int, lock_fd: int | None, kernel_log: str) ->
     # First, before any import: the parent's handlers (inherited by the fork)
     # must never run here, or a Ctrl-C during an import prints its traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    signal.signal(signal.SIGTERM, _raise_exit)
+    signal.signal(signal.SIGTERM, _stop_worker)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     if lock_fd is not None:
         # The inherited copy would keep the batch lock alive after the parent dies.
@@ -128,6 +162,7 @@ def _worker_main(conn, parent_pid: int, lock_fd: int | None, kernel_log: str) ->
         from .warm_kernel import WarmKernel
 
         kernel = WarmKernel(stderr_path=Path(kernel_log))
+        _WORKER_KERNEL.append(kernel)
         _serve(conn, kernel)
     except (EOFError, BrokenPipeError, ConnectionResetError, SystemExit, KeyboardInterrupt):
         pass

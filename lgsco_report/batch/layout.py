@@ -32,6 +32,8 @@ EXIT_USAGE = 2
 EXIT_KERNEL_FAILED = 3
 EXIT_DISK_FULL = 4
 EXIT_INTERRUPTED = 130
+#: Stopped by SIGTERM (``kill``, a service manager): 128 + 15, as a shell reports it.
+EXIT_TERMINATED = 143
 
 #: Names of the program's own folders inside ``.tmp`` (``<slug>.<kind>.<pid>.<ns>``; older runs: ``<slug>.<pid>``).
 _OUR_TMP_NAME = re.compile(r"[a-z0-9_-]+(\.(work|lost|old))?(\.[0-9]+)+")

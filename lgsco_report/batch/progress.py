@@ -9,16 +9,21 @@ from __future__ import annotations
 from .layout import BatchResult
 
 
+def stop_line(result: BatchResult) -> str:
+    """Why the batch stopped before the end (full disk, a kernel, a signal), and what to do: one line."""
+    if result.stopped:
+        return f"Stopped: {result.stopped}"
+    return "Interrupted: finished letters are kept; run the same command again to resume."
+
+
 def summary(result: BatchResult) -> str:
     """The closing lines of a batch: counts, failures with their errors, where the outputs are."""
     lines = [
         f"{result.year}: {result.done} letter(s) written, {result.skipped} unchanged (skipped), "
         f"{result.failed} failed in {result.elapsed_seconds:.1f} s."
     ]
-    if result.stopped:
-        lines.append(f"Stopped: {result.stopped}")
-    if result.interrupted:
-        lines.append("Interrupted: finished letters are kept; run the same command again to resume.")
+    if result.stopped or result.interrupted:
+        lines.append(stop_line(result))
     for name, error in result.failures:
         lines.append(f"  FAILED {name}: {error}")
     if result.failures:

@@ -37,7 +37,7 @@ from ..year_folder.lock import batch_lock
 from ..year_folder.manifest import Manifest, safe_child
 from ..year_folder.names import LOGS_DIR
 from . import plan
-from .executors import EXECUTORS, POOL, Executor, make_executor
+from .executors import EXECUTORS, POOL, Executor, Terminated, make_executor, raise_terminated
 from .layout import (
     EXIT_DISK_FULL,
     EXIT_INTERRUPTED,
@@ -51,10 +51,10 @@ from .layout import (
     is_disk_full,
     now_iso,
 )
-from .progress import summary
+from .progress import stop_line, summary
 from .record import Recorder
 from .stats_cache import load_statistics, save_statistics, statistics_path
-from .tasks import NotebookTask
+from .tasks import NotebookTask, signals_held
 
 
 def run_batch(
@@ -110,8 +110,9 @@ def run_batch(
             result.stopped, result.exit_code = str(stop), stop.exit_code
     result.elapsed_seconds = round(time.monotonic() - started, 2)
     _set_exit_code(result)
-    if progress or result.stopped:
-        sys.stderr.write(summary(result) + "\n")
+    if progress or result.stopped or result.interrupted:
+        # Without progress output, a stop is one line: why, and what to do.
+        sys.stderr.write((summary(result) if progress else stop_line(result)) + "\n")
         sys.stderr.flush()
     return result
 
@@ -164,7 +165,7 @@ def _run_locked(inputs: plan.Inputs, year_dir: Path, manifest: Manifest, statist
         manifest.save(year_dir)  # with the letters about to be remade marked out of date
         bar.update(0, 0, result.skipped)
         if _in_main_thread():
-            previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+            previous_sigterm = signal.signal(signal.SIGTERM, raise_terminated)
         if tasks:  # started before the statistics pack is written: the kernels boot meanwhile
             size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
             runner = make_executor(executor, size, lock_fd, year_dir / LOGS_DIR, inputs.timeout)
@@ -173,6 +174,8 @@ def _run_locked(inputs: plan.Inputs, year_dir: Path, manifest: Manifest, statist
         if runner is not None:
             _execute(runner, tasks, recorder)
         graceful = True
+    except Terminated as stop:
+        result.stopped, result.exit_code = stop.message, stop.exit_code
     except KeyboardInterrupt:
         result.interrupted = True
     except OSError as error:
@@ -202,7 +205,8 @@ def _plan_tasks(inputs: plan.Inputs, year_dir: Path, manifest: Manifest, force: 
 def _execute(runner: Executor, tasks: list[NotebookTask], recorder: Recorder) -> None:
     """Record every result as it comes; a task that found the disk full stops the batch once recorded."""
     for task, outcome in runner.run(tasks):
-        recorder.record(task, outcome)
+        with signals_held():  # a stop waits until the manifest and index agree on this letter
+            recorder.record(task, outcome)
         if outcome.get("disk_full"):
             raise StopBatch(str(outcome["error"]), EXIT_DISK_FULL)
 
@@ -211,7 +215,3 @@ def _in_main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
-
-
-def _sigterm_as_interrupt(signum, frame) -> None:  # noqa: ARG001
-    raise KeyboardInterrupt

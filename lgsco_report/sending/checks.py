@@ -25,7 +25,7 @@ def letter_document(year_dir: Path, entry: dict[str, Any]) -> tuple[bool | None,
     if ipynb is not None and ipynb.is_file():
         import nbformat
 
-        from ..exporters import DOCUMENT_MIMETYPE, read_document_metadata
+        from ..documents import DOCUMENT_MIMETYPE, read_document_metadata
 
         nb = nbformat.read(ipynb, as_version=4)
         meta = read_document_metadata(nb)

@@ -11,7 +11,18 @@ there, the legacy ``kern`` table) before subsetting instead of after: the
 subset's bytes are identical (tests/test_pdf_fonts.py compares them). A subset
 already made in this process for the same font, glyphs and options is reused.
 
-With libharfbuzz-subset present WeasyPrint never calls this.
+With libharfbuzz-subset (4.1 or later) present WeasyPrint never calls this:
+it subsets with HarfBuzz, faster still (and with other, equally deterministic
+bytes). environment.yml brings it to conda users (conda-forge ``harfbuzz``);
+pip cannot install a system library, so a pip install on a machine without
+Debian's libharfbuzz-subset0 (or Fedora's or Homebrew's ``harfbuzz``) comes here.
+Why keep it: that is most pip installs today, and the letters' PDFs would take
+about 0.3 s longer each. When it can go: when WeasyPrint no longer subsets
+through fontTools (it warns that the fontTools route will be unsupported), or
+when libharfbuzz-subset is on every machine the letters are made on; until
+then :func:`install` refuses any WeasyPrint but the versions it was checked
+against (:data:`SUPPORTED_WEASYPRINT`), so an upgrade falls back to
+WeasyPrint's own subsetter rather than a wrong one.
 """
 
 from __future__ import annotations
