@@ -18,7 +18,7 @@ CHECK_SYSTEM := $(PYTHON) .ci/check_system.py
 endif
 STAMP := $(ENV_DIR)/.lgsco-report-installed
 
-.PHONY: help setup check-system letters sample-data test bench lab clean
+.PHONY: help setup check-system letters sample-data test bench lab clean site
 
 help:
 	@echo "make letters  set up, make the sample data, write every council's $(YEAR) letter under outputs/"
@@ -47,6 +47,9 @@ sample-data: $(STAMP)
 
 letters: sample-data
 	$(BIN)/lgsco-report letters --year $(YEAR)
+
+site: sample-data
+	$(BIN)/lgsco-report site
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2

@@ -26,6 +26,7 @@ from .manifest import STATUS_DONE, STATUS_FAILED, STATUS_OUT_OF_DATE, Manifest, 
 from . import metrics
 from .formatting import is_missing
 from .documents import draft_mark
+from .site import council_page_href
 
 INDEX_FILE = "index.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
@@ -171,6 +172,7 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
                 "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),
                 "abolished": register.abolition_note(code, letter_day),
+                "site": council_page_href(year_dir, code),
             }
         )
     return rows

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lgsco_report"
 #: Top-level modules and subpackages, from the top layer down (docs/architecture.md, "Modules, by layer").
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "__main__"),
-    ("batch", "sending", "manifest", "index_page", "statistics_pack"),
+    ("batch", "sending", "manifest", "index_page", "site", "statistics_pack"),
     ("exporters", "docx_exporters", "pdf_fonts", "word", "formats", "letter", "national", "charts", "wording"),
     ("stats", "metrics", "counting"),
     ("inputs", "sample", "register", "boundaries", "yearparams", "workbook"),
