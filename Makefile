@@ -52,6 +52,7 @@ site: sample-data
 	$(BIN)/lgsco-report site
 
 test: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then cd tests/axe && npm ci --no-audit --no-fund --silent; fi
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 	@$(BIN)/python tests/browser.py
 
