@@ -8,13 +8,14 @@ page prints the same figures as a table beside it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 520, 220
-LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 52, 34, 16, 44
 COUNCIL_COLOUR = "#1d4f91"
 AVERAGE_COLOUR = "#5c5c5c"
 
@@ -33,8 +34,10 @@ def _scale_top(series: Sequence[Series], fixed_top: float | None) -> float:
     if fixed_top is not None:
         return fixed_top
     values = [v for s in series for v in s.values if v is not None]
-    top = max(values, default=0.0)
-    return max(1.0, top * 1.15)
+    wanted = max(max(values, default=0.0) * 1.1, 1.0) / 4
+    magnitude = 10 ** math.floor(math.log10(wanted))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= wanted)
+    return 4 * step  # four even steps of 1, 2, 2.5 or 5 times a power of ten
 
 
 def _x(index: int, count: int) -> float:
