@@ -30,11 +30,12 @@ class Council:
     last_day: object = None
     successors: list[str] = field(default_factory=list)  # GSS codes
     predecessors: list[str] = field(default_factory=list)
+    predecessor_names: list[str] = field(default_factory=list)  # found by them too: a merged council's former names
 
     @property
     def search_text(self) -> str:
         """What a search matches besides the name shown: short and other names, GSS codes (current and former)."""
-        extra = [n for n in (self.short_name, *self.other_names) if n.lower() not in self.name.lower()]
+        extra = [n for n in (self.short_name, *self.other_names, *self.predecessor_names) if n.lower() not in self.name.lower()]
         return " ".join([*extra, self.code, *self.former_codes])
 
 
@@ -72,4 +73,5 @@ def site_councils(councils: pd.DataFrame, years: list[int]) -> dict[str, Council
         for successor in council.successors:
             if successor in found:
                 found[successor].predecessors.append(code)
+                found[successor].predecessor_names.append(council.name)
     return found

@@ -193,3 +193,28 @@ def test_years_option_refuses_nonsense() -> None:
 
     with pytest.raises(SiteError, match="runs backwards"):
         parse_years("2024-2020")
+
+
+def test_a_merged_council_is_found_by_its_predecessors_names(site_dir: Path) -> None:
+    page = read_page(site_dir / "index.html")
+    bucks = next(tr for tr in page.find("tr") if tr.attrs.get("data-code") == "E06000060")
+    assert "Wycombe District Council" in bucks.attrs["data-search"] and "E06000060" in bucks.attrs["data-search"]
+
+
+def test_page_names_are_plain_slugs() -> None:
+    from lgsco_report.site.slugs import checked_slug, council_slugs, slugify
+
+    assert slugify("St. Helens Metropolitan Borough Council") == "st-helens-metropolitan-borough-council"
+    assert slugify("../../etc") == "etc" and slugify("Ynys Môn") == "ynys-mon"
+    assert council_slugs([("E1", "Same Council"), ("E2", "Same Council")]) == {"E1": "same-council-e1", "E2": "same-council-e2"}
+    for bad in ("../x", "a/b", "", "-a", "A"):
+        with pytest.raises(ValueError, match="not a plain slug"):
+            checked_slug(bad)
+
+
+def test_a_year_the_data_lacks_is_refused_with_the_years_it_has(sample_dir: Path, tmp_path: Path, capsys) -> None:
+    from lgsco_report.cli import main
+
+    assert main(["site", "--data", str(sample_dir), "--years", "2030", "--out", str(tmp_path / "site")]) == 2
+    assert "no data for the year(s) ending March 2030; the data covers 2019, 2020" in capsys.readouterr().err
+    assert not (tmp_path / "site" / "index.html").exists()
