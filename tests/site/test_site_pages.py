@@ -218,3 +218,11 @@ def test_a_year_the_data_lacks_is_refused_with_the_years_it_has(sample_dir: Path
     assert main(["site", "--data", str(sample_dir), "--years", "2030", "--out", str(tmp_path / "site")]) == 2
     assert "no data for the year(s) ending March 2030; the data covers 2019, 2020" in capsys.readouterr().err
     assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_the_years_index_links_each_councils_site_page(site_outputs: Path, site_dir: Path) -> None:
+    index_path = site_outputs / "2020" / "index.html"
+    links = {e.attrs["href"] for e in read_page(index_path).find("a", **{"class": "site-link"})}
+    assert len(links) == 343  # every council of the year, with or without a letter
+    assert "../site/councils/kent-county-council/index.html" in links
+    assert all((index_path.parent / unquote(href)).is_file() for href in links)
