@@ -18,7 +18,7 @@ CHECK_SYSTEM := $(PYTHON) .ci/check_system.py
 endif
 STAMP := $(ENV_DIR)/.lgsco-report-installed
 
-.PHONY: help setup check-system letters sample-data test bench lab clean
+.PHONY: help setup check-system letters sample-data test bench lab clean site
 
 help:
 	@echo "make letters  set up, make the sample data, write every council's $(YEAR) letter under outputs/"
@@ -48,7 +48,11 @@ sample-data: $(STAMP)
 letters: sample-data
 	$(BIN)/lgsco-report letters --year $(YEAR)
 
+site: sample-data
+	$(BIN)/lgsco-report site
+
 test: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then cd tests/axe && npm ci --no-audit --no-fund --silent; fi
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 	@$(BIN)/python tests/browser.py
 

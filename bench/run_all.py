@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bench_stats.py", "bench_export.py", "bench_word.py", "bench_batch.py", "bench_inputs.py"]
+ORDER = ["bench_stats.py", "bench_export.py", "bench_word.py", "bench_batch.py", "bench_inputs.py", "bench_site.py"]
 
 
 def main(argv: list[str]) -> int:

@@ -318,6 +318,16 @@ def cmd_send(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from .site import build_site, parse_years
+
+    result = build_site(args.out, years=parse_years(args.years) if args.years else None, data_dir=args.data,
+                        letters_dir=args.letters, force=args.force)
+    print(f"{result.out_dir / 'index.html'}: {result.pages} pages, {len(result.written)} written, "
+          f"{len(result.unchanged)} unchanged, {len(result.removed)} removed ({result.seconds:.1f} s)")
+    return 0
+
+
 # ---------------------------------------------------------------- lgsco-report letters
 
 
@@ -438,6 +448,13 @@ def build_parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", help="email each council its letter (dry run unless --send), recorded in sent.json")
     add_send_arguments(send)
     send.set_defaults(func=cmd_send)
+    site = sub.add_parser("site", help="write the multi-year site: every council's years on one page (static HTML)")
+    site.add_argument("--years", help="years ending March, e.g. 2020-2024 (default: every year in the data)")
+    site.add_argument("--data", type=existing_folder, help="folder with the case tables (default: sample data)")
+    site.add_argument("--letters", type=Path, default=Path("outputs"), help="folder of the year folders whose letters to link (default outputs)")
+    site.add_argument("--out", type=output_folder, default=Path("outputs") / "site", help="folder to write the site to (default outputs/site)")
+    site.add_argument("--force", action="store_true", help="rewrite every page, changed or not")
+    site.set_defaults(func=cmd_site)
     return parser
 
 

@@ -33,6 +33,7 @@ from .documents import draft_mark
 from . import stats
 from .stats import SMALL_BASE, is_small_base
 from .year_folder.manifest import ADDRESSEE_NAMED, ADDRESSEE_UNNAMED
+from .site import council_page_href
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "index"
 TEMPLATE_NAME = "index.html.j2"
@@ -242,6 +243,7 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
                 "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),
                 "abolished": register.abolition_note(code, letter_day),
+                "site": council_page_href(year_dir, code),
             }
         )
     return rows

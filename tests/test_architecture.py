@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lgsco_report"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "__main__"),  # command line
     ("batch", "sending"),  # getting letters out
-    ("index_page", "statistics_pack"),  # published beside the letters
+    ("index_page", "site", "statistics_pack"),  # published beside the letters
     ("exporters", "docx_exporters", "word", "letter", "national", "charts", "wording"),  # documents
     ("stats", "metrics", "counting"),  # figures
     ("inputs", "sample", "register", "boundaries", "yearparams", "workbook"),  # inputs
