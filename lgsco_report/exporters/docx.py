@@ -24,7 +24,7 @@ from traitlets import Unicode, default
 
 from ..formats import get_format
 
-__all__ = ["LetterDocxExporter", "ReportDocxExporter", "export_docx"]
+__all__ = ["LetterDocxExporter", "ReportDocxExporter"]
 
 
 class LetterDocxExporter(Exporter):
@@ -56,9 +56,3 @@ class ReportDocxExporter(LetterDocxExporter):
 
     export_from_notebook = "LGSCO report (Word)"
 
-
-def export_docx(nb: NotebookNode, path: Path) -> Path:
-    """Write ``nb``'s letter or report to ``path`` (atomically), through ``exporters.export`` as the batch does."""
-    from . import export
-
-    return export(nb, "letter", {"docx": Path(path)})["docx"]
