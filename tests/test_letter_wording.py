@@ -290,7 +290,7 @@ def _letter(council, year, stats_file, **kwargs) -> tuple[Letter, str]:
 def test_isles_of_scilly_2020_gets_a_short_letter(statistics, stats_file):
     figures = statistics.council(register.find_council("Isles of Scilly", 2020)["authority_code"], 2020)
     assert int(figures["received_total"]) == int(figures["decisions_total"]) == int(figures["compliance_outcomes"]) == 0
-    letter, text = _letter("Isles of Scilly", 2020, stats_file)
+    letter, _ = _letter("Isles of Scilly", 2020, stats_file)
     markup = letter.to_html()
     # Its wording is the reviewed file tests/expected/letter-2020-isles-of-scilly.txt (test_wording_expected.py).
     assert "<table" not in markup and "<figure" not in markup and "<img" not in markup
@@ -309,7 +309,7 @@ def test_names_that_take_the(council, name, stats_file):
 
 
 def test_aylesbury_vale_2020_goes_to_buckinghamshire_council(stats_file):
-    letter, text = _letter("Aylesbury Vale", 2020, stats_file)
+    letter, _ = _letter("Aylesbury Vale", 2020, stats_file)
     address = visible(re.search(r"<address.*?</address>", letter.section("heading"), re.S).group(0))
     assert address.endswith("Buckinghamshire Council")
     assert letter.context["addressee_name"] == "Ms B Example"  # the successor's row of the addressees file
