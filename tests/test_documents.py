@@ -31,16 +31,6 @@ GENERATED_AT = "2020-07-29T09:00:00+01:00"
 COUNCIL = "Kent County Council"
 
 
-@pytest.fixture(scope="module")
-def statistics(sample_dir):  # sample_dir: the session fixture in conftest.py
-    return compute_statistics(load_cases(sample_dir))
-
-
-@pytest.fixture(scope="module")
-def stats_file(statistics, tmp_path_factory) -> Path:
-    return statistics.save(tmp_path_factory.mktemp("stats") / "statistics.pkl")
-
-
 def _through_a_notebook(bundle: dict, folder: Path) -> nbformat.NotebookNode:
     """A notebook whose one cell displayed ``bundle``, written to disk and read back (JSON both ways)."""
     nb = new_notebook(cells=[new_code_cell("display(metadata, raw=True)", outputs=[new_output("display_data", data=bundle)])])

@@ -14,8 +14,8 @@ YEAR = 2020
 
 
 @pytest.fixture(scope="module")
-def councils(sample_cases):
-    frame = compute_statistics(sample_cases).councils
+def councils(statistics):
+    frame = statistics.councils
     return frame[frame["year"] == YEAR].head(3)
 
 

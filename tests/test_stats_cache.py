@@ -16,11 +16,6 @@ from lgsco_report.stats import Statistics, compute_statistics
 TABLES = ("councils", "types", "national", "unassigned")
 
 
-@pytest.fixture(scope="module")
-def statistics(sample_cases) -> Statistics:
-    return compute_statistics(sample_cases)
-
-
 @pytest.fixture()
 def saved(statistics, tmp_path) -> Path:
     return statistics.save(tmp_path / "statistics.json")

@@ -17,11 +17,6 @@ from lgsco_report.stats import Statistics, compute_statistics, load_statistics
 from lgsco_report.stats import load as stats_load
 
 
-@pytest.fixture(scope="module")
-def statistics(sample_cases) -> Statistics:
-    return compute_statistics(sample_cases)
-
-
 @pytest.fixture()
 def parses(monkeypatch) -> list[str]:
     """The files ``Statistics.load`` parses from now on (the process's remembered file forgotten first)."""
