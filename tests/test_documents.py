@@ -22,8 +22,6 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from lgsco_report import documents, national
 from lgsco_report.exporters import cells
 from lgsco_report.letter import prepare_letter
-from lgsco_report.stats import compute_statistics
-from lgsco_report.inputs import load as load_cases
 
 PACKAGE = Path(documents.__file__).resolve().parent
 YEAR = 2020

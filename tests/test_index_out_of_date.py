@@ -8,7 +8,6 @@ import pytest
 
 from lgsco_report.index_page import render_index
 from lgsco_report.year_folder.manifest import Manifest
-from lgsco_report.stats import compute_statistics
 
 YEAR = 2020
 

@@ -14,12 +14,10 @@ import nbformat
 import papermill
 import pytest
 
-from lgsco_report import formatting, register, stats, wording
-from lgsco_report.inputs import load as load_cases
+from lgsco_report import formatting, register, wording
 from lgsco_report.letter import DOCUMENT_MIMETYPE, LetterInputError, prepare_letter
 from lgsco_report.sample import ensure_sample_data
 from lgsco_report.formatting import per_100k_text, percent, percent_of
-from lgsco_report.stats import compute_statistics
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "annual_review_letter.ipynb"

@@ -16,7 +16,7 @@ import papermill
 import pytest
 import yaml
 
-from lgsco_report import formatting, stats
+from lgsco_report import formatting
 from lgsco_report.definitions import DECISION_OUTCOMES
 from lgsco_report.letter import (
     SECTIONS,

@@ -7,7 +7,6 @@ wording an Ombudsman's office would not sign.
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import re
 from pathlib import Path
@@ -16,7 +15,6 @@ import pandas as pd
 import pytest
 
 from lgsco_report import charts, formatting, register, stats, wording
-from lgsco_report.inputs import load as load_cases
 from lgsco_report.letter import (
     DocumentMetadata,
     Letter,

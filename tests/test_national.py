@@ -24,7 +24,7 @@ import papermill
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report import formatting, metrics, national, statistics_pack, stats
+from lgsco_report import formatting, metrics, national, statistics_pack
 from lgsco_report.inputs import load as load_cases
 from lgsco_report.definitions import AUTHORITY_TYPES, REMEDY_TYPES
 from lgsco_report.documents import SAMPLE_BANNER

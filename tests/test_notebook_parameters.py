@@ -17,9 +17,7 @@ import pytest
 from lgsco_report import national
 from lgsco_report.letter import LetterInputError, prepare_letter
 from lgsco_report.notebook_parameters import UnknownParameterError, check_known, unknown_names
-from lgsco_report.sample import ensure_sample_data
-from lgsco_report.stats import Statistics, compute_statistics
-from lgsco_report.inputs import load as load_cases
+from lgsco_report.stats import Statistics
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTER = ROOT / "notebooks" / "annual_review_letter.ipynb"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lgsco_report.stats import Statistics, compute_statistics
+from lgsco_report.stats import Statistics
 
 TABLES = ("councils", "types", "national", "unassigned")
 

@@ -13,7 +13,7 @@ import os
 import pandas as pd
 import pytest
 
-from lgsco_report.stats import Statistics, compute_statistics, load_statistics
+from lgsco_report.stats import Statistics, load_statistics
 from lgsco_report.stats import load as stats_load
 
 

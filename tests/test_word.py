@@ -22,7 +22,6 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
 
-from lgsco_report.batch import run_batch
 from lgsco_report.documents import SAMPLE_BANNER
 from lgsco_report.exporters import LetterDocxExporter
 from lgsco_report.word import ReferenceDocxError, notebook_to_docx
