@@ -105,8 +105,11 @@ def run_batch(
     statistics, stats_unsaved = load_statistics(stats_path, inputs.data_path, inputs.data_fingerprint, sys.stderr)
     if year not in statistics.years:
         raise BatchError(f"the data in {inputs.data_path} has no cases for the year ending March {year}; check --data and --year")
+    from ..letter.coverage import letters_with_figures  # a figures folder: no letter for a council without figures
+
+    inputs.selected, figures_notes = letters_with_figures(inputs.selected, statistics, year)
     year_dir.mkdir(parents=True, exist_ok=True)
-    result = BatchResult(year=year, unconfirmed=unconfirmed)
+    result = BatchResult(year=year, unconfirmed=unconfirmed, notes=tuple(figures_notes))
     with batch_lock(year_dir) as lock_fd:
         claim_year_folder(year_dir, force)
         manifest = Manifest.load(year_dir, year)
