@@ -253,12 +253,24 @@ def _not_complied(figures: pd.Series) -> int | None:
     return None if any(is_missing(p) for p in parts) else int(parts[0]) - int(parts[1]) - int(parts[2])
 
 
+#: What a letter made from figures says of its averages (said of each type: computed where covered, else published).
+FIGURES_AVERAGE_TEXT = (
+    "Where the figures table gave the figures of every council of a type, the average for similar authorities is "
+    "computed from them as follows. {method} For any other type it is the average we published for that type and year."
+)
+
+
+def _average_text(statistics: stats.Statistics) -> str:
+    method = average_method_text(statistics.average_method, "letter")
+    return FIGURES_AVERAGE_TEXT.format(method=method) if "has_figures" in statistics.councils.columns else method
+
+
 def provenance_context(statistics: stats.Statistics, generated_at: str) -> dict[str, Any]:
     """Where the figures came from: sample or real data, the data files, the method, the program and the time."""
     return {
         "is_sample": bool(statistics.is_sample),
         "sample_banner": SAMPLE_BANNER,
-        "average_method_text": average_method_text(statistics.average_method, "letter"),
+        "average_method_text": _average_text(statistics),
         "sources": [
             {"table": s.get("table", ""), "name": Path(s.get("path", "")).name, "sha256": s.get("sha256", "")}
             for s in statistics.sources
