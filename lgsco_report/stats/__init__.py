@@ -67,6 +67,25 @@ National and type totals
     reconcile with the published table; their rates are the pooled rates of those
     totals. ``Statistics.types`` also carries the ``type_avg_*`` columns the
     letters print, so there is one source for the comparison figures.
+Former councils (legacy rows; docs/adding-an-input.md)
+    A council abolished before the year can still have decisions and compliance
+    outcomes in it, on complaints made before it ceased. Its row of the year
+    (after the register's rows) has ``former`` True and ``successor_codes`` (the
+    successors' GSS codes, comma-separated); both columns exist only when there
+    is such a row. It is counted in ``Statistics.national`` (its upheld cases,
+    not its residents: they live in the successors' areas), never in
+    ``Statistics.types`` or any ``type_avg_*`` (its own are NaN: "n/a"), and it
+    gets no letter; the successor's letter says how many decisions there were.
+Figures (``Counts.kind == "figures"``; docs/adding-an-input.md)
+    Counts are float64, NaN where the figures table left a cell blank or had no
+    row for the council (``has_figures`` False: no letter). A rate with an
+    unknown part is NaN. A type or national total is the sum over the councils
+    that gave that figure (NaN when none did), with ``councils_with_figures``
+    beside it; pooled rates take the councils whose parts are all known. A
+    type's average is computed as above where the figures cover every council
+    of the type (``counting.figures_coverage``) and checked against a published
+    one within the rounding; elsewhere it is the published average
+    (``stats.averages``).
 Service categories (``Statistics.by_category``)
     One row per (year, category) for the councils in that year's register:
     ``received`` (by ``received_date``), and the decisions of the year by the
