@@ -67,6 +67,25 @@ National and type totals
     reconcile with the published table; their rates are the pooled rates of those
     totals. ``Statistics.types`` also carries the ``type_avg_*`` columns the
     letters print, so there is one source for the comparison figures.
+Former councils (legacy rows; docs/adding-an-input.md)
+    A council abolished before the year can still have decisions and compliance
+    outcomes in it, on complaints made before it ceased. Its row of the year
+    (after the register's rows) has ``former`` True and ``successor_codes`` (the
+    successors' GSS codes, comma-separated); both columns exist only when there
+    is such a row. It is counted in ``Statistics.national`` (its upheld cases,
+    not its residents: they live in the successors' areas), never in
+    ``Statistics.types`` or any ``type_avg_*`` (its own are NaN: "n/a"), and it
+    gets no letter; the successor's letter says how many decisions there were.
+Figures (``Counts.kind == "figures"``; docs/adding-an-input.md)
+    Counts are float64, NaN where the figures table left a cell blank or had no
+    row for the council (``has_figures`` False: no letter). A rate with an
+    unknown part is NaN. A type or national total is the sum over the councils
+    that gave that figure (NaN when none did), with ``councils_with_figures``
+    beside it; pooled rates take the councils whose parts are all known. A
+    type's average is computed as above where the figures cover every council
+    of the type (``counting.figures_coverage``) and checked against a published
+    one within the rounding; elsewhere it is the published average
+    (``stats.averages``).
 Service categories (``Statistics.by_category``)
     One row per (year, category) for the councils in that year's register:
     ``received`` (by ``received_date``), and the decisions of the year by the
@@ -135,6 +154,7 @@ from ..counting import (  # noqa: F401
     count_cases,
     count_columns,
     empty_category_frame,
+    is_former,
     received_columns,
 )
 from ..definitions import (
@@ -144,6 +164,7 @@ from ..definitions import (
     parse_year,
 )
 from ..inputs.schema import TABLES
+from .averages import figure_averages
 from .published import optional_columns, published_table, write_published_table
 
 __all__ = [
@@ -317,27 +338,35 @@ def derive_statistics(counts: Counts, average_method: str = "pooled") -> Statist
     """Rates, averages for similar councils, type and national totals, from the counts alone.
 
     ``counts`` is a ``counting.Counts`` from any input: case rows
-    (``counting.count_cases``) or a table of council-level counts
-    (``counting.counts_from_table``). The definitions are in the module docstring.
+    (``counting.count_cases``), a table of council-level counts
+    (``counting.counts_from_table``) or a figures folder (``Counts.kind ==
+    "figures"``: averages as in ``stats.averages``). The definitions are in the
+    module docstring; former councils' legacy rows are in the national totals
+    only, never in a type's totals or averages.
     """
     _check_average_method(average_method)
     categories = counts.categories
     councils = _council_rates(counts.councils, categories)
+    former = is_former(counts.councils).to_numpy()
     type_keys = ["year", "authority_type"]
-    types = _summarise(councils, type_keys, categories)
+    types = _summarise(councils[~former], type_keys, categories)
     if average_method == "pooled":
         # The pooled average of a type is exactly the rate of the type's totals.
         averages = types.loc[:, [*type_keys, *rate_columns()]]
     else:
-        averages = councils.groupby(type_keys, sort=False)[rate_columns()].mean().reset_index()
+        averages = councils[~former].groupby(type_keys, sort=False)[rate_columns()].mean().reset_index()
     averages = averages.rename(columns={rate: f"type_avg_{rate}" for rate in rate_columns()})
+    if counts.kind == "figures":
+        averages = figure_averages(counts, averages)
     types = types.merge(averages, on=type_keys, how="left", validate="one_to_one")
     councils = councils.merge(averages, on=type_keys, how="left", validate="many_to_one")
+    # A former council belongs to no type any more: its average is not applicable.
+    councils.loc[former, [f"type_avg_{rate}" for rate in rate_columns()]] = np.nan
 
     for column in COUNCIL_EXTRA_COLUMNS:
         councils[column] = counts.councils[column].to_numpy()
-    councils = councils.loc[:, [*published_columns(categories), *COUNCIL_EXTRA_COLUMNS]]
-    national = _national(councils, counts)
+    councils = councils.loc[:, [*published_columns(categories), *COUNCIL_EXTRA_COLUMNS, *_marker_columns(councils)]]
+    national = _national(councils, counts, former)
     councils, types, national = _add_reports_and_remedies(counts, councils, types, national, average_method)
 
     return Statistics(
@@ -352,33 +381,69 @@ def derive_statistics(counts: Counts, average_method: str = "pooled") -> Statist
         categories=categories,
         is_sample=counts.is_sample,
         sources=counts.sources,
-        by_category=counts.by_category,
+        by_category=_cacheable_categories(counts.by_category),
     )
 
 
+#: Columns of ``Statistics.councils`` that exist only for some inputs, after the extra columns:
+#: ``former`` / ``successor_codes`` when there are former councils' legacy rows, ``has_figures`` for figures.
+MARKER_COLUMNS: tuple[str, ...] = ("former", "successor_codes", "has_figures")
+
+
+def _marker_columns(councils: pd.DataFrame) -> list[str]:
+    return [column for column in MARKER_COLUMNS if column in councils.columns]
+
+
+def _cacheable_categories(by_category: pd.DataFrame) -> pd.DataFrame:
+    """Decision counts by category unknown (nullable ``Int64``) as float64 NaN, the cache's kind of missing."""
+    nullable = [column for column in by_category.columns if str(by_category[column].dtype) == "Int64"]
+    if not nullable:
+        return by_category
+    result = by_category.copy()
+    for column in nullable:
+        result[column] = result[column].astype("float64")
+    return result
+
+
 def _council_rates(frame: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
-    """Each council's counts and its own rates (``Counts.councils`` -> the start of ``Statistics.councils``)."""
+    """Each council's counts and its own rates (``Counts.councils`` -> the start of ``Statistics.councils``).
+
+    Counted cases give int64 counts; figures float64, NaN where not known, and a
+    rate with an unknown part is NaN (never made from a blank taken as zero).
+    """
     missing = [column for column in count_columns(categories) if column not in frame.columns]
     if missing:
         raise ValueError(f"the counts lack column(s) {', '.join(missing)}; every input must give all of count_columns()")
+    count_dtype = "float64" if "has_figures" in frame.columns else "int64"
     columns: dict[str, np.ndarray] = {
         name: frame[name].to_numpy(dtype=object) for name in ("authority_code", "authority_name", "authority_type")
     }
     columns["year"] = frame["year"].to_numpy(dtype="int64")
     for column in count_columns(categories):
-        columns[column] = frame[column].to_numpy(dtype="int64")
+        columns[column] = frame[column].to_numpy(dtype=count_dtype)
     columns["population"] = frame["population"].to_numpy(dtype="float64")
     for rate, (numerator, denominator, scale) in _rate_parts(columns).items():
         columns[rate] = _ratio(numerator, denominator, scale)
-    return pd.DataFrame(columns)
+    result = pd.DataFrame(columns)
+    if "former" in frame.columns:
+        result["former"] = frame["former"].to_numpy(dtype=bool)
+        result["successor_codes"] = frame["successor_codes"].to_numpy(dtype=object)
+    if "has_figures" in frame.columns:
+        result["has_figures"] = frame["has_figures"].to_numpy(dtype=bool)
+    return result
 
 
-def _national(councils: pd.DataFrame, counts: Counts) -> pd.DataFrame:
-    """One row per year (a year whose register is empty gets a row of zeros), with the unassigned cases beside."""
+def _national(councils: pd.DataFrame, counts: Counts, former: np.ndarray) -> pd.DataFrame:
+    """One row per year (a year whose register is empty gets a row of zeros), with the unassigned cases beside.
+
+    Former councils' legacy rows are in the totals; their residents are not (they
+    live in the successors' areas, counted there).
+    """
     categories = counts.categories
-    national = _summarise(councils, ["year"], categories, overlapping_types=OVERLAPPING_TYPES)
+    national = _summarise(councils, ["year"], categories, overlapping_types=OVERLAPPING_TYPES, residents_elsewhere=former)
     national = national.set_index("year").reindex(counts.years).rename_axis("year").reset_index()
-    zero_columns = ["councils", *count_columns(categories), "councils_without_population"]
+    figures = counts.kind == "figures"
+    zero_columns = ["councils", *([] if figures else count_columns(categories)), "councils_without_population"]
     national[zero_columns] = national[zero_columns].fillna(0).astype("int64")
     national["population"] = national["population"].fillna(0.0)
     for table in TABLES:
@@ -406,8 +471,9 @@ def _add_reports_and_remedies(
     councils = councils.copy()
     for column in present:
         councils[column] = counts.councils[column].to_numpy()
-    sums = {group: councils.groupby(by, sort=False)[present].sum().reset_index() for group, by in
-            (("types", ["year", "authority_type"]), ("national", ["year"]))}
+    current = ~is_former(counts.councils).to_numpy()  # former councils: national totals only
+    sums = {group: councils[rows].groupby(by, sort=False)[present].sum().reset_index() for group, by, rows in
+            (("types", ["year", "authority_type"], current), ("national", ["year"], slice(None)))}
     if counts.has_remedies:
         councils["late_or_overdue_rate"] = _late_rate(councils)
         for frame in sums.values():
@@ -415,9 +481,10 @@ def _add_reports_and_remedies(
         if average_method == "pooled":
             averages = sums["types"][["year", "authority_type", "late_or_overdue_rate"]]
         else:
-            averages = councils.groupby(["year", "authority_type"], sort=False)[["late_or_overdue_rate"]].mean().reset_index()
+            averages = councils[current].groupby(["year", "authority_type"], sort=False)[["late_or_overdue_rate"]].mean().reset_index()
         averages = averages.rename(columns={"late_or_overdue_rate": "type_avg_late_or_overdue_rate"})
         councils = councils.merge(averages, on=["year", "authority_type"], how="left", validate="many_to_one")
+        councils.loc[~current, "type_avg_late_or_overdue_rate"] = np.nan
         sums["types"] = sums["types"].merge(averages, on=["year", "authority_type"], how="left", validate="one_to_one")
     types = types.merge(sums["types"], on=["year", "authority_type"], how="left", validate="one_to_one")
     national = national.merge(sums["national"], on="year", how="left", validate="one_to_one")
@@ -502,39 +569,49 @@ def _ratio(numerator: Any, denominator: Any, scale: int = 1) -> np.ndarray:
 
 
 def _summarise(
-    councils: pd.DataFrame, keys: list[str], categories: Sequence[str], overlapping_types: Sequence[str] = ()
+    councils: pd.DataFrame, keys: list[str], categories: Sequence[str], overlapping_types: Sequence[str] = (),
+    residents_elsewhere: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Totals (sums of council rows) and pooled rates per group of ``keys``, in one group-by.
 
     A pooled rate is sum of numerators / sum of denominators over the group's
-    councils whose own rate exists: a zero denominator adds nothing to either
-    sum, and for the per 100,000 figure a council with unknown population is
-    left out of both (its upheld cases are still in the ``upheld`` total).
-    Councils of ``overlapping_types`` add their upheld cases but not their
-    residents (already counted in the councils beneath them), so the group's
-    population counts each resident once.
+    councils whose own rate exists: a zero denominator (or, for figures, an
+    unknown part) adds nothing to either sum, and for the per 100,000 figure a
+    council with unknown population is left out of both (its upheld cases are
+    still in the ``upheld`` total). Councils of ``overlapping_types`` and rows
+    marked ``residents_elsewhere`` (former councils) add their upheld cases but
+    not their residents (already counted in the councils beneath or after
+    them), so the group's population counts each resident once. With figures
+    (float64 counts) a total is the sum over the councils that gave that figure,
+    NaN when none did; ``councils_with_figures`` says how many councils had figures.
     """
     counts = count_columns(categories)
+    figures = "has_figures" in councils.columns
     population = councils["population"].to_numpy(dtype="float64")
     work: dict[str, np.ndarray] = {key: councils[key].to_numpy() for key in keys}
     work["councils"] = np.ones(len(councils), dtype="int64")
     for column in counts:
-        work[column] = councils[column].to_numpy(dtype="int64")
+        work[column] = councils[column].to_numpy(dtype="float64" if figures else "int64")
     work["population"] = np.nan_to_num(population, nan=0.0)
     work["councils_without_population"] = np.isnan(population).astype("int64")
+    if figures:
+        work["councils_with_figures"] = councils["has_figures"].to_numpy(dtype="int64")
     scales = {}
     for rate, (numerator, denominator, scale) in _rate_parts(councils).items():
-        denominator = np.asarray(denominator, dtype="float64")
-        usable = denominator > 0
-        work[f"_num_{rate}"] = np.where(usable, np.asarray(numerator, dtype="float64"), 0.0)
+        numerator, denominator = np.asarray(numerator, dtype="float64"), np.asarray(denominator, dtype="float64")
+        usable = (denominator > 0) & ~np.isnan(numerator)
+        work[f"_num_{rate}"] = np.where(usable, numerator, 0.0)
         work[f"_den_{rate}"] = np.where(usable, denominator, 0.0)
         scales[rate] = scale
     overlapping = councils["authority_type"].isin(list(overlapping_types)).to_numpy()
+    if residents_elsewhere is not None:
+        overlapping = overlapping | residents_elsewhere
     work["population"] = np.where(overlapping, 0.0, work["population"])
     for metric in metrics.rates():
         if "population" in metric.denominator:  # each resident once: an overlapping council's are counted beneath it
             work[f"_den_{metric.column}"] = np.where(overlapping, 0.0, work[f"_den_{metric.column}"])
-    sums = pd.DataFrame(work).groupby(keys, sort=True).sum()
+    grouped = pd.DataFrame(work).groupby(keys, sort=True)
+    sums = grouped.sum(min_count=1) if figures else grouped.sum()
     for rate, scale in scales.items():
         sums[rate] = _ratio(sums[f"_num_{rate}"], sums[f"_den_{rate}"], scale)
     totals = sums.reset_index()
@@ -544,7 +621,7 @@ def _summarise(
             ["year", "authority_type"], key=lambda s: s.map(order) if s.name == "authority_type" else s, kind="stable"
         ).reset_index(drop=True)
     totals["year"] = totals["year"].astype("int64")
-    return totals.loc[:, _summary_columns(categories, keys)]
+    return totals.loc[:, [*_summary_columns(categories, keys), *(["councils_with_figures"] if figures else [])]]
 
 
 # --------------------------------------------------------------------------- for the letter
