@@ -22,7 +22,7 @@ from lgsco_report.batch import plan
 from lgsco_report.index_page import index_rows, render_index
 from lgsco_report.inputs import load
 from lgsco_report.letter import LetterInputError, prepare_letter
-from lgsco_report.manifest import Manifest
+from lgsco_report.year_folder.manifest import Manifest
 from lgsco_report.statistics_pack import write_statistics_pack
 
 SOUTH_LAKELAND, EDEN, CARLISLE = "E07000031", "E07000030", "E07000028"

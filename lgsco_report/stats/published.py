@@ -20,7 +20,7 @@ from ..atomic import write_with
 from ..definitions import parse_year
 
 if TYPE_CHECKING:
-    from . import Statistics
+    from .model import Statistics
 
 
 def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
