@@ -200,6 +200,7 @@ def test_letters_final_refuses_a_letter_with_no_named_addressee_before_any_work(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_letters_final_allow_unnamed_writes_the_letter_and_records_the_decision(tmp_path):
     import json
 

@@ -201,6 +201,7 @@ def _assert_rerun_finishes(out: Path, year_dir: Path) -> None:
     (signal.SIGINT, True, 130, "Interrupted"),
     (signal.SIGTERM, False, 143, "SIGTERM"),
 ], ids=["ctrl-c", "sigterm"])
+@pytest.mark.slow
 def test_a_stopped_batch_says_so_in_one_line_and_a_rerun_finishes(tmp_path, signum, to_group, exit_code, words):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
@@ -212,6 +213,7 @@ def test_a_stopped_batch_says_so_in_one_line_and_a_rerun_finishes(tmp_path, sign
     _assert_rerun_finishes(out, year_dir)
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_the_batch_in_one_line_and_a_rerun_finishes(tmp_path):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)

@@ -14,7 +14,7 @@ from browser import chromium_path
 from lgsco_report.formatting import percent_of
 from site_pages import AXE_FILE
 
-pytestmark = [pytest.mark.browser, pytest.mark.axe]
+pytestmark = [pytest.mark.browser, pytest.mark.axe, pytest.mark.slow]
 
 #: A county, a London borough, a district with few complaints, a former council, its successor, one with reports.
 SAMPLE_PAGES = ("kent-county-council", "city-of-westminster", "council-of-the-isles-of-scilly",

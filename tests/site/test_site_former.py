@@ -13,6 +13,9 @@ from lgsco_report.site import build_site
 
 from site_pages import read_page
 
+# Each builds a real batch and a whole site.
+pytestmark = pytest.mark.slow
+
 SOUTH_LAKELAND = "south-lakeland-district-council"
 LEGACY = {
     "received": ["22 900 001,E07000031,2023-01-10,Housing", "22 900 002,E07000031,2023-02-10,Housing"],

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 import csv
 import shutil
 from pathlib import Path
 
 from lgsco_report.site import build_site
+
+# Each builds a real batch and a whole site.
+pytestmark = pytest.mark.slow
 
 WESTMINSTER = "E09000033"
 

@@ -22,6 +22,9 @@ from lgsco_report.workbook import workbook_root
 
 from site_pages import read_page
 
+# Each builds a real batch and a whole site.
+pytestmark = pytest.mark.slow
+
 PAGE_LIMIT = 200_000  # bytes, charts (inline SVG) apart
 
 
