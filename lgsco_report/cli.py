@@ -325,7 +325,21 @@ def cmd_site(args: argparse.Namespace) -> int:
                         letters_dir=args.letters, force=args.force)
     print(f"{result.out_dir / 'index.html'}: {result.pages} pages, {len(result.written)} written, "
           f"{len(result.unchanged)} unchanged, {len(result.removed)} removed ({result.seconds:.1f} s)")
+    if args.letters:
+        _link_indexes_to_site(Path(args.letters), result, args.data)
     return 0
+
+
+def _link_indexes_to_site(letters_dir: Path, result, data_dir: Path | None) -> None:
+    """Rewrite each year's index of letters (made from the same data) so it links the council pages just built."""
+    from .batch.record import refresh_index
+    from .inputs import data_folder, fingerprint
+
+    data = fingerprint(data_folder(data_dir or ""))
+    for year in result.years:
+        written = refresh_index(letters_dir / str(year), year, result.statistics, data)
+        if written is not None:
+            print(f"{written}: now links each council's page on the site")
 
 
 # ---------------------------------------------------------------- lgsco-report letters

@@ -7,6 +7,7 @@ end leaves no index that disagrees with the manifest.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,33 @@ class Recorder:
                 return  # the manifest on disk is the last one saved, which still matches the letters it lists
             (year_dir / INDEX_FILE).unlink(missing_ok=True)
             result.index_path = None
+
+
+def refresh_index(year_dir: Path, year: int, statistics, data_fingerprint: dict[str, str]) -> Path | None:
+    """Rewrite a year's ``index.html`` from its manifest as it stands, so that it links the site just built.
+
+    Only when every letter in the manifest was made from the same data files as ``statistics``
+    (``data_fingerprint``, ``inputs.fingerprint``): an index never shows one data set's figures beside
+    another's letters. Returns the index written, or None (no manifest, other data, or a batch running).
+    """
+    from ..index_page import write_index
+    from ..year_folder.lock import BatchLockedError, batch_lock
+    from ..year_folder.names import MANIFEST_JSON
+    from ..yearparams import default_parameters_file
+    from .plan import unconfirmed
+
+    if not (year_dir / MANIFEST_JSON).is_file():
+        return None
+    try:
+        with batch_lock(year_dir):
+            manifest = Manifest.load(year_dir, year)
+            made_from = {json.dumps(entry.get("fingerprint", {}).get("data"), sort_keys=True)
+                         for entry in manifest.letters.values()}
+            if made_from != {json.dumps(data_fingerprint, sort_keys=True)}:
+                return None
+            params = default_parameters_file(year)
+            councils = statistics.councils[statistics.councils["year"] == year]
+            return write_index(year_dir, year, councils, manifest, statistics.is_sample,
+                               unconfirmed(year, params, False), params)
+    except BatchLockedError:
+        return None  # a batch is writing this year: it writes the index itself when it ends

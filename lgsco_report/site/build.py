@@ -39,6 +39,9 @@ class SiteResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The years made and the statistics they were made from (so the years' indexes can be brought to link the site).
+    years: list[int] = field(default_factory=list)
+    statistics: Any = None
 
     @property
     def pages(self) -> int:
@@ -132,5 +135,6 @@ def build_site(
     out.mkdir(parents=True, exist_ok=True)
     inputs = gather(Path(data_dir) if data_dir else None, years, out, Path(letters_dir) if letters_dir else None)
     result = write_pages(inputs, force=force)
+    result.years, result.statistics = list(inputs.years), inputs.statistics
     result.seconds = time.perf_counter() - started
     return result

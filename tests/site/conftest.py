@@ -55,11 +55,8 @@ def site_outputs(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> 
         result = run_batch(year, councils=councils, data_dir=sample_dir, out_dir=out, workers=2, progress=False,
                            formats="ipynb,html,pdf", generated_at=GENERATED_AT)
         assert not result.failed, result.failed
+    # The site, then each year's index rewritten by the same command to link the site's pages.
     assert main(["site", "--data", str(sample_dir), "--letters", str(out), "--out", str(out / "site")]) == 0
-    # The batch run again (nothing to remake) writes the year's index, now linking the site's pages.
-    rerun = run_batch(2020, councils=LETTERS[2020], data_dir=sample_dir, out_dir=out, workers=2, progress=False,
-                      formats="ipynb,html,pdf", generated_at=GENERATED_AT)
-    assert not rerun.failed and rerun.skipped == len(LETTERS[2020]), rerun
     return out
 
 

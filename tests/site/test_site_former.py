@@ -54,3 +54,16 @@ def test_a_former_councils_late_decisions_are_shown_with_no_average_and_no_lette
     theirs = [e.text for e in successor.with_attr("data-stat")
               if e.attrs["data-stat"].startswith("type_avg_") and e.attrs.get("data-year") == "2024"]
     assert theirs and NOT_APPLICABLE not in theirs
+
+
+def test_an_index_of_letters_made_from_other_data_is_left_alone(former_site: Path, tmp_path: Path):
+    """`site --letters` rewrites a year's index only when its letters were made from the site's data."""
+    from lgsco_report.batch.record import refresh_index
+
+    year_dir = tmp_path / "2024"
+    year_dir.mkdir()
+    (year_dir / "manifest.json").write_text(
+        '{"format": 1, "year": 2024, "letters": {"E07000031": {"fingerprint": {"data": {"decided:decided.csv": "0"}}}}}',
+        encoding="utf-8")
+    assert refresh_index(year_dir, 2024, None, {"decided:decided.csv": "1"}) is None
+    assert not (year_dir / "index.html").exists()
