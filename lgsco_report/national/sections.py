@@ -29,7 +29,9 @@ from ..documents import SAMPLE_BANNER, average_method_text
 from ..formatting import NO_FIGURE, count_text, long_date, percent_of
 from ..stats import SMALL_BASE, Statistics, category_table
 from . import figures
-from .cells import Cell, Row, change_cell, count_cell, difference_cell, rate_cell, table_class, text_cell, value_cell
+from .cells import (
+    Cell, Row, change_cell, count_cell, difference_cell, gap_places, rate_cell, table_class, text_cell, value_cell,
+)
 
 #: The review's wording: one template per section.
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "national"
@@ -200,34 +202,33 @@ def _is_one_row_tie(group: pd.DataFrame, key: figures.KeyRate) -> bool:
     return len(group) > MAX_TIED_ROWS and group["authority_type"].nunique() == 1 and group[key.column].nunique() == 1
 
 
-def _council_cells(council: pd.Series, key: figures.KeyRate) -> dict[str, Any]:
-    """A council's rate, its type's average and the difference, by column."""
+def _council_cells(council: pd.Series, key: figures.KeyRate, places: int) -> dict[str, Any]:
+    """A council's rate, its type's average and the printed difference (``places`` decimals), by column."""
     average_column = f"type_avg_{key.column}"
     return {
         key.column: rate_cell(council[key.column]), average_column: rate_cell(council[average_column]),
-        "difference": difference_cell(council[key.column], council[average_column], council["difference"]),
+        "difference": difference_cell(council["printed_difference"], places, council["difference"]),
     }
 
 
 def _outlier_rows(frame: pd.DataFrame, key: figures.KeyRate, phrases) -> list[Row]:
-    """One row per council; a large tie as one row naming the first few and counting the rest."""
-    rows = []
+    """One row per council, largest difference first; a large tie as one row naming the first few."""
+    rows, places = [], gap_places(frame["printed_difference"])
     for _, group in frame.groupby("rank", sort=True):
-        rank = text_cell(f"={int(group['rank'].iloc[0])}" if len(group) > 1 else str(int(group["rank"].iloc[0])))
         if _is_one_row_tie(group, key):
             names, basis = list(group["authority_name"]), group[key.basis_column]
             rows.append(Row({
-                "rank": rank, "authority_name": text_cell(phrases.tied_councils(names[:MAX_TIED_ROWS], len(names) - MAX_TIED_ROWS)),
+                "authority_name": text_cell(phrases.tied_councils(names[:MAX_TIED_ROWS], len(names) - MAX_TIED_ROWS)),
                 "authority_type": text_cell(group["authority_type"].iloc[0]),
                 key.basis_column: Cell(phrases.basis_range(int(basis.min()), int(basis.max()))),
-                **_council_cells(group.iloc[0], key),
+                **_council_cells(group.iloc[0], key, places),
             }, (("tied", str(len(group))), ("authority-codes", " ".join(group["authority_code"]))), "lgsco-tie"))
             continue
         for _, council in group.iterrows():
             rows.append(Row({
-                "rank": rank, "authority_name": text_cell(council["authority_name"]),
+                "authority_name": text_cell(council["authority_name"]),
                 "authority_type": text_cell(council["authority_type"]), key.basis_column: count_cell(council[key.basis_column]),
-                **_council_cells(council, key),
+                **_council_cells(council, key, places),
             }, (("authority-code", str(council["authority_code"])), ("tied", str(int(council["tied"])))),
                 "lgsco-tie" if len(group) > 1 else ""))
     return rows
@@ -242,14 +243,28 @@ def _ties(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _all_tied(frame: pd.DataFrame, key: figures.KeyRate, n: int) -> dict[str, Any] | None:
+    """A tie said in a sentence instead of a table: more than ``n`` councils tied at the largest
+    difference, or every council of the table at one printed difference (None otherwise)."""
+    top = frame[frame["rank"] == 1]
+    if not (len(top) > n or (len(frame) > 1 and len(top) == len(frame))):
+        return None
+    rates = {rate_cell(value).text for value in top[key.column]}
+    gap = top["printed_difference"].iloc[0]
+    return dict(count=len(top), names=list(top["authority_name"]), rate=rates.pop() if len(rates) == 1 else None,
+                difference=difference_cell(gap, gap_places([gap]), float(top["difference"].iloc[0])).text)
+
+
 def _outliers(statistics, year, phrases, n: int = 5, min_basis: int = SMALL_BASE, **_) -> dict[str, Any]:
     tables = []
     for key in figures.key_rates():
         above, below = figures.outliers(statistics, year, key.column, n=n, min_basis=min_basis)
         for direction, frame in (("above", above), ("below", below)):
+            tie = _all_tied(frame, key, n)
             tables.append(dict(
                 direction=direction, column=key.column, label=key.label, basis_column=key.basis_column,
-                basis_label=key.basis_label, rows=_outlier_rows(frame, key, phrases), ties=_ties(frame),
+                basis_label=key.basis_label, tie=tie, rows=[] if tie else _outlier_rows(frame, key, phrases),
+                ties=[] if tie else _ties(frame),
             ))
     return dict(year=year, n=n, min_basis=min_basis, tables=tables)
 
@@ -302,7 +317,8 @@ def _abolished(statistics, year, phrases, **_) -> dict[str, Any] | None:
     if frame.empty:
         return None
     rows = [
-        Row({"authority_name": text_cell(record["authority_name"]), "abolished": text_cell(record["abolished"])},
+        Row({"authority_name": text_cell(record["authority_name"]), "abolished": text_cell(long_date(record["abolished"])),
+             "successors": text_cell(phrases.names(record["successors"]) if record["successors"] else NO_FIGURE)},
             _attribute("authority-code", record["authority_code"]))
         for _, record in frame.iterrows()
     ]
