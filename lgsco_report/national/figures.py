@@ -20,7 +20,7 @@ from ..stats import REMEDY_COLUMNS, SMALL_BASE, Statistics, category_table
 from .cells import printed_gap
 
 __all__ = [
-    "KeyRate", "abolished_councils", "category_table", "check_year", "columns", "key_rate", "key_rates", "map_councils", "national_row",
+    "KeyRate", "abolished_councils", "category_table", "category_total", "check_year", "columns", "key_rate", "key_rates", "map_councils", "national_row",
     "national_totals", "non_compliance", "outliers", "public_reports", "remedies_by_type", "small_base_councils",
     "summary", "type_averages", "year_councils",
 ]
@@ -108,6 +108,20 @@ def summary(statistics: Statistics, year: int | str) -> pd.DataFrame:
         for column, label, kind in columns("national_summary")
     ]
     return pd.DataFrame(rows)
+
+
+def category_total(statistics: Statistics, year: int | str) -> dict:
+    """The category table's total row: England's received, detailed investigations, upheld and uphold rate
+    (``Statistics.national``), and the year before's (NaN when it is not in the data)."""
+    year = check_year(statistics, year)
+    national = statistics.national.set_index("year")
+    current = national.loc[year]
+    previous = national.loc[year - 1] if (year - 1) in national.index else None
+    total = {column: current[column] for column in ("received_total", "detailed_investigations", "upheld", "upheld_rate")}
+    total["received_share"] = 1.0 if current["received_total"] else float("nan")
+    for column in ("received_total", "upheld_rate"):
+        total[f"previous_{column}"] = float("nan") if previous is None else previous[column]
+    return total
 
 
 def type_averages(statistics: Statistics, year: int | str) -> pd.DataFrame:

@@ -23,10 +23,10 @@ import jinja2
 import markupsafe
 import pandas as pd
 
-from .. import charts
+from .. import charts, metrics
 from ..definitions import year_label
 from ..documents import SAMPLE_BANNER, average_method_text
-from ..formatting import NO_FIGURE, count_text, long_date, percent_of
+from ..formatting import NO_FIGURE, count_text, long_date, long_time, percent_of
 from ..stats import SMALL_BASE, Statistics, category_table
 from . import figures
 from .cells import (
@@ -66,6 +66,7 @@ def _environment(template_dir: str) -> jinja2.Environment:
     env.filters["count"] = _count
     env.filters["year_label"] = year_label
     env.filters["long_date"] = long_date
+    env.filters["long_time"] = long_time
     env.globals["percent_of"] = _percent_of
     return env
 
@@ -167,6 +168,15 @@ def _categories(statistics, year, phrases, **_) -> dict[str, Any]:
         }, _attribute("category", record["category"]))
         for _, record in category_table(statistics, year).iterrows()
     ]
+    total = figures.category_total(statistics, year)
+    rows.append(Row({
+        "category": text_cell(phrases.all_categories()), "received": count_cell(total["received_total"]),
+        "received_share": rate_cell(total["received_share"]),
+        "received_change": change_cell("count", total["received_total"], total["previous_received_total"]),
+        "detailed_investigations": count_cell(total["detailed_investigations"]), "upheld": count_cell(total["upheld"]),
+        "upheld_rate": rate_cell(total["upheld_rate"]),
+        "upheld_rate_change": change_cell("rate", total["upheld_rate"], total["previous_upheld_rate"], unit=False),
+    }, css_class="lgsco-total"))
     return dict(year=year, rows=rows)
 
 
@@ -332,7 +342,8 @@ def _map(statistics, year, phrases, **_) -> dict[str, Any]:
 def _notes(statistics, year, phrases, review, **_) -> dict[str, Any]:
     return dict(
         method=average_method_text(statistics.average_method, "report"), year=year, is_sample=review.is_sample,
-        files=review.data_files, produced=review.generated_at.isoformat(timespec="minutes"),
+        compliance_definition=metrics.rate("compliance_rate").definition,
+        files=review.data_files, produced=review.generated_at,
     )
 
 
