@@ -127,4 +127,5 @@ def difference_cell(gap: Decimal, places: int, difference: float) -> Cell:
         return Cell("0 points", repr(float(difference)))
     digits = f"{abs(gap):.{places}f}"
     sign = "+" if gap > 0 else "\u2212"
-    return Cell(f"{sign}{digits} {'point' if digits == '1' else 'points'}", repr(float(difference)))
+    # A no-break space: the number and its unit stay on one line in a narrow column.
+    return Cell(f"{sign}{digits}\u00a0{'point' if digits == '1' else 'points'}", repr(float(difference)))

@@ -28,6 +28,7 @@ from ..definitions import year_label
 from ..documents import SAMPLE_BANNER, average_method_text
 from ..formatting import NO_FIGURE, count_text, long_date, long_time, percent_of
 from ..stats import SMALL_BASE, Statistics, category_table
+from ..yearparams import review_parameters
 from . import figures
 from .cells import (
     Cell, Row, change_cell, count_cell, difference_cell, gap_places, rate_cell, table_class, text_cell, value_cell,
@@ -126,17 +127,26 @@ def _title(statistics, year, phrases, review, **_) -> dict[str, Any]:
     return dict(banner=banner, title=review.title, author=AUTHOR, year=year, generated_at=review.generated_at)
 
 
+def _carried(spec, year: int):
+    """The columns of ``spec`` ((key, title, kind), ...) the year's review carries (``yearparams.ReviewFigures``)."""
+    carried, _ = review_parameters(year)
+    return tuple(column for column in spec if carried.per_100k or column[2] != "per100k")
+
+
 def _summary(statistics, year, phrases, **_) -> dict[str, Any]:
+    carried, code = review_parameters(year)
     rows = [
         Row({"measure": text_cell(record["label"]), "previous": value_cell(record["kind"], record["previous"]),
              "current": value_cell(record["kind"], record["current"]),
              "change": change_cell(record["kind"], record["current"], record["previous"])},
             _attribute("measure", record["measure"]))
         for _, record in figures.summary(statistics, year).iterrows()
+        if carried.per_100k or record["kind"] != "per100k"
     ]
     national = figures.national_row(statistics, year)
-    return dict(year=year, rows=rows, population=int(national["population"]),
-                councils_without_population=int(national["councils_without_population"]))
+    return dict(year=year, rows=rows, population=int(national["population"]), per_100k=carried.per_100k,
+                councils_without_population=int(national["councils_without_population"]),
+                complaint_handling_code=code is not None, code_applies_from=code.confirmed_start if code else None)
 
 
 def _totals(statistics, year, phrases, n_years: int = 5, **_) -> dict[str, Any]:
@@ -190,8 +200,8 @@ def _type_rows(frame: pd.DataFrame, spec) -> list[Row]:
 
 def _type_averages(statistics, year, phrases, **_) -> dict[str, Any]:
     frame = figures.type_averages(statistics, year)
-    averages = (("councils", "Councils", "count"), *figures.columns("national_types", average=True))
-    basis = figures.columns("national_type_basis")
+    averages = (("councils", "Councils", "count"), *_carried(figures.columns("national_types", average=True), year))
+    basis = _carried(figures.columns("national_type_basis"), year)
     return dict(
         year=year, method=average_method_text(statistics.average_method, "report"),
         average_columns=[(key, title) for key, title, _ in averages[1:]], average_rows=_type_rows(frame, averages),
@@ -306,7 +316,7 @@ def _remedies(statistics, year, phrases, **_) -> dict[str, Any] | None:
                      "share": rate_cell(1.0 if row["remedies_total"] else None)}, css_class="lgsco-total"))
     late, overdue, due_or_done = (int(row[c]) for c in ("remedies_completed_late", "remedies_overdue", "remedies_due_or_done"))
     return dict(year=year, rows=rows, service_improvements=row["service_improvements"], remedies_total=row["remedies_total"],
-                late=late, overdue=overdue, due_or_done=due_or_done)
+                late=late, overdue=overdue, due_or_done=due_or_done, late_remedies=review_parameters(year)[0].late_remedies)
 
 
 def _public_reports(statistics, year, phrases, **_) -> dict[str, Any] | None:
@@ -342,7 +352,7 @@ def _map(statistics, year, phrases, **_) -> dict[str, Any]:
 def _notes(statistics, year, phrases, review, **_) -> dict[str, Any]:
     return dict(
         method=average_method_text(statistics.average_method, "report"), year=year, is_sample=review.is_sample,
-        compliance_definition=metrics.rate("compliance_rate").definition,
+        compliance_definition=metrics.rate("compliance_rate").definition, per_100k=review_parameters(year)[0].per_100k,
         files=review.data_files, produced=review.generated_at,
     )
 
