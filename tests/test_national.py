@@ -962,3 +962,13 @@ def test_the_wide_tables_fit_the_page_in_both_editions(exported, exported_2024, 
             banner_rows = ink[: ink.shape[0] // 8]
             margin = int(banner_rows.any(axis=0).nonzero()[0].max())  # the banner spans the text width
             assert not ink[:, margin + 3:].any(), (name, caption, int(ink.any(axis=0).nonzero()[0].max()), margin)
+
+
+def test_the_current_editions_letters_mention_the_code_and_the_2020_ones_do_not(statistics, tmp_path):
+    from lgsco_report.letter import prepare_letter
+
+    stats_file = statistics.save(tmp_path / "statistics.pkl")
+    for year in (2020, 2024):
+        code = statistics.councils[statistics.councils["year"] == year]["authority_code"].iloc[0]
+        markup = prepare_letter(code, year, stats_file=stats_file).section("key_statistics")
+        assert ("against our Complaint Handling Code." in markup) == (year == 2024), year  # no unconfirmed date
