@@ -18,11 +18,12 @@ CHECK_SYSTEM := $(PYTHON) .ci/check_system.py
 endif
 STAMP := $(ENV_DIR)/.lgsco-report-installed
 
-.PHONY: help setup check-system letters sample-data test bench lab clean site
+.PHONY: help setup check-system letters sample-data test test-fast bench lab clean site
 
 help:
 	@echo "make letters  set up, make the sample data, write every council's $(YEAR) letter under outputs/"
 	@echo "make test     run the test suite"
+	@echo "make test-fast  the suite without the slow tests (batches, notebooks): under 90 s"
 	@echo "make bench    speed and memory benchmarks"
 	@echo "make lab      open JupyterLab on notebooks/"
 
@@ -51,10 +52,15 @@ letters: sample-data
 site: sample-data
 	$(BIN)/lgsco-report site
 
+# --durations=25: the slowest tests are named on every run (and kept in CI's log).
 test: $(STAMP)
 	@if command -v npm >/dev/null 2>&1; then cd tests/axe && npm ci --no-audit --no-fund --silent; fi
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --durations=25
 	@$(BIN)/python tests/browser.py
+
+# Leaves out the tests marked slow (real batches, executed notebooks, a process per case).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 -m "not slow" --durations=25
 
 bench: sample-data
 	$(BIN)/python bench/run_all.py --full

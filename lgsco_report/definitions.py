@@ -11,6 +11,10 @@ import re
 
 import pandas as pd
 
+#: How a type's average is taken: ``"pooled"`` (sum of numerators / sum of denominators) or ``"mean"``
+#: of council rates. A label of the statistics, kept here so the cache codec can check it without stats.
+AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
+
 #: Complaint categories used by the Ombudsman (configurable in the data: an
 #: unknown category is an error unless the caller passes its own list).
 CATEGORIES: tuple[str, ...] = (

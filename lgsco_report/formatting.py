@@ -20,10 +20,14 @@ from numbers import Integral, Real
 
 import pandas as pd
 
-__all__ = ["NO_FIGURE", "count_text", "is_missing", "long_date", "long_time", "per_100k_text", "percent", "percent_of"]
+__all__ = [
+    "NOT_APPLICABLE", "NO_FIGURE", "count_text", "is_missing", "long_date", "long_time", "per_100k_text", "percent", "percent_of",
+]
 
 #: What a table or chart shows for a rate that has nothing to base it on.
 NO_FIGURE = "no figure"
+#: A former council's "average for similar authorities": it belongs to no type any more (the map says the same).
+NOT_APPLICABLE = "not applicable"
 
 
 def is_missing(value: object) -> bool:

@@ -214,6 +214,9 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
     With ``year``, a council abolished before that year's letter date (in
     ``params_file``, the letters' parameters; None: the year's default file)
     gets a note ("abolished 31 March 2020; successor: Buckinghamshire Council").
+    A former council's legacy row is marked "former council (abolished ...)"
+    with status "no letter" and its averages "n/a"; so is a council without
+    figures ("no figures").
     ``addressee`` is what the batch recorded of the letter: "named", "unnamed"
     (addressed to "The Chief Executive") or "" (no letter recorded).
     """
@@ -226,7 +229,8 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
         code = str(record["authority_code"])
         entry = manifest.letters.get(code, {})
         outputs = entry.get("outputs", {})
-        status = entry.get("status", "not run")
+        former = bool(record.get("former", False))  # a former council's legacy decisions: shown, never a letter
+        status = NO_LETTER if former or not record.get("has_figures", True) else entry.get("status", "not run")
         investigations = record.get("detailed_investigations")
         rows.append(
             {
@@ -242,11 +246,22 @@ def index_rows(councils: pd.DataFrame, manifest: Manifest, year_dir: Path, year:
                 "links": _letter_links(year_dir, outputs) if status == STATUS_DONE else [],
                 "sent": sent.get(code, {"state": "not sent", "text": "not sent"}),
                 "log": _link(year_dir, outputs.get("log")),
-                "abolished": register.abolition_note(code, letter_day),
+                "abolished": _former_note(record, register.abolition_note(code, letter_day)),
                 "site": council_page_href(year_dir, code),
             }
         )
     return rows
+
+
+#: The status of a row that gets no letter: a former council (its legacy decisions), or a council a figures table has no row for.
+NO_LETTER = "no letter"
+
+
+def _former_note(record: dict[str, Any], note: str | None) -> str | None:
+    """"former council (abolished ...; successor: ...)" for a former council's row; else the register's note, if any."""
+    if not record.get("former", False):
+        return note if record.get("has_figures", True) else "no figures"
+    return f"former council ({note})" if note else "former council"
 
 
 def _environment() -> jinja2.Environment:

@@ -161,15 +161,63 @@ def _types_table(statistics: Statistics, year: int) -> pd.DataFrame:
 def pack_tables(statistics: Statistics, year: int | str) -> dict[str, pd.DataFrame]:
     """The tables of the pack, keyed by sheet name (the same frames the files hold)."""
     year = parse_year(year)
-    councils = published_table(statistics, year)  # raises naming the available years
+    councils = _marked_councils(published_table(statistics, year))  # raises naming the available years
     national = statistics.national[statistics.national["year"] <= year].reset_index(drop=True)
     categories = category_table(statistics, year)
     return dict(zip(SHEET_NAMES, (councils, _types_table(statistics, year), national, categories)))
 
 
+#: Definitions of the columns there are only for some inputs (not in the metrics registry).
+MARKER_DEFINITIONS: dict[str, str] = {
+    "former": "\"former council\" for a council abolished before the year: its decisions and compliance outcomes of the "
+              "year on complaints made before it ceased. It is in the national totals, not in any type's average (n/a), "
+              "and gets no letter",
+    "successor_codes": "the GSS codes of the councils that replaced a former council (comma-separated)",
+    "councils_with_figures": "councils whose figures the table gave (a total is the sum over those that gave that figure)",
+}
+FORMER_COUNCIL = "former council"
+NOT_APPLICABLE = "n/a"
+
+
 def _describe(column: str, categories: tuple[str, ...]) -> str:
     metric = metrics.find(column, categories)
-    return metric.definition if metric is not None else ""
+    return metric.definition if metric is not None else MARKER_DEFINITIONS.get(column, "")
+
+
+def _marked_councils(councils: pd.DataFrame) -> pd.DataFrame:
+    """The published table with a former council's row marked "former council" (and others blank) in ``former``."""
+    if "former" not in councils.columns:
+        return councils
+    marked = councils.copy()
+    marked["former"] = marked["former"].map(lambda former: FORMER_COUNCIL if former else "")
+    return marked
+
+
+def _mark_former_averages(workbook: Workbook, councils: pd.DataFrame) -> None:
+    """A former council's average for similar councils reads "n/a" in the workbook (it belongs to no type any more)."""
+    if "former" not in councils.columns:
+        return
+    sheet = workbook["Councils"]
+    averages = [index for index, column in enumerate(councils.columns, start=1) if column.startswith("type_avg_")]
+    for position in [i for i, value in enumerate(councils["former"].tolist()) if value == FORMER_COUNCIL]:
+        for index in averages:
+            cell = sheet.cell(row=position + 2, column=index)
+            cell.value, cell.number_format = NOT_APPLICABLE, "General"
+
+
+def _figures_lines(statistics: Statistics, year: int, councils: pd.DataFrame) -> list[tuple[str, str]]:
+    """What the About text says of former councils and of a figures table, when there are any."""
+    lines = []
+    if "former" in councils.columns and (councils["former"] == FORMER_COUNCIL).any():
+        lines.append(("Former councils", "Rows marked \"former council\" (after the year's councils) hold decisions and compliance "
+                      "outcomes of the year on complaints made before the council ceased. They are counted in the national totals; "
+                      "their average for similar councils is n/a and they are not in any type's totals or average."))
+    if "has_figures" in statistics.councils.columns:
+        lines.append(("Figures table", "Made from council-level figures, not case tables: an empty count cell was not given "
+                      "(not 0), and a rate needing it is empty too. National and type totals add the councils that gave each "
+                      "figure (councils_with_figures says how many had figures); a type's average is computed where the figures "
+                      "cover all its councils, else it is the published average."))
+    return lines
 
 
 def about_lines(statistics: Statistics, year: int | str, tables: dict[str, pd.DataFrame] | None = None) -> list[tuple[str, str]]:
@@ -204,6 +252,7 @@ def about_lines(statistics: Statistics, year: int | str, tables: dict[str, pd.Da
                         "that, as the letters print them. Change the cell format to see more digits."),
         ("Small base", f"A council's rate resting on fewer than {SMALL_BASE} cases can move a long way with one decision."),
         ("CSV", f"{CSV_NAME} holds the Councils table with machine column names; this text is {ABOUT_NAME} beside it."),
+        *_figures_lines(statistics, year, tables["Councils"]),
     ]
     for sheet, frame in tables.items():
         lines.append(("", ""))
@@ -236,6 +285,7 @@ def write_workbook(statistics: Statistics, year: int | str, path: str | os.PathL
     workbook.remove(workbook.active)
     for title, frame in tables.items():
         _write_sheet(workbook, title, frame, categories)
+    _mark_former_averages(workbook, tables["Councils"])
     _write_about(workbook, about_lines(statistics, year, tables), bool(statistics.is_sample))
     workbook.active = 0
     pinned = _dt.datetime(year, 3, 31, 0, 0, 0)

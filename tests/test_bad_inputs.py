@@ -133,7 +133,13 @@ def test_corpus_entry_through_load_cases(entry: str, tmp_path: Path) -> None:
     assert (len(cases.received), len(cases.decided), len(cases.compliance)) == (5, 4, 1)
 
 
-@pytest.mark.parametrize("entry", sorted(ENTRIES))
+#: The entries the fast tier also runs through the command line (one accepted, one refused); every entry goes
+#: through ``load_cases`` in process above, and the slow tier starts the command line for each of them.
+CLI_IN_FAST_TIER = ("bom_utf8", "missing_column")
+
+
+@pytest.mark.parametrize("entry", [pytest.param(entry, marks=() if entry in CLI_IN_FAST_TIER else pytest.mark.slow)
+                                   for entry in sorted(ENTRIES)])
 def test_corpus_entry_through_the_command_line(entry: str, tmp_path: Path) -> None:
     spec = ENTRIES[entry]
     data_dir = build_data_dir(entry, tmp_path / "data")
@@ -187,7 +193,8 @@ def write_received(folder: Path, rows: list[list[str]], header: list[str] | None
         writer.writerows(rows)
 
 
-@pytest.mark.parametrize("kind", sorted(HOSTILE_VALUES))
+@pytest.mark.parametrize("kind", [pytest.param(kind, marks=() if kind == "html" else pytest.mark.slow)
+                                  for kind in sorted(HOSTILE_VALUES)])  # a command-line process per kind
 def test_hostile_council_and_category_are_refused_with_short_safe_messages(kind: str, tmp_path: Path) -> None:
     value = HOSTILE_VALUES[kind]
     folder = tmp_path / "data"
@@ -326,7 +333,12 @@ def load_in_child(folder: Path) -> tuple[int, str, int]:
     return status, output, peak
 
 
-@pytest.mark.parametrize("name", sorted(hostile_files.HOSTILE))
+#: The fast tier loads one hostile file in a child process; the slow tier every one.
+HOSTILE_FILE_IN_FAST_TIER = "stray cell at XFD1048576 (5 KB)"
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=() if name == HOSTILE_FILE_IN_FAST_TIER else pytest.mark.slow)
+                                  for name in sorted(hostile_files.HOSTILE)])
 def test_hostile_file_is_refused_naming_file_and_limit_with_bounded_memory(name: str, tmp_path: Path) -> None:
     file_name, write = hostile_files.HOSTILE[name]
     folder = tmp_path / "data"

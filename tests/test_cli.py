@@ -165,6 +165,7 @@ def _run(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lgsco_report", *argv], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_stats_out_existing_folder_end_to_end(tmp_path):
     (tmp_path / "existing.csv").mkdir()
     result = _run("stats", "--year", "2020", "--out", str(tmp_path / "existing.csv"))
@@ -173,6 +174,7 @@ def test_stats_out_existing_folder_end_to_end(tmp_path):
     assert "--out" in result.stderr and "is a folder" in result.stderr
 
 
+@pytest.mark.slow
 def test_letters_infinite_timeout_is_refused_before_any_work(tmp_path):
     result = _run("letters", "--year", "2020", "--council", "Kent", "--timeout", "inf", "--out", str(tmp_path / "out"))
     assert result.returncode == 2

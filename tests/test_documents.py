@@ -22,23 +22,11 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from lgsco_report import documents, formatting, national
 from lgsco_report.exporters import cells
 from lgsco_report.letter import prepare_letter
-from lgsco_report.stats import compute_statistics
-from lgsco_report.inputs import load as load_cases
 
 PACKAGE = Path(documents.__file__).resolve().parent
 YEAR = 2020
 GENERATED_AT = "2020-07-29T09:00:00+01:00"
 COUNCIL = "Kent County Council"
-
-
-@pytest.fixture(scope="module")
-def statistics(sample_dir):  # sample_dir: the session fixture in conftest.py
-    return compute_statistics(load_cases(sample_dir))
-
-
-@pytest.fixture(scope="module")
-def stats_file(statistics, tmp_path_factory) -> Path:
-    return statistics.save(tmp_path_factory.mktemp("stats") / "statistics.pkl")
 
 
 def _through_a_notebook(bundle: dict, folder: Path) -> nbformat.NotebookNode:

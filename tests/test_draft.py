@@ -180,6 +180,7 @@ def final_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 MARK_2021 = draft_mark(load_year_parameters(2021).unconfirmed)
 
 
+@pytest.mark.slow
 def test_draft_mark_on_every_page_of_a_pdf_letter(draft_run):
     year_dir, _ = draft_run
     pages = _page_texts(year_dir / DRAFT_SLUG / "letter.pdf")
@@ -187,6 +188,7 @@ def test_draft_mark_on_every_page_of_a_pdf_letter(draft_run):
     assert len(pages) >= 2 and all(MARK_2021 in text for text in pages)
 
 
+@pytest.mark.slow
 def test_draft_letter_metadata(draft_run):
     year_dir, _ = draft_run
     raw = _raw_document_metadata(year_dir / DRAFT_SLUG / "letter.ipynb")
@@ -196,6 +198,7 @@ def test_draft_letter_metadata(draft_run):
     assert "DRAFT" in pdf["Keywords"] and "unconfirmed: letter_date publication_date signatory" in pdf["Keywords"]
 
 
+@pytest.mark.slow
 def test_draft_mark_in_the_html_letter(draft_run):
     year_dir, _ = draft_run
     page = (year_dir / DRAFT_SLUG / "letter.html").read_text(encoding="utf-8")
@@ -203,6 +206,7 @@ def test_draft_mark_in_the_html_letter(draft_run):
     assert "lgsco-is-draft" in page and f'content="{MARK_2021}.' in page  # the description
 
 
+@pytest.mark.slow
 def test_send_reads_the_draft_letter_as_draft(draft_run):
     """``lgsco-report send --final`` refuses what this module writes (the names it reads match)."""
     from lgsco_report.sending.checks import letter_document
@@ -215,6 +219,7 @@ def test_send_reads_the_draft_letter_as_draft(draft_run):
     assert letter_document(year_dir, html_only)[1] is True
 
 
+@pytest.mark.slow
 def test_national_review_of_a_draft_year_is_marked(draft_run):
     year_dir, _ = draft_run
     pages = _page_texts(year_dir / "national_review.pdf")
@@ -223,6 +228,7 @@ def test_national_review_of_a_draft_year_is_marked(draft_run):
     assert _pdf_metadata(year_dir / "national_review.pdf")["Subject"].startswith(MARK_2021)
 
 
+@pytest.mark.slow
 def test_index_and_summary_say_the_letters_are_drafts(draft_run):
     year_dir, run = draft_run
     index = (year_dir / "index.html").read_text(encoding="utf-8")
@@ -232,6 +238,7 @@ def test_index_and_summary_say_the_letters_are_drafts(draft_run):
     assert len(summary) == 1 and MARK_2021 in summary[0] and "letter_date, publication_date, signatory" in summary[0]
 
 
+@pytest.mark.slow
 def test_final_refuses_a_year_with_unconfirmed_facts(tmp_path):
     out = tmp_path / "out"
     run = _cli("letters", "--year", "2021", "--final", "--out", str(out))
@@ -242,6 +249,7 @@ def test_final_refuses_a_year_with_unconfirmed_facts(tmp_path):
     assert not out.exists()  # refused before any work
 
 
+@pytest.mark.slow
 def test_final_accepts_a_confirmed_year_and_its_letter_is_not_draft(final_run):
     out, run = final_run
     assert run.returncode == 0, run.stderr
@@ -254,6 +262,7 @@ def test_final_accepts_a_confirmed_year_and_its_letter_is_not_draft(final_run):
     assert "DRAFT" not in _pdf_metadata(letter / "letter.pdf")["Keywords"]
 
 
+@pytest.mark.slow
 def test_marking_a_fact_unconfirmed_remakes_the_letters_as_drafts(final_run, tmp_path):
     """The unconfirmed list is in the year file the batch fingerprints: changing it rewrites the letters."""
     made, first = final_run
@@ -275,6 +284,7 @@ def test_marking_a_fact_unconfirmed_remakes_the_letters_as_drafts(final_run, tmp
     assert all("DRAFT: signatory not confirmed" in text for text in pages)
 
 
+@pytest.mark.slow
 def test_word_letter_of_a_draft_year_carries_the_mark_in_its_page_header(draft_run):
     import io
 

@@ -758,6 +758,7 @@ def test_the_exporters_own_words_come_from_their_templates(tmp_path, monkeypatch
     assert [i.text.strip() for i in instructions] == ["PAGE", "NUMPAGES"]
 
 
+@pytest.mark.slow
 def test_jupyter_nbconvert_to_letter_html_and_pdf(tmp_path):
     source = tmp_path / "executed.ipynb"
     nbformat.write(build_letter_notebook(sections=3, table_rows=5), source)
@@ -784,6 +785,7 @@ def test_jupyter_nbconvert_to_letter_html_and_pdf(tmp_path):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_annual_review_letter_notebook_executes_and_exports(tmp_path, sample_dir):
     import papermill
 
@@ -875,6 +877,7 @@ def test_report_kind_keeps_untagged_cells():
     assert "REPORT-CELL-WITHOUT-TAG" in html
 
 
+@pytest.mark.slow
 def test_the_real_notebook_leaves_out_a_scratch_cell_saved_into_it(tmp_path, sample_dir):
     """The reported bug: a DataFrame of other councils printed at the end of a council's letter."""
     import papermill
@@ -908,6 +911,7 @@ def run_nbconvert(fmt: str, notebook: Path, out: Path) -> subprocess.CompletedPr
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["letter_pdf", "letter_html"])
 def test_jupyter_nbconvert_refuses_an_unexecuted_letter_notebook(tmp_path, fmt):
     notebook = tmp_path / "annual_review_letter.ipynb"
@@ -922,6 +926,7 @@ def test_jupyter_nbconvert_refuses_an_unexecuted_letter_notebook(tmp_path, fmt):
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_jupyter_nbconvert_refuses_a_failed_papermill_run(tmp_path, sample_dir):
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -1062,6 +1067,7 @@ def test_an_error_output_refuses_the_export_unless_the_cell_was_meant_to_raise()
     assert "TRACEBACK-LINE" not in html and "Paragraph text 1.1" in html
 
 
+@pytest.mark.slow
 def test_jupyter_nbconvert_warns_about_left_out_cells(tmp_path):
     nb = build_letter_notebook(sections=1, table_rows=2, charts=False)
     first_scratch = len(nb.cells) + 1

@@ -80,6 +80,7 @@ def test_nbconvert_finds_the_new_exporter_by_its_name(text_format):
     assert "txt" in formats.format_names() and "txt" not in formats.default_format_names()
 
 
+@pytest.mark.slow
 def test_a_new_format_is_written_recorded_and_linked(tmp_path, text_format):
     out = tmp_path / "outputs"
     result = run_batch(YEAR, councils=[CANNOCK], out_dir=out, workers=1, notebook=STANDIN,

@@ -15,7 +15,7 @@ import pytest
 from browser import chromium_path
 from lgsco_report.batch import run_batch
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 COUNCILS = ["Cannock Chase", "Kent", "Leeds", "Isles of Scilly"]
 

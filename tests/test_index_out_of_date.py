@@ -8,14 +8,13 @@ import pytest
 
 from lgsco_report.index_page import render_index
 from lgsco_report.year_folder.manifest import Manifest
-from lgsco_report.stats import compute_statistics
 
 YEAR = 2020
 
 
 @pytest.fixture(scope="module")
-def councils(sample_cases):
-    frame = compute_statistics(sample_cases).councils
+def councils(statistics):
+    frame = statistics.councils
     return frame[frame["year"] == YEAR].head(3)
 
 

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from markupsafe import escape
 
 from lgsco_report.batch import run_batch
@@ -196,6 +197,7 @@ def test_every_value_is_escaped_and_missing_rates_are_words(tmp_path):
     assert by_name[hostile][5].startswith("1.3")  # per 100k to one decimal, half up
 
 
+@pytest.mark.slow
 def test_index_after_a_batch_lists_councils_with_working_links(tmp_path):
     out = tmp_path / "outputs"
     result = run_batch(2020, councils=["Cannock Chase", "Watford"], out_dir=out, workers=2, notebook=STANDIN, progress=False)
@@ -248,6 +250,7 @@ def test_which_letters_are_named_is_the_letters_own_rule_for_every_council_of_a_
     assert not any(addressees_named(letter_date, None, register).values())
 
 
+@pytest.mark.slow
 def test_without_a_browser_the_browser_test_is_left_out_with_a_note_and_fails_on_ci(tmp_path):
     """`make test` on a machine without Chromium passes and says so; with CI=true a missing browser fails."""
     import os

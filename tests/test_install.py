@@ -58,6 +58,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir / "bin"
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_workbook_and_runs_from_anywhere(installed, tmp_path):
     python = installed / "python"
     where = subprocess.check_output(
@@ -84,6 +85,7 @@ def test_the_wheel_carries_the_workbook_and_runs_from_anywhere(installed, tmp_pa
     assert "1 letter(s) written" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_init_writes_an_editable_workbook_that_the_command_then_uses(installed, tmp_path):
     workbook = tmp_path / "my-workbook"
     env = _clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"))

@@ -14,12 +14,10 @@ import nbformat
 import papermill
 import pytest
 
-from lgsco_report import formatting, register, stats, wording
-from lgsco_report.inputs import load as load_cases
+from lgsco_report import formatting, register, wording
 from lgsco_report.letter import DOCUMENT_MIMETYPE, LetterInputError, prepare_letter
 from lgsco_report.sample import ensure_sample_data
 from lgsco_report.formatting import per_100k_text, percent, percent_of
-from lgsco_report.stats import compute_statistics
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "annual_review_letter.ipynb"
@@ -30,16 +28,6 @@ GENERATED_AT = "2020-07-01T09:00:00+00:00"
 @pytest.fixture(scope="module")
 def sample_data() -> Path:
     return ensure_sample_data()
-
-
-@pytest.fixture(scope="module")
-def statistics(sample_data):
-    return compute_statistics(load_cases(sample_data))
-
-
-@pytest.fixture(scope="module")
-def stats_file(statistics, tmp_path_factory) -> Path:
-    return statistics.save(tmp_path_factory.mktemp("stats") / "statistics.pkl")
 
 
 def _first(frame, description):
@@ -173,14 +161,16 @@ CASES = ["no cases at all", "investigations, none upheld", "all upheld", "non-co
          "abolished in 2020", "created in 2020"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
-def test_letter_notebook_for_edge_case(case, statistics, stats_file, sample_data, tmp_path):
+def test_letter_notebook_for_edge_case(case, statistics, executed_letter, sample_data):
     code = edge_case_councils(statistics)[case]
     figures = statistics.council(code, YEAR)
-    nb = _execute(code, tmp_path / "letter.ipynb", tmp_path, stats_file=str(stats_file), generated_at=GENERATED_AT)
+    nb = nbformat.read(executed_letter(code, YEAR, generated_at=GENERATED_AT), as_version=4)
     _check_letter(nb, figures, sample_data)
 
 
+@pytest.mark.slow
 def test_notebook_runs_top_to_bottom_with_its_defaults_from_another_directory(tmp_path, statistics, sample_data):
     # What an analyst gets from Run All in JupyterLab: no parameters injected.
     papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), cwd=str(tmp_path),
@@ -189,6 +179,7 @@ def test_notebook_runs_top_to_bottom_with_its_defaults_from_another_directory(tm
     assert "Cannock Chase District Council" in visible_text(letter_html(nb))
 
 
+@pytest.mark.slow
 def test_year_as_span_and_council_by_short_name(tmp_path, stats_file):
     papermill.execute_notebook(
         str(NOTEBOOK), str(tmp_path / "out.ipynb"), cwd=str(tmp_path), kernel_name="python3", progress_bar=False,
@@ -198,6 +189,7 @@ def test_year_as_span_and_council_by_short_name(tmp_path, stats_file):
     assert "City of Westminster" in text and "Annual Review letter 2020" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "parameters, message",
     [
@@ -227,6 +219,7 @@ def test_year_outside_the_data_is_refused(statistics, stats_file, tmp_path):
         prepare_letter("Adur", 2025, stats_file=stats_file, params_file=params)
 
 
+@pytest.mark.slow
 def test_help_notebook_lists_parameters_with_help():
     out = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(NOTEBOOK)],
                          capture_output=True, text=True, check=True).stdout
@@ -296,6 +289,7 @@ def test_committed_notebooks_have_no_outputs():
                 assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
 
 
+@pytest.mark.slow
 def test_exported_pdfs_short_letter_and_abolished_council(tmp_path, stats_file):
     """Real notebooks, real PDFs: the Isles of Scilly's short letter fits one page with no table or
     chart; Aylesbury Vale's letter goes to Buckinghamshire Council and its annex follows the signature."""

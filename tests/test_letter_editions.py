@@ -16,7 +16,7 @@ import papermill
 import pytest
 import yaml
 
-from lgsco_report import formatting, stats
+from lgsco_report import formatting
 from lgsco_report.definitions import DECISION_OUTCOMES
 from lgsco_report.letter import (
     SECTIONS,
@@ -43,16 +43,6 @@ OUTCOME_COLUMNS = {
     "Incomplete/Invalid": "incomplete_invalid",
     "Referred back for local resolution": "referred_back",
 }
-
-
-@pytest.fixture(scope="module")
-def statistics(sample_cases):
-    return stats.compute_statistics(sample_cases)
-
-
-@pytest.fixture(scope="module")
-def stats_file(statistics, tmp_path_factory):
-    return statistics.save(tmp_path_factory.mktemp("stats") / "statistics.pkl")
 
 
 def year_file_copy(tmp_path: Path, year: int, **changes) -> Path:
@@ -85,11 +75,7 @@ def test_year_files_choose_the_edition(stats_file):
 
     old = prepare_letter("Kent", 2020, stats_file=stats_file, generated_at=GENERATED_AT)
     new = prepare_letter("Kent", 2024, stats_file=stats_file, generated_at=GENERATED_AT)
-    old_text, new_text = visible(old.section("key_statistics")), visible(new.section("key_statistics"))
-    assert "Complaints dealt with" not in old_text and "Not for us" not in old_text
-    for heading in ("Complaints dealt with", "Not for us", "Assessed and closed", "Investigated", "Complaints upheld",
-                    "Satisfactory remedies", "Compliance with recommendations", "Averages for the five types of council"):
-        assert heading in new_text, heading
+    # Each edition's wording is a reviewed file: tests/expected/letter-2020-kent.txt and letter-2024-kent.txt.
     # The 2019-20 letter is the 2020 edition's template, unchanged, section by section.
     same = Letter(context=old.context, template=load_template(), figures=old.figures, trend=old.trend,
                   metadata=old.metadata)
@@ -239,6 +225,7 @@ def test_a_third_edition_takes_a_template_and_a_yaml_block_only(tmp_path, statis
     assert '<section class="lgsco-annex"' in letter.annex()
 
 
+@pytest.mark.slow
 def test_the_letter_notebook_renders_a_third_edition_unchanged(tmp_path, statistics, stats_file):
     params = write_third_edition(tmp_path / "parameters")
     out = tmp_path / "letter.ipynb"

@@ -231,12 +231,14 @@ def describe(letter: Letter, page: Page) -> str:
     return f"{letter.council} ({letter.why}), page {page.number}"
 
 
+@pytest.mark.slow
 def test_the_sample_covers_every_council_type_and_edge_case(letters):
     reasons = {letter.why for letter in letters}
     assert {"County Council", "District Council", "Metropolitan Borough", "Unitary Council", "London Borough"} <= reasons
     assert {"nothing to report", "non-compliance", "abolished", "one detailed investigation"} <= reasons
 
 
+@pytest.mark.slow
 def test_every_page_is_at_least_a_quarter_full(letters):
     thin = []
     for letter in letters:
@@ -246,6 +248,7 @@ def test_every_page_is_at_least_a_quarter_full(letters):
     assert not thin, "pages less than a quarter full:\n" + "\n".join(thin)
 
 
+@pytest.mark.slow
 def test_no_heading_or_caption_is_left_at_the_foot_of_a_page(letters):
     stranded = []
     for letter in letters:
@@ -258,6 +261,7 @@ def test_no_heading_or_caption_is_left_at_the_foot_of_a_page(letters):
     assert not stranded, "\n".join(stranded)
 
 
+@pytest.mark.slow
 def test_no_figure_is_split_from_its_caption(letters):
     split = []
     for letter in letters:
@@ -271,6 +275,7 @@ def test_no_figure_is_split_from_its_caption(letters):
     assert not split, "\n".join(split)
 
 
+@pytest.mark.slow
 def test_the_annex_starts_on_a_page_of_its_own(letters):
     for letter in letters:
         annex = letter_structure(letter.html).annex_heading
@@ -285,6 +290,7 @@ def test_the_annex_starts_on_a_page_of_its_own(letters):
         assert annex not in before, f"{letter.council}: the annex begins on the letter's last page"
 
 
+@pytest.mark.slow
 def test_banner_and_page_footer_on_every_page(letters):
     for letter in letters:
         pages = read_pages(letter.pdf)
@@ -294,6 +300,7 @@ def test_banner_and_page_footer_on_every_page(letters):
             assert letter.council in page.footer_text, describe(letter, page)
 
 
+@pytest.mark.slow
 def test_provenance_is_in_the_pdf_metadata_not_on_the_pages(letters, sample_dir):
     hashes = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(sample_dir.glob("*.csv"))}
     assert len(hashes) == 5  # the three case tables and the optional reports and remedies tables
@@ -326,6 +333,7 @@ def test_the_checks_catch_a_stranded_heading_and_a_thin_page(tmp_path):
     assert pages[0].fill > 0.25 and pages[1].fill < 0.1
 
 
+@pytest.mark.slow
 def test_links_are_clickable_and_show_their_address_in_print(letters):
     """The letter's web links (map, website, training) work in the PDF and can be read on paper."""
     for letter in letters:

@@ -7,7 +7,6 @@ wording an Ombudsman's office would not sign.
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import re
 from pathlib import Path
@@ -16,7 +15,6 @@ import pandas as pd
 import pytest
 
 from lgsco_report import charts, formatting, register, stats, wording
-from lgsco_report.inputs import load as load_cases
 from lgsco_report.letter import (
     DocumentMetadata,
     Letter,
@@ -146,11 +144,6 @@ def test_name_grammar_over_every_council_in_the_register():
 # --------------------------------------------------------------------------- whole batches of letters
 
 
-@pytest.fixture(scope="module")
-def statistics(sample_cases):
-    return stats.compute_statistics(sample_cases)
-
-
 def trends_of(statistics, year: int) -> dict:
     """Every council's ``Statistics.trend(code, year, n=5)``, by code, made in one pass."""
     recent = statistics.councils[statistics.councils["year"].between(year - 4, year)].sort_values("year")
@@ -259,7 +252,9 @@ def check_letter(letter: Letter, figures, year_params) -> None:
         assert href.startswith("https://"), href
 
 
-@pytest.mark.parametrize("year", YEARS)
+#: The fast tier reads every letter of the confirmed year (2024's are read in test_letter_editions.py); the
+#: slow tier every year's.
+@pytest.mark.parametrize("year", [pytest.param(year, marks=() if year == 2020 else pytest.mark.slow) for year in YEARS])
 def test_every_letter_of_the_year_reads_well(year, statistics):
     year_params = load_year_parameters(year)
     template = load_template()
@@ -285,11 +280,6 @@ def test_every_letter_of_the_year_reads_well(year, statistics):
 # --------------------------------------------------------------------------- named cases
 
 
-@pytest.fixture(scope="module")
-def stats_file(statistics, tmp_path_factory):
-    return statistics.save(tmp_path_factory.mktemp("stats") / "statistics.pkl")
-
-
 def _letter(council, year, stats_file, **kwargs) -> tuple[Letter, str]:
     letter = prepare_letter(council, year, stats_file=stats_file, generated_at=GENERATED_AT, **kwargs)
     return letter, visible(letter.to_html())
@@ -298,11 +288,10 @@ def _letter(council, year, stats_file, **kwargs) -> tuple[Letter, str]:
 def test_isles_of_scilly_2020_gets_a_short_letter(statistics, stats_file):
     figures = statistics.council(register.find_council("Isles of Scilly", 2020)["authority_code"], 2020)
     assert int(figures["received_total"]) == int(figures["decisions_total"]) == int(figures["compliance_outcomes"]) == 0
-    letter, text = _letter("Isles of Scilly", 2020, stats_file)
+    letter, _ = _letter("Isles of Scilly", 2020, stats_file)
     markup = letter.to_html()
-    assert "about the Council of the Isles of Scilly" in text and "no statistics to report" in text
+    # Its wording is the reviewed file tests/expected/letter-2020-isles-of-scilly.txt (test_wording_expected.py).
     assert "<table" not in markup and "<figure" not in markup and "<img" not in markup
-    assert "Complaints upheld" not in text and "Yours sincerely" in text
     assert letter.key_rates_figure() is None
 
 
@@ -318,13 +307,11 @@ def test_names_that_take_the(council, name, stats_file):
 
 
 def test_aylesbury_vale_2020_goes_to_buckinghamshire_council(stats_file):
-    letter, text = _letter("Aylesbury Vale", 2020, stats_file)
+    letter, _ = _letter("Aylesbury Vale", 2020, stats_file)
     address = visible(re.search(r"<address.*?</address>", letter.section("heading"), re.S).group(0))
     assert address.endswith("Buckinghamshire Council")
     assert letter.context["addressee_name"] == "Ms B Example"  # the successor's row of the addressees file
-    assert "last year of Aylesbury Vale District Council, which ceased to exist on 31 March 2020" in text
-    assert "Buckinghamshire Council has taken over" in text
-    assert "Copied to: the Link Officer, Buckinghamshire Council" in text
+    # Its wording is the reviewed file tests/expected/letter-2020-aylesbury-vale.txt (test_wording_expected.py).
 
 
 def test_northamptonshire_district_2021_goes_to_its_successor_and_the_county_to_both(stats_file):
@@ -356,17 +343,6 @@ def test_council_not_in_the_addressees_file_goes_to_the_chief_executive(stats_fi
     letter, text = _letter("Adur", 2020, stats_file)
     assert "By email The Chief Executive Adur District Council Dear Chief Executive" in text
     assert "Copied to" not in text
-
-
-def test_copies_and_links(stats_file):
-    letter, text = _letter("Cannock Chase", 2020, stats_file)
-    assert "Dear Mr McGovern" in text
-    assert ("Copied to: Ms A Example, Complaints Manager (Link Officer), Cannock Chase District Council; "
-            "the Monitoring Officer, Cannock Chase District Council") in text
-    closing = letter.section("closing")
-    assert '<a href="https://www.lgo.org.uk/your-councils-performance">Your council&#39;s performance</a>' in closing
-    assert '<a href="https://www.lgo.org.uk/training">' in closing and '<a href="https://www.lgo.org.uk">' in closing
-    assert "not to rank councils in a league table" in text and "annual review letters of earlier years" in text
 
 
 def test_bad_email_in_addressees_names_file_row_and_column(tmp_path, stats_file):

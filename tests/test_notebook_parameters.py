@@ -17,20 +17,12 @@ import pytest
 from lgsco_report import national
 from lgsco_report.letter import LetterInputError, prepare_letter
 from lgsco_report.notebook_parameters import UnknownParameterError, check_known, unknown_names
-from lgsco_report.sample import ensure_sample_data
-from lgsco_report.stats import Statistics, compute_statistics
-from lgsco_report.inputs import load as load_cases
+from lgsco_report.stats import Statistics
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTER = ROOT / "notebooks" / "annual_review_letter.ipynb"
 REVIEW = ROOT / "notebooks" / "national_review.ipynb"
 GENERATED_AT = "2020-07-01T09:00:00+00:00"
-
-
-@pytest.fixture(scope="module")
-def stats_file(tmp_path_factory) -> Path:
-    statistics = compute_statistics(load_cases(ensure_sample_data()))
-    return statistics.save(tmp_path_factory.mktemp("stats") / "statistics.pkl")
 
 
 def _run(notebook: Path, tmp_path: Path, **parameters) -> nbformat.NotebookNode:
@@ -105,6 +97,7 @@ def test_objects_a_notebook_made_are_not_taken_for_parameters():
 # --- the real notebooks, run by papermill --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_letter_notebook_stops_on_an_unknown_parameter(tmp_path, stats_file):
     error, nb = _failure(LETTER, tmp_path, counsil="Leeds", stats_file=str(stats_file))
     assert error.ename == "UnknownParameterError"
@@ -115,6 +108,7 @@ def test_letter_notebook_stops_on_an_unknown_parameter(tmp_path, stats_file):
     assert "Cannock Chase" not in shown  # no letter for the default council
 
 
+@pytest.mark.slow
 def test_national_review_notebook_stops_on_an_unknown_parameter(tmp_path, stats_file):
     error, nb = _failure(REVIEW, tmp_path, yaer=2021, stats_file=str(stats_file))
     assert error.ename == "UnknownParameterError"
@@ -122,6 +116,7 @@ def test_national_review_notebook_stops_on_an_unknown_parameter(tmp_path, stats_
     assert _failed_cells(nb) == ["setup"]
 
 
+@pytest.mark.slow
 def test_letter_notebook_runs_with_every_parameter_it_lists(tmp_path, stats_file):
     parameters = {name: spec["default"] for name, spec in papermill.inspect_notebook(str(LETTER)).items()}
     parameters = {name: ast.literal_eval(default) for name, default in parameters.items()}
@@ -131,6 +126,7 @@ def test_letter_notebook_runs_with_every_parameter_it_lists(tmp_path, stats_file
     assert "Hull City Council" in shown
 
 
+@pytest.mark.slow
 def test_national_review_notebook_runs_with_every_parameter_it_lists(tmp_path, stats_file):
     parameters = {name: ast.literal_eval(spec["default"]) for name, spec in papermill.inspect_notebook(str(REVIEW)).items()}
     parameters.update(year="2020-21", stats_file=str(stats_file), generated_at=GENERATED_AT)
@@ -143,6 +139,7 @@ def test_national_review_notebook_runs_with_every_parameter_it_lists(tmp_path, s
 # --- the order of the letter's checks -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_year_the_data_lacks_is_said_before_asking_for_a_parameters_file(tmp_path, stats_file):
     error, nb = _failure(LETTER, tmp_path, council="Adur", year=2018, stats_file=str(stats_file))
     assert error.ename == "LetterInputError"
@@ -150,6 +147,7 @@ def test_year_the_data_lacks_is_said_before_asking_for_a_parameters_file(tmp_pat
     assert "parameters file" not in error.evalue
 
 
+@pytest.mark.slow
 def test_year_across_a_century_reaches_the_data_check(tmp_path, stats_file):
     error, _ = _failure(LETTER, tmp_path, council="Adur", year="1999-00", stats_file=str(stats_file))
     assert "no cases for the year ending 31 March 2000" in error.evalue

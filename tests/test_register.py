@@ -110,6 +110,7 @@ def test_register_carries_licence_notice():
     assert "mySociety" in notice and "MIT" in notice
 
 
+@pytest.mark.slow
 def test_cli_councils_csv_and_table():
     out = subprocess.run(
         [sys.executable, "-m", "lgsco_report", "councils", "--year", "2019-20", "--format", "csv"],

@@ -31,8 +31,9 @@ def three_tables(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def statistics(sample_dir: Path) -> stats.Statistics:
-    return stats.compute_statistics(load_cases(sample_dir))
+def three_table_statistics(three_tables: Path) -> stats.Statistics:
+    """The statistics of the three case tables alone (computed once: two tests read them)."""
+    return stats.compute_statistics(load_cases(three_tables))
 
 
 def _council_with_everything(statistics: stats.Statistics) -> str:
@@ -41,7 +42,8 @@ def _council_with_everything(statistics: stats.Statistics) -> str:
     return str(chosen.sort_values("authority_name").iloc[0]["authority_code"])
 
 
-def test_nothing_given_the_letter_and_figures_are_as_before(sample_dir: Path, three_tables: Path, statistics: stats.Statistics) -> None:
+def test_nothing_given_the_letter_and_figures_are_as_before(sample_dir: Path, three_tables: Path, statistics: stats.Statistics,
+                                                            three_table_statistics: stats.Statistics) -> None:
     code = _council_with_everything(statistics)
     without = letter.prepare_letter(code, YEAR, data_dir=three_tables, generated_at="2020-07-01T00:00:00+00:00")
     with_tables = letter.prepare_letter(code, YEAR, data_dir=sample_dir, generated_at="2020-07-01T00:00:00+00:00")
@@ -51,21 +53,21 @@ def test_nothing_given_the_letter_and_figures_are_as_before(sample_dir: Path, th
     # The section is the only difference: cut it out of the full letter and the two are the same.
     cut = re.sub(r"<h3>Public reports and putting things right</h3>.*?(?=</section>)", "", full, flags=re.S)
     assert cut.split() == plain.split()
-    before = stats.compute_statistics(load_cases(three_tables))
+    before = three_table_statistics
     table = stats.published_table(before, YEAR)
     assert list(table.columns) == stats.published_columns()
     assert table.equals(stats.published_table(statistics, YEAR)[stats.published_columns()])
 
 
-def test_letter_sentences_for_each_case(statistics: stats.Statistics, sample_dir: Path) -> None:
+def test_letter_sentences_for_each_case(statistics: stats.Statistics, stats_file: Path) -> None:
     councils = statistics.councils[statistics.councils["year"] == YEAR].set_index("authority_code")
     none_code = str(councils[(councils["public_reports"] == 0) & (councils["service_improvements"] == 0)].index[0])
-    text = str(letter.prepare_letter(none_code, YEAR, data_dir=sample_dir).section("key_statistics"))
+    text = str(letter.prepare_letter(none_code, YEAR, stats_file=stats_file).section("key_statistics"))
     name = register.name_in_text(councils.loc[none_code, "authority_name"])
     assert f"We issued no public reports about {name} this year." in text
     assert "agreed no service improvements with us this year" in text
     code = _council_with_everything(statistics)
-    made = letter.prepare_letter(code, YEAR, data_dir=sample_dir)
+    made = letter.prepare_letter(code, YEAR, stats_file=stats_file)
     text = " ".join(str(made.section("key_statistics")).split())
     figures = made.context["reports_and_remedies"]
     numbers = stats.reports_and_remedies(statistics, code, YEAR)["remedies"]
@@ -76,7 +78,7 @@ def test_letter_sentences_for_each_case(statistics: stats.Statistics, sample_dir
     assert f"The average for similar authorities ({made.context['type_plural']}) was {figures['remedies']['type_avg_late_or_overdue_pct']}." in text
 
 
-def test_sentences_of_the_section_are_spaced_for_every_kind_of_council(statistics: stats.Statistics, sample_dir: Path) -> None:
+def test_sentences_of_the_section_are_spaced_for_every_kind_of_council(statistics: stats.Statistics, stats_file: Path) -> None:
     """One council of each wording branch; no sentence runs into the next ("staff.Of")."""
     councils = statistics.councils[(statistics.councils["year"] == YEAR) & (statistics.councils["decisions_total"] > 0)]
     late = councils["remedies_completed_late"] + councils["remedies_overdue"]
@@ -87,7 +89,7 @@ def test_sentences_of_the_section_are_spaced_for_every_kind_of_council(statistic
     }
     for why, chosen in branches.items():
         assert not chosen.empty, why
-        section = str(letter.prepare_letter(chosen.iloc[0]["authority_code"], YEAR, data_dir=sample_dir).section("key_statistics"))
+        section = str(letter.prepare_letter(chosen.iloc[0]["authority_code"], YEAR, stats_file=stats_file).section("key_statistics"))
         text = " ".join(re.sub(r"<[^>]+>", " ", section[section.index(HEADING):]).split())
         assert not re.search(r"[a-z)%]\.[A-Z]", text), (why, text)
         assert "late or overdue" in text or "no figure for remedies completed late" in text, (why, text)
@@ -100,7 +102,8 @@ def test_index_flags_public_reports_and_overdue_remedies() -> None:
     assert council_flags({}) == []  # tables not given: no such flags
 
 
-def test_statistics_pack_has_the_new_columns_with_titles_and_formats(statistics: stats.Statistics, three_tables: Path, tmp_path: Path) -> None:
+def test_statistics_pack_has_the_new_columns_with_titles_and_formats(statistics: stats.Statistics, three_table_statistics: stats.Statistics,
+                                                                    tmp_path: Path) -> None:
     paths = statistics_pack.write_statistics_pack(statistics, YEAR, tmp_path / "with")
     sheet = openpyxl.load_workbook(next(p for p in paths if p.suffix == ".xlsx"))["Councils"]
     titles = [cell.value for cell in sheet[1]]
@@ -114,12 +117,12 @@ def test_statistics_pack_has_the_new_columns_with_titles_and_formats(statistics:
     assert all(c.number_format.endswith("%") for c in rates if c.value is not None)
     about = (tmp_path / "with" / statistics_pack.ABOUT_NAME).read_text(encoding="utf-8")
     assert "overdue at the year end" in about
-    before = stats.compute_statistics(load_cases(three_tables))
-    paths = statistics_pack.write_statistics_pack(before, YEAR, tmp_path / "without")
+    paths = statistics_pack.write_statistics_pack(three_table_statistics, YEAR, tmp_path / "without")
     titles = [cell.value for cell in openpyxl.load_workbook(next(p for p in paths if p.suffix == ".xlsx"))["Councils"][1]]
     assert "Public reports" not in titles and "Late or overdue rate" not in titles
 
 
+@pytest.mark.slow
 def test_batch_letters_carry_the_new_sentences(statistics: stats.Statistics, sample_dir: Path, tmp_path: Path) -> None:
     """Two real letters: one council with a public report, late and overdue remedies; one with none of it."""
     code = _council_with_everything(statistics)

@@ -147,6 +147,7 @@ def record(out: Path) -> dict:
 # --------------------------------------------------------------------------- sending
 
 
+@pytest.mark.slow
 def test_dry_run_is_the_default_writes_eml_and_sends_nothing(out, addressees, sample_dir, server):
     result = run_send(options(out, addressees, sample_dir, allow_sample=True))
     assert result.dry_run and sorted(result.written) == sorted([KENT, CANNOCK]) and result.no_address == [WATFORD]
@@ -158,6 +159,7 @@ def test_dry_run_is_the_default_writes_eml_and_sends_nothing(out, addressees, sa
     assert not (out / "2020" / SLUGS[WATFORD] / "letter.eml").exists()
 
 
+@pytest.mark.slow
 def test_send_reaches_to_and_cc_with_attachments_byte_identical(out, addressees, sample_dir, server):
     result = send(out, addressees, sample_dir, server, attach_docx=True)
     assert sorted(result.sent) == sorted([KENT, CANNOCK]) and result.no_address == [WATFORD] and result.exit_code == 1
@@ -188,6 +190,7 @@ def test_send_reaches_to_and_cc_with_attachments_byte_identical(out, addressees,
     assert "sent " in index and KENT_TO in index and 'href="kent-county-council/letter.docx"' in index
 
 
+@pytest.mark.slow
 def test_rerun_sends_only_what_was_not_sent(out, addressees, sample_dir, server):
     send(out, addressees, sample_dir, server, councils=[KENT])
     assert len(server.messages) == 1
@@ -198,6 +201,7 @@ def test_rerun_sends_only_what_was_not_sent(out, addressees, sample_dir, server)
     assert len(server.messages) == 2
 
 
+@pytest.mark.slow
 def test_regenerated_letter_is_not_resent_without_resend_and_the_record_keeps_both(out, addressees, sample_dir, server):
     send(out, addressees, sample_dir, server, councils=[CANNOCK])
     first_pdf = (out / "2020" / SLUGS[CANNOCK] / "letter.pdf").read_bytes()
@@ -219,6 +223,7 @@ def test_regenerated_letter_is_not_resent_without_resend_and_the_record_keeps_bo
     assert [a["resend"] for a in entry["attempts"]] == [False, True]
 
 
+@pytest.mark.slow
 def test_kill_after_the_server_accepted_is_never_sent_twice(out, addressees, sample_dir, server):
     """The sender is SIGKILLed inside DATA: the server has the message, the record only the intent."""
     command = [sys.executable, "-m", "lgsco_report", "send", "--year", "2020", "--council", KENT, "--send",
@@ -243,6 +248,7 @@ def test_kill_after_the_server_accepted_is_never_sent_twice(out, addressees, sam
     assert entry["attempts"][-1]["state"] == "sent" and entry["attempts"][-1]["confirmed_by"] == "--confirm-sent"
 
 
+@pytest.mark.slow
 def test_unknown_outcome_can_be_resent_on_purpose(out, addressees, sample_dir, server, monkeypatch):
     real_send = smtp.SMTPTransport.send
 
@@ -262,6 +268,7 @@ def test_unknown_outcome_can_be_resent_on_purpose(out, addressees, sample_dir, s
     assert [a["state"] for a in entry["attempts"]] == ["intent", "sent"]
 
 
+@pytest.mark.slow
 def test_a_refused_send_is_recorded_and_the_others_go_on(out, addressees, sample_dir, server):
     server.refuse = {KENT_TO, KENT_LINK, KENT_MO}
     result = send(out, addressees, sample_dir, server)
@@ -276,6 +283,7 @@ def test_a_refused_send_is_recorded_and_the_others_go_on(out, addressees, sample
 # --------------------------------------------------------------------------- refusals
 
 
+@pytest.mark.slow
 def test_sample_letters_are_refused_without_allow_sample(out, addressees, sample_dir, server):
     result = run_send(options(out, addressees, sample_dir, dry_run=False, smtp_url=server.url, from_address=SENDER))
     assert sorted(name for name, _ in result.refused) == [CANNOCK, KENT]
@@ -283,6 +291,7 @@ def test_sample_letters_are_refused_without_allow_sample(out, addressees, sample
     assert server.messages == [] and result.exit_code == 1
 
 
+@pytest.mark.slow
 def test_final_refuses_draft_letters(out, addressees, sample_dir, server):
     notebook = out / "2020" / SLUGS[KENT] / "letter.ipynb"
     nb = nbformat.read(notebook, as_version=4)
@@ -296,6 +305,7 @@ def test_final_refuses_draft_letters(out, addressees, sample_dir, server):
     assert send(out, addressees, sample_dir, server).sent == [KENT]  # without --final a draft may go
 
 
+@pytest.mark.slow
 def test_final_refuses_a_year_with_unconfirmed_facts(out, addressees, sample_dir, server, tmp_path, monkeypatch):
     folder = tmp_path / "parameters"
     folder.mkdir()
@@ -308,6 +318,7 @@ def test_final_refuses_a_year_with_unconfirmed_facts(out, addressees, sample_dir
     assert server.messages == []
 
 
+@pytest.mark.slow
 def test_stale_letters_are_refused(out, addressees, sample_dir, server, tmp_path):
     changed = tmp_path / "data"
     shutil.copytree(sample_dir, changed)
@@ -468,6 +479,7 @@ def test_server_urls_never_carry_credentials_and_plain_text_is_for_loopback_only
     assert not smtp._is_loopback("mail.example.org") and not smtp._is_loopback("10.0.0.1")
 
 
+@pytest.mark.slow
 def test_rate_limit_spaces_the_messages(out, addressees, sample_dir, server):
     start = time.monotonic()
     result = send(out, addressees, sample_dir, server, rate_limit=60.0)  # one a second
@@ -475,6 +487,7 @@ def test_rate_limit_spaces_the_messages(out, addressees, sample_dir, server):
     assert send_rate("30/min") == 30.0 and send_rate("12") == 12.0
 
 
+@pytest.mark.slow
 def test_command_line_send(out, addressees, sample_dir, server, capsys):
     common = ["send", "--year", "2020", "--addressees", str(addressees), "--data", str(sample_dir), "--out", str(out),
               "--no-progress", "--allow-sample"]

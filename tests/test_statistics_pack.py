@@ -27,11 +27,6 @@ TABLE_SHEETS = ("Councils", "Types", "National", "Categories")
 
 
 @pytest.fixture(scope="module")
-def statistics(sample_cases):
-    return compute_statistics(sample_cases)
-
-
-@pytest.fixture(scope="module")
 def pack(statistics, tmp_path_factory):
     return statistics_pack.write_statistics_pack(statistics, YEAR, tmp_path_factory.mktemp("pack"))
 
@@ -156,6 +151,7 @@ def test_national_population_counts_each_resident_once(workbook):
     assert row[titles.index("Population")] == register.loc[register["authority_type"] != "County Council", "population"].sum()
 
 
+@pytest.mark.slow
 def test_cli_xlsx_is_the_same_annotated_workbook(tmp_path, sample_dir, pack):
     out = tmp_path / "stats.xlsx"
     done = subprocess.run(

@@ -540,6 +540,7 @@ def test_totals_reconcile_and_row_order_does_not_matter(tables, seed, method):
     pd.testing.assert_frame_equal(again.unassigned, statistics.unassigned)
 
 
+@pytest.mark.slow
 def test_cli_writes_the_published_table(tmp_path, sample_dir):
     """`lgsco-report stats` end to end: one row per council of the year, columns in the published order."""
     import subprocess

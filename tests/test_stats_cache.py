@@ -11,14 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lgsco_report.stats import Statistics, compute_statistics
+from lgsco_report.stats import Statistics
 
 TABLES = ("councils", "types", "national", "unassigned")
-
-
-@pytest.fixture(scope="module")
-def statistics(sample_cases) -> Statistics:
-    return compute_statistics(sample_cases)
 
 
 @pytest.fixture()

@@ -13,13 +13,8 @@ import os
 import pandas as pd
 import pytest
 
-from lgsco_report.stats import Statistics, compute_statistics, load_statistics
+from lgsco_report.stats import Statistics, load_statistics
 from lgsco_report.stats import load as stats_load
-
-
-@pytest.fixture(scope="module")
-def statistics(sample_cases) -> Statistics:
-    return compute_statistics(sample_cases)
 
 
 @pytest.fixture()

@@ -22,7 +22,6 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
 
-from lgsco_report.batch import run_batch
 from lgsco_report.documents import SAMPLE_BANNER
 from lgsco_report.exporters import LetterDocxExporter
 from lgsco_report.word import ReferenceDocxError, notebook_to_docx
@@ -30,15 +29,14 @@ from lgsco_report.word import ReferenceDocxError, notebook_to_docx
 REPO = Path(__file__).resolve().parents[1]
 COUNCIL = "Kent County Council"
 FORMATS = ("ipynb", "html", "pdf", "docx")
+# Every test reads the letters of a real batch (conftest.py's batch_year).
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def year_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    out = tmp_path_factory.mktemp("word-out")
-    result = run_batch(2020, councils=[COUNCIL], data_dir=sample_dir, out_dir=out, workers=2,
-                       formats=FORMATS, progress=False, generated_at="2020-07-22T09:00:00+00:00")
-    assert result.exit_code == 0, result.failures
-    return out / "2020"
+def year_dir(batch_year: Path) -> Path:
+    """The session's shared 2020 batch (conftest.py): Kent's letter in every format of FORMATS, and the review."""
+    return batch_year
 
 
 @pytest.fixture(scope="module")

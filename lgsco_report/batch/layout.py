@@ -74,6 +74,8 @@ class BatchResult:
     unconfirmed: tuple[str, ...] = ()
     #: This run's letters (written or unchanged) with no named addressee ("Dear Chief Executive").
     unnamed: int = 0
+    #: Lines for the summary about the figures: councils without figures (no letter), sections left out.
+    notes: tuple[str, ...] = ()
 
 
 class StopBatch(LgscoReportError):

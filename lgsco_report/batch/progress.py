@@ -35,6 +35,7 @@ def summary(result: BatchResult) -> str:
     if result.unnamed:
         lines.append(f"{result.unnamed} letter(s) have no named addressee: they read \"Dear Chief Executive\" "
                      "(add names to the addressees file; the index shows which).")
+    lines.extend(result.notes)
     if result.unconfirmed:
         from ..documents import draft_mark
 

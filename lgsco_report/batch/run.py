@@ -132,8 +132,12 @@ def _prepare(year, councils, data_dir, out_dir, formats, timeout, notebook, over
     statistics, stats_unsaved = load_statistics(stats_path, inputs.data_path, inputs.data_fingerprint, sys.stderr)
     if year not in statistics.years:
         raise BatchError(f"the data in {inputs.data_path} has no cases for the year ending March {year}; check --data and --year")
+    from ..letter.coverage import letters_with_figures  # a figures folder: no letter for a council without figures
+
+    inputs.selected, figures_notes = letters_with_figures(inputs.selected, statistics, year)
     year_dir.mkdir(parents=True, exist_ok=True)
-    return inputs, year_dir, BatchResult(year=year, unconfirmed=unconfirmed), statistics, stats_unsaved, stats_path
+    result = BatchResult(year=year, unconfirmed=unconfirmed, notes=tuple(figures_notes))
+    return inputs, year_dir, result, statistics, stats_unsaved, stats_path
 
 
 def _set_exit_code(result: BatchResult) -> None:

@@ -32,13 +32,13 @@ def load_statistics(path: Path, data_path: Path, data_fingerprint: dict[str, str
     one warning line and recomputed, never trusted.
     """
     from ..inputs import load as load_cases
-    from ..stats import cache, compute_statistics
+    from ..stats import Statistics, compute_statistics
 
     if path.is_file():
         try:
             if path.stat().st_size > MAX_CACHE_BYTES:
                 raise ValueError(f"it is larger than {MAX_CACHE_BYTES >> 20} MiB")
-            statistics = cache.read_statistics(path)
+            statistics = Statistics.load(path)
             cached = {source.get("sha256") for source in statistics.sources}
             if cached != set(data_fingerprint.values()):
                 raise ValueError("it was computed from other data files")

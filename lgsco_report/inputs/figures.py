@@ -91,8 +91,8 @@ class FiguresData:
     ``figures``: one row per (year, authority_code), the columns of ``figure_columns``
     but ``authority``/``authority_name`` (float64, NaN: not known; a column the file
     did not have is all NaN). ``averages``: (year, authority_type, upheld_rate,
-    compliance_rate, satisfactory_remedy_rate as fractions, upheld_per_100k), NaN
-    where not published; None without the table.
+    compliance_rate, satisfactory_remedy_rate as fractions, upheld_per_100k, and
+    ``row``: the file's row), NaN where not published; None without the table.
     """
 
     figures: pd.DataFrame
@@ -415,14 +415,14 @@ def read_averages(path: Path, warnings: list[str]) -> tuple[pd.DataFrame | None,
         elif (year, kind) in seen:
             problems.append(Problem(path.name, row, "authority_type", f"{kind} is given twice for {year} (also on row {seen[(year, kind)]}); keep one row per type and year"))
         seen.setdefault((year, kind), row)
-        record: dict[str, object] = {"year": year, "authority_type": kind}
+        record: dict[str, object] = {"year": year, "authority_type": kind, "row": row}
         for column in AVERAGE_COLUMNS[2:]:
             record[column], why = (published_rate if column in AVERAGE_RATE_COLUMNS else _per_100k)(cell(column))
             problems += [Problem(path.name, row, column, why)] if why else []
         records.append(record)
     if problems:
         return None, sort_problems(problems)
-    frame = pd.DataFrame(records, columns=list(AVERAGE_COLUMNS))
+    frame = pd.DataFrame(records, columns=[*AVERAGE_COLUMNS, "row"])  # the file's row, for problems found later
     frame["year"] = frame["year"].astype("int64")
     return frame.sort_values(["year", "authority_type"], kind="stable").reset_index(drop=True), []
 

@@ -139,7 +139,9 @@ class Letter:
 
     def has_trend_chart(self) -> bool:
         """Whether any year of the trend had a detailed investigation to chart (never in a short letter)."""
-        return not self.context["nothing_to_report"] and bool(self.trend["detailed_investigations"].fillna(0).sum() > 0)
+        if self.context["nothing_to_report"] or "trend" in self.context.get("left_out", {}):
+            return False
+        return bool(self.trend["detailed_investigations"].fillna(0).sum() > 0)
 
     def key_rates_figure(self) -> charts.Chart | None:
         """The key-rates chart, or None (nothing displayed) when the council has no rate."""
@@ -261,6 +263,11 @@ def prepare_letter(
     addressees = addressees_file(params_file or default_parameters_file(year), overrides_file or None)
     addressing = addressing_for(code, year_params.letter_date, addressees)
     figures = statistics.council(code, year)
+    if not bool(figures.get("has_figures", True)):
+        raise LetterInputError(
+            f"the figures table has no row for {figures['authority_name']} ({code}) in {year_label(year)}: "
+            "no letter without figures; add the council's row to the figures table"
+        )
     trend = statistics.trend(code, year, n=5)
     generated = generated_at_text(generated_at)
     context = letter_context(

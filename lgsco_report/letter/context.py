@@ -40,11 +40,74 @@ def _generated_on(generated_at: str) -> str:
 
 
 def decision_group_counts(figures: pd.Series, groups: dict[str, tuple[str, ...]]) -> dict[str, dict[str, Any]]:
-    """Each heading of the edition with the sum of the statistics' counts of the outcomes it groups."""
+    """Each heading of the edition with the sum of the statistics' counts of the outcomes it groups (None: one not known)."""
     return {
-        heading: {"count": sum(int(figures[DECISION_COLUMNS[label]]) for label in outcomes), "outcomes": list(outcomes)}
+        heading: {"count": _sum_known(figures, [DECISION_COLUMNS[label] for label in outcomes]), "outcomes": list(outcomes)}
         for heading, outcomes in groups.items()
     }
+
+
+def _sum_known(figures: pd.Series, columns: list[str]) -> int | None:
+    """The sum of the counts, or None when any of them is not known (a figures table's blank)."""
+    values = [figures[column] for column in columns]
+    return None if any(is_missing(value) for value in values) else sum(int(value) for value in values)
+
+
+# --------------------------------------------------------------------------- sections a figures table cannot give
+
+#: Each section of the letter that a figures table may not give, with the counts it prints.
+#: (Counted cases give them all: only a figures table's blanks leave a section out.)
+SECTION_COUNTS: dict[str, tuple[str, ...]] = {
+    "received": ("received_total",),
+    "received_by_category": ("received_total", *(m.column for m in metrics.all_metrics() if m.source == "received" and m.label is not None)),
+    "decisions": ("decisions_total", *DECISION_COLUMNS.values()),
+    "upheld": ("decisions_total", "upheld", "not_upheld"),
+    "remedies": ("upheld", "satisfactory_remedies"),
+    "compliance": ("compliance_outcomes", "complied", "complied_late"),
+}
+#: Why the trend chart of a figures letter is left out when the table has a single year for the council.
+ONE_YEAR_ONLY = "the figures give one year only, so there is no trend to show"
+
+
+def sections_left_out(statistics: stats.Statistics, code: str, year: int) -> dict[str, str]:
+    """The letter's sections left out for this council and year, each with the reason (empty for counted cases).
+
+    A section is left out when a count it prints is not known (a blank in the
+    figures table): no sentence, no table row, no zero in its place. The trend
+    chart is left out when the figures give the council a single year. The
+    batch summary counts these reasons.
+    """
+    if "has_figures" not in statistics.councils.columns:
+        return {}
+    figures = statistics.council(code, year)
+    left_out = {}
+    for section, columns in SECTION_COUNTS.items():
+        missing = [column for column in columns if column in figures.index and is_missing(figures[column])]
+        if missing:
+            left_out[section] = f"not in the figures table: {', '.join(missing)}"
+    trend = statistics.trend(code, year, n=5)
+    if int(trend["has_figures"].astype(bool).sum()) < 2:
+        left_out["trend"] = ONE_YEAR_ONLY
+    return left_out
+
+
+def former_councils_context(statistics: stats.Statistics, code: str, year: int) -> dict[str, Any] | None:
+    """The former councils this council succeeded with legacy decisions in the year, for the letter's sentence; None if none.
+
+    ``names`` (joined), ``count`` (how many councils), ``decisions`` (their
+    decisions of the year, counted against them, not in this letter's figures).
+    """
+    councils = statistics.councils
+    if "former" not in councils.columns:
+        return None
+    rows = councils[(councils["year"] == year) & councils["former"].astype(bool)]
+    rows = rows[rows["successor_codes"].map(lambda codes: code in str(codes).split(","))]
+    rows = rows[rows["decisions_total"].fillna(0) > 0]
+    if rows.empty:
+        return None
+    names = [register.name_in_text(str(name)) for name in rows["authority_name"]]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return {"names": joined, "count": len(names), "decisions": int(rows["decisions_total"].sum())}
 
 
 def type_averages(statistics: stats.Statistics, year: int) -> list[dict[str, Any]]:
@@ -76,7 +139,11 @@ def rate_context(figures: pd.Series) -> dict[str, Any]:
     """
     context: dict[str, Any] = {}
     for metric in metrics.letter_rates():
-        if metric.basis is not None:
+        if metric.basis is not None and any(is_missing(figures[c]) for c in (*metric.numerator, *metric.denominator)):
+            # A figures blank: no rate; each count it rests on is given where known (the same names as other rates').
+            context.update({metric.basis[0]: _sum_known(figures, list(metric.numerator)),
+                            metric.basis[1]: _sum_known(figures, list(metric.denominator)), metric.letter_key: None})
+        elif metric.basis is not None:
             numerator, denominator = stats.rate_basis(figures, metric.column)
             context.update({metric.basis[0]: numerator, metric.basis[1]: denominator})
             context[metric.letter_key] = percent_of(numerator, denominator)
@@ -110,6 +177,8 @@ def letter_context(
         **figures_context(figures, year_params, list(getattr(statistics, "categories", CATEGORIES))),
         **provenance_context(statistics, generated_at),
         "reports_and_remedies": reports_and_remedies_context(statistics, code, year),
+        "left_out": sections_left_out(statistics, code, year),
+        "former_councils": former_councils_context(statistics, code, year),
     }
 
 
@@ -157,14 +226,15 @@ def type_context(authority_type: str, statistics: stats.Statistics, year: int) -
 
 def figures_context(figures: pd.Series, year_params: YearParameters, categories: list[str]) -> dict[str, Any]:
     """The council's counts and rates: the key statistics' sentences and the annex's tables."""
-    count = lambda column: int(figures[column])  # noqa: E731 - a short local reader
+    # A count a figures table left blank is None: the template leaves out what needs it.
+    count = lambda column: None if is_missing(figures[column]) else int(figures[column])  # noqa: E731
     return {
         "nothing_to_report": count("received_total") == 0 and count("decisions_total") == 0
         and count("compliance_outcomes") == 0,
         "decision_groups": decision_group_counts(figures, getattr(year_params, "decision_groups", {}) or {}),
         **rate_context(figures),
         "complied_late": count("complied_late"),
-        "not_complied": count("not_complied"),
+        "not_complied": _not_complied(figures),
         "population": None if is_missing(figures["population"]) else int(figures["population"]),
         "received_rows": [
             {"label": m.label, "count": count(m.column)}
@@ -176,12 +246,32 @@ def figures_context(figures: pd.Series, year_params: YearParameters, categories:
     }
 
 
+def _not_complied(figures: pd.Series) -> int | None:
+    """Cases not complied with: given, or implied by the outcomes, complied and complied late (the three outcomes)."""
+    if not is_missing(figures["not_complied"]):
+        return int(figures["not_complied"])
+    parts = [figures[c] for c in ("compliance_outcomes", "complied", "complied_late")]
+    return None if any(is_missing(p) for p in parts) else int(parts[0]) - int(parts[1]) - int(parts[2])
+
+
+#: What a letter made from figures says of its averages (said of each type: computed where covered, else published).
+FIGURES_AVERAGE_TEXT = (
+    "Where the figures table gave the figures of every council of a type, the average for similar authorities is "
+    "computed from them as follows. {method} For any other type it is the average we published for that type and year."
+)
+
+
+def _average_text(statistics: stats.Statistics) -> str:
+    method = average_method_text(statistics.average_method, "letter")
+    return FIGURES_AVERAGE_TEXT.format(method=method) if "has_figures" in statistics.councils.columns else method
+
+
 def provenance_context(statistics: stats.Statistics, generated_at: str) -> dict[str, Any]:
     """Where the figures came from: sample or real data, the data files, the method, the program and the time."""
     return {
         "is_sample": bool(statistics.is_sample),
         "sample_banner": SAMPLE_BANNER,
-        "average_method_text": average_method_text(statistics.average_method, "letter"),
+        "average_method_text": _average_text(statistics),
         "sources": [
             {"table": s.get("table", ""), "name": Path(s.get("path", "")).name, "sha256": s.get("sha256", "")}
             for s in statistics.sources

@@ -16,7 +16,7 @@ from ..definitions import year_label
 from ..formatting import long_date, percent, per_100k_text
 from . import svg
 from .directory import Council
-from .figures import basis, figure, group_figure, value
+from .figures import basis, figure, group_figure, is_former_row, value
 from .letters import relative_href
 
 #: The rates a council page shows for each year, with the count that each rests on and its noun.
@@ -63,7 +63,7 @@ def year_entry(inputs: SiteInputs, council: Council, row: dict[str, Any], page_d
     year = int(row["year"])
     letters = inputs.letters.get(year, {}).get(council.code, [])
     return {
-        "year": year, "label": year_label(year),
+        "year": year, "label": year_label(year), "former": is_former_row(row),
         "groups": {key: group_figure(row, key, outcomes, year) for key, outcomes in inputs.groups.items()},
         "rates": [_rate_entry(row, column, base, noun, year) for column, base, noun in RATES],
         "per_100k": figure(row, "upheld_per_100k", year),

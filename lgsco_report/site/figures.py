@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import metrics
-from ..formatting import NO_FIGURE, count_text, is_missing, percent_of
+from ..formatting import NO_FIGURE, NOT_APPLICABLE, count_text, is_missing, percent_of
 
 
 def _count_based(metric: metrics.Metric) -> bool:
@@ -39,6 +39,8 @@ def figure_text(row: Any, column: str) -> str:
     metric = _metric(column)
     if metric is None:
         raise KeyError(f"{column!r} is not a statistic the site knows")
+    if column.startswith("type_avg_") and is_former_row(row):
+        return NOT_APPLICABLE  # its legacy decisions are compared with no type (stats leaves them out of every average)
     if metric.display == "count" or metric.display == "residents":
         return count_text(row[column]) or NO_FIGURE
     if _count_based(metric):
@@ -46,6 +48,12 @@ def figure_text(row: Any, column: str) -> str:
         return percent_of(numerator, denominator) or NO_FIGURE
     value = row[column]
     return metrics.display_text(metric.display, None if is_missing(value) else float(value)) or NO_FIGURE
+
+
+def is_former_row(row: Any) -> bool:
+    """Whether a row of the statistics is a former council's legacy decisions (``former`` exists only then)."""
+    former = row.get("former") if hasattr(row, "get") else None
+    return bool(former) and not is_missing(former)
 
 
 def _metric(column: str) -> metrics.Metric | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 
 from ..definitions import AUTHORITY_TYPES, year_label
 from .context import SiteInputs, index_links

@@ -67,6 +67,25 @@ National and type totals
     reconcile with the published table; their rates are the pooled rates of those
     totals. ``Statistics.types`` also carries the ``type_avg_*`` columns the
     letters print, so there is one source for the comparison figures.
+Former councils (legacy rows; docs/adding-an-input.md)
+    A council abolished before the year can still have decisions and compliance
+    outcomes in it, on complaints made before it ceased. Its row of the year
+    (after the register's rows) has ``former`` True and ``successor_codes`` (the
+    successors' GSS codes, comma-separated); both columns exist only when there
+    is such a row. It is counted in ``Statistics.national`` (its upheld cases,
+    not its residents: they live in the successors' areas), never in
+    ``Statistics.types`` or any ``type_avg_*`` (its own are NaN: "n/a"), and it
+    gets no letter; the successor's letter says how many decisions there were.
+Figures (``Counts.kind == "figures"``; docs/adding-an-input.md)
+    Counts are float64, NaN where the figures table left a cell blank or had no
+    row for the council (``has_figures`` False: no letter). A rate with an
+    unknown part is NaN. A type or national total is the sum over the councils
+    that gave that figure (NaN when none did), with ``councils_with_figures``
+    beside it; pooled rates take the councils whose parts are all known. A
+    type's average is computed as above where the figures cover every council
+    of the type (``counting.figures_coverage``) and checked against a published
+    one within the rounding; elsewhere it is the published average
+    (``stats.averages``).
 Service categories (``Statistics.by_category``)
     One row per (year, category) for the councils in that year's register:
     ``received`` (by ``received_date``), and the decisions of the year by the
@@ -102,24 +121,17 @@ hands out numbers only; ``formatting.percent`` / ``percent_of`` /
 ``per_100k_text`` round them for display (half up, exactly) where a document
 words them.
 
-The package: this module computes; ``stats.cache`` writes and checks the JSON
-cache behind ``Statistics.save`` / ``Statistics.load``; ``stats.load`` gives a
-notebook its statistics (``load_statistics``: a cache file or the data folder,
-remembered per process); ``stats.published`` makes the published table.
+The package: ``stats.compute`` computes; ``stats.model`` is the result
+(``Statistics``); ``stats.cache`` writes and checks the JSON cache behind
+``Statistics.save`` / ``Statistics.load``; ``stats.load`` gives a notebook its
+statistics (``load_statistics``: a cache file or the data folder, remembered per
+process); ``stats.published`` makes the published table; ``stats.averages`` a
+figures folder's averages. This module is only the package's face: it imports
+from those, and none of them imports it.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
-
-from .. import metrics
 # The count columns are defined with the counting; stats re-exports them for callers.
 from ..counting import (  # noqa: F401
     CATEGORY_COUNT_COLUMNS,
@@ -135,15 +147,28 @@ from ..counting import (  # noqa: F401
     count_cases,
     count_columns,
     empty_category_frame,
+    is_former,
     received_columns,
 )
-from ..definitions import (
-    AUTHORITY_TYPES,
-    CATEGORIES,
-    SERVICE_IMPROVEMENT_TYPES,
-    parse_year,
+from . import cache  # noqa: F401  (callers use stats.cache)
+from .compute import (  # noqa: F401
+    MARKER_COLUMNS,
+    PER_100K,
+    REMEDY_PUBLISHED_COLUMNS,
+    REPORT_PUBLISHED_COLUMNS,
+    SMALL_BASE,
+    _count_based_rates,
+    category_table,
+    compute_statistics,
+    derive_statistics,
+    is_small_base,
+    published_columns,
+    rate_basis,
+    rate_columns,
+    reports_and_remedies,
 )
-from ..inputs.schema import TABLES
+from .load import load_statistics
+from .model import AVERAGE_METHODS, Statistics
 from .published import optional_columns, published_table, write_published_table
 
 __all__ = [
@@ -162,446 +187,3 @@ __all__ = [
     "reports_and_remedies",
     "write_published_table",
 ]
-
-#: ``"pooled"`` (sum of numerators / sum of denominators) or ``"mean"`` of council rates.
-AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
-
-PER_100K = 100_000
-
-#: Council types whose area is also covered by councils of another type (a county
-#: council's residents all live in its districts): left out of national population totals.
-OVERLAPPING_TYPES: tuple[str, ...] = ("County Council",)
-
-#: Published columns added (after the others, in this order) when the reports table is given.
-REPORT_PUBLISHED_COLUMNS: tuple[str, ...] = ("public_reports", *REPORT_COLUMNS.values())
-#: Published columns added when the remedies table is given.
-REMEDY_PUBLISHED_COLUMNS: tuple[str, ...] = (
-    "remedies_total", *REMEDY_COLUMNS.values(), "service_improvements", "remedies_completed_late", "remedies_overdue",
-    "remedies_due_or_done", "late_or_overdue_rate", "type_avg_late_or_overdue_rate",
-)
-
-
-# --------------------------------------------------------------------------- columns
-
-
-def published_columns(categories: Sequence[str] = CATEGORIES) -> list[str]:
-    """The published table's columns, in the published order (``metrics.published_columns``)."""
-    return metrics.published_columns(categories)
-
-
-def _summary_columns(categories: Sequence[str], key_columns: list[str]) -> list[str]:
-    """Columns of ``Statistics.types`` / ``Statistics.national`` (before extras)."""
-    return [
-        *key_columns,
-        "councils",
-        *count_columns(categories),
-        "population",
-        "councils_without_population",
-        *rate_columns(),
-    ]
-
-
-def rate_columns() -> list[str]:
-    """The council table's rates made from the case tables' counts (``metrics.rates()``), in order."""
-    return [m.column for m in metrics.rates()]
-
-
-# --------------------------------------------------------------------------- result
-
-
-@dataclass(eq=False)
-class Statistics:
-    """All figures for all councils and years; see the module docstring for definitions.
-
-    ``councils``: one row per (council, year), published-table columns plus
-    ``short_name``, ``region``, ``lat``, ``long``; sorted by year, then register
-    order (official name). ``types``: one row per (year, authority_type) with
-    totals, pooled rates and the ``type_avg_*`` figures the letters print.
-    ``national``: one row per year, with the ``unassigned_*`` counts beside the
-    totals. ``unassigned``: cases outside that year's register.
-    """
-
-    councils: pd.DataFrame
-    types: pd.DataFrame
-    national: pd.DataFrame
-    unassigned: pd.DataFrame
-    average_method: str = "pooled"
-    categories: tuple[str, ...] = CATEGORIES
-    is_sample: bool = False
-    sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
-    by_category: pd.DataFrame = field(default_factory=lambda: empty_category_frame())
-    #: Whether the optional reports / remedies tables were given (their columns exist only then).
-    has_reports: bool = False
-    has_remedies: bool = False
-    #: Every public report (None without the reports table): year, authority_code, authority_name,
-    #: report_date, kind, case_ref; sorted by year, date, council. For the national review's list.
-    report_list: pd.DataFrame | None = None
-
-    @property
-    def years(self) -> list[int]:
-        """Years (ending 31 March) covered, ascending."""
-        return [int(y) for y in self.national["year"]]
-
-    def council(self, code: str, year: int | str) -> pd.Series:
-        """The row for council ``code`` (GSS) in ``year``; KeyError naming both if absent."""
-        year = parse_year(year)
-        rows = self.councils[(self.councils["year"] == year) & (self.councils["authority_code"] == code)]
-        if rows.empty:
-            raise KeyError(
-                f"no statistics for council {code!r} in the year ending 31 March {year}; "
-                f"years available: {', '.join(map(str, self.years)) or 'none'}"
-            )
-        return rows.iloc[0].copy()
-
-    def type_row(self, authority_type: str, year: int | str) -> pd.Series:
-        """The ``types`` row for one authority type and year (KeyError if absent)."""
-        year = parse_year(year)
-        rows = self.types[(self.types["year"] == year) & (self.types["authority_type"] == authority_type)]
-        if rows.empty:
-            raise KeyError(f"no {authority_type!r} councils in the year ending 31 March {year}")
-        return rows.iloc[0].copy()
-
-    def trend(self, code: str, year: int | str, n: int = 5) -> pd.DataFrame:
-        """The council's rows for up to ``n`` years ending ``year``, oldest first.
-
-        Years in which the council was not in the register (not yet created, or
-        abolished) have no row and are skipped rather than shown as zeros.
-        """
-        year = parse_year(year)
-        if n < 1:
-            raise ValueError(f"trend length n must be at least 1, got {n}")
-        frame = self.councils
-        selected = (frame["authority_code"] == code) & frame["year"].between(year - n + 1, year)
-        return frame[selected].sort_values("year", kind="stable").reset_index(drop=True)
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the batch's cache (atomically) as JSON: reading it back can never run code (``stats.cache``)."""
-        return cache.write_statistics(self, path)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Statistics:
-        """Read a cache written by ``save``, checking every part; ``ValueError`` naming the file if anything is off."""
-        return cache.read_statistics(path, cls)
-
-
-# --------------------------------------------------------------------------- compute: count, then derive
-
-
-def compute_statistics(
-    cases: Any,
-    average_method: str = "pooled",
-    register: RegisterFunction | None = None,
-    categories: Sequence[str] | None = None,
-) -> Statistics:
-    """Compute every council's, type's and the nation's figures for every year.
-
-    ``cases`` is an ``inputs.CaseData`` or any object with ``received``,
-    ``decided`` and ``compliance`` frames (``years``, ``is_sample`` and
-    ``sources`` are used when present). Years are those in ``cases.years`` plus
-    any year a case date falls in. ``register`` maps a year to that year's
-    councils (default ``register.councils_for_year``; each year is read once).
-    ``categories`` defaults to ``definitions.CATEGORIES``. The cases are counted
-    (``counting.count_cases``), then everything is derived from the counts
-    (``derive_statistics``).
-    """
-    _check_average_method(average_method)
-    return derive_statistics(count_cases(cases, register=register, categories=categories), average_method)
-
-
-def _check_average_method(average_method: str) -> None:
-    if average_method not in AVERAGE_METHODS:
-        raise ValueError(f"average_method must be one of {', '.join(AVERAGE_METHODS)}; got {average_method!r}")
-
-
-def derive_statistics(counts: Counts, average_method: str = "pooled") -> Statistics:
-    """Rates, averages for similar councils, type and national totals, from the counts alone.
-
-    ``counts`` is a ``counting.Counts`` from any input: case rows
-    (``counting.count_cases``) or a table of council-level counts
-    (``counting.counts_from_table``). The definitions are in the module docstring.
-    """
-    _check_average_method(average_method)
-    categories = counts.categories
-    councils = _council_rates(counts.councils, categories)
-    type_keys = ["year", "authority_type"]
-    types = _summarise(councils, type_keys, categories)
-    if average_method == "pooled":
-        # The pooled average of a type is exactly the rate of the type's totals.
-        averages = types.loc[:, [*type_keys, *rate_columns()]]
-    else:
-        averages = councils.groupby(type_keys, sort=False)[rate_columns()].mean().reset_index()
-    averages = averages.rename(columns={rate: f"type_avg_{rate}" for rate in rate_columns()})
-    types = types.merge(averages, on=type_keys, how="left", validate="one_to_one")
-    councils = councils.merge(averages, on=type_keys, how="left", validate="many_to_one")
-
-    for column in COUNCIL_EXTRA_COLUMNS:
-        councils[column] = counts.councils[column].to_numpy()
-    councils = councils.loc[:, [*published_columns(categories), *COUNCIL_EXTRA_COLUMNS]]
-    national = _national(councils, counts)
-    councils, types, national = _add_reports_and_remedies(counts, councils, types, national, average_method)
-
-    return Statistics(
-        has_reports=counts.has_reports,
-        has_remedies=counts.has_remedies,
-        report_list=counts.report_list,
-        councils=councils,
-        types=types,
-        national=national,
-        unassigned=counts.unassigned,
-        average_method=average_method,
-        categories=categories,
-        is_sample=counts.is_sample,
-        sources=counts.sources,
-        by_category=counts.by_category,
-    )
-
-
-def _council_rates(frame: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
-    """Each council's counts and its own rates (``Counts.councils`` -> the start of ``Statistics.councils``)."""
-    missing = [column for column in count_columns(categories) if column not in frame.columns]
-    if missing:
-        raise ValueError(f"the counts lack column(s) {', '.join(missing)}; every input must give all of count_columns()")
-    columns: dict[str, np.ndarray] = {
-        name: frame[name].to_numpy(dtype=object) for name in ("authority_code", "authority_name", "authority_type")
-    }
-    columns["year"] = frame["year"].to_numpy(dtype="int64")
-    for column in count_columns(categories):
-        columns[column] = frame[column].to_numpy(dtype="int64")
-    columns["population"] = frame["population"].to_numpy(dtype="float64")
-    for rate, (numerator, denominator, scale) in _rate_parts(columns).items():
-        columns[rate] = _ratio(numerator, denominator, scale)
-    return pd.DataFrame(columns)
-
-
-def _national(councils: pd.DataFrame, counts: Counts) -> pd.DataFrame:
-    """One row per year (a year whose register is empty gets a row of zeros), with the unassigned cases beside."""
-    categories = counts.categories
-    national = _summarise(councils, ["year"], categories, overlapping_types=OVERLAPPING_TYPES)
-    national = national.set_index("year").reindex(counts.years).rename_axis("year").reset_index()
-    zero_columns = ["councils", *count_columns(categories), "councils_without_population"]
-    national[zero_columns] = national[zero_columns].fillna(0).astype("int64")
-    national["population"] = national["population"].fillna(0.0)
-    for table in TABLES:
-        national[f"unassigned_{table}"] = _unassigned_per_year(national, counts.unassigned, table)
-    return national
-
-
-def _unassigned_per_year(national: pd.DataFrame, unassigned: pd.DataFrame, table: str) -> pd.Series:
-    counts = unassigned.loc[unassigned["table"] == table].groupby("year")["count"].sum()
-    return national["year"].map(counts).fillna(0).astype("int64")
-
-
-def _late_rate(frame: Any) -> np.ndarray:
-    return _ratio(frame["remedies_completed_late"] + frame["remedies_overdue"], frame["remedies_due_or_done"])
-
-
-def _add_reports_and_remedies(
-    counts: Counts, councils: pd.DataFrame, types: pd.DataFrame, national: pd.DataFrame, average_method: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Append the report and remedy columns (module docstring) to the tables; nothing when neither table is given."""
-    present = [*(REPORT_COUNT_COLUMNS if counts.has_reports else ()), *(REMEDY_COUNT_COLUMNS if counts.has_remedies else ())]
-    if not present:
-        return councils, types, national
-    # ``councils`` is in register order, the order of ``counts.councils``.
-    councils = councils.copy()
-    for column in present:
-        councils[column] = counts.councils[column].to_numpy()
-    sums = {group: councils.groupby(by, sort=False)[present].sum().reset_index() for group, by in
-            (("types", ["year", "authority_type"]), ("national", ["year"]))}
-    if counts.has_remedies:
-        councils["late_or_overdue_rate"] = _late_rate(councils)
-        for frame in sums.values():
-            frame["late_or_overdue_rate"] = _late_rate(frame)
-        if average_method == "pooled":
-            averages = sums["types"][["year", "authority_type", "late_or_overdue_rate"]]
-        else:
-            averages = councils.groupby(["year", "authority_type"], sort=False)[["late_or_overdue_rate"]].mean().reset_index()
-        averages = averages.rename(columns={"late_or_overdue_rate": "type_avg_late_or_overdue_rate"})
-        councils = councils.merge(averages, on=["year", "authority_type"], how="left", validate="many_to_one")
-        sums["types"] = sums["types"].merge(averages, on=["year", "authority_type"], how="left", validate="one_to_one")
-    types = types.merge(sums["types"], on=["year", "authority_type"], how="left", validate="one_to_one")
-    national = national.merge(sums["national"], on="year", how="left", validate="one_to_one")
-    national[present] = national[present].fillna(0).astype("int64")
-    for table, given in (("reports", counts.has_reports), ("remedies", counts.has_remedies)):
-        if given:
-            national[f"unassigned_{table}"] = _unassigned_per_year(national, counts.unassigned, table)
-    return councils, types, national
-
-
-def category_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
-    """Complaints received and upheld by service category for ``year``, with shares, rates and changes.
-
-    One row per category (the data's category order) with the counts of
-    ``Statistics.by_category``, ``received_share`` (of all complaints received
-    in the year), ``upheld_rate`` (upheld / detailed investigations, NaN without
-    any) and, for the previous year (NaN/NA when it is not in the data):
-    ``previous_received``, ``previous_upheld``, ``previous_upheld_rate``,
-    ``received_change`` (count) and ``upheld_rate_change`` (fraction).
-    """
-    year = parse_year(year)
-    if year not in statistics.years:
-        raise ValueError(
-            f"no statistics for the year ending 31 March {year}; "
-            f"years available: {', '.join(map(str, statistics.years)) or 'none'}"
-        )
-    table = statistics.by_category
-    current = table[table["year"] == year].set_index("category").reindex(list(statistics.categories)).copy()
-    total = current["received"].sum()
-    current["received_share"] = _ratio(current["received"], np.full(len(current), total))
-    current["upheld_rate"] = _ratio(current["upheld"].astype("float64"), current["detailed_investigations"].astype("float64"))
-    previous = table[table["year"] == year - 1].set_index("category").reindex(list(statistics.categories))
-    has_previous = (year - 1) in statistics.years
-    current["previous_received"] = previous["received"] if has_previous else pd.NA
-    current["previous_upheld"] = previous["upheld"] if has_previous else pd.NA
-    current["previous_upheld_rate"] = (
-        _ratio(previous["upheld"].astype("float64"), previous["detailed_investigations"].astype("float64"))
-        if has_previous else np.nan
-    )
-    current["received_change"] = (current["received"] - previous["received"]) if has_previous else pd.NA
-    current["upheld_rate_change"] = current["upheld_rate"] - current["previous_upheld_rate"]
-    return current.reset_index().drop(columns="year")
-
-
-def _rate_parts(frame: Any) -> dict[str, tuple[Any, Any, int]]:
-    """Rate name -> (numerator, denominator, scale) over a table (or dict of arrays) of counts (``metrics.rates()``)."""
-    return {
-        m.column: (metrics.add_parts(frame, m.numerator), metrics.add_parts(frame, m.denominator), m.scale)
-        for m in metrics.rates()
-    }
-
-
-def _count_based_rates() -> list[str]:
-    """Rates whose denominator counts cases (not residents): the ones a letter words as "13 of 21"."""
-    counts = set(metrics.count_columns())
-    return [m.column for m in metrics.rates() if set(m.denominator) <= counts]
-
-
-def rate_basis(figures: Any, rate: str) -> tuple[int, int]:
-    """The counts one council's rate is made of: ``(numerator, denominator)``.
-
-    For a count-based rate (``upheld_rate``, ``satisfactory_remedy_rate``,
-    ``compliance_rate``), from a row of ``Statistics.councils``; the letter words
-    its sentences ("all 11", "13 of 21") from these, so its counts and rates
-    share one definition.
-    """
-    if rate not in _count_based_rates():
-        raise ValueError(f"rate_basis() takes a count-based rate ({', '.join(_count_based_rates())}), not {rate!r}")
-    metric = metrics.rate(rate)
-    return int(metrics.add_parts(figures, metric.numerator)), int(metrics.add_parts(figures, metric.denominator))
-
-
-def _ratio(numerator: Any, denominator: Any, scale: int = 1) -> np.ndarray:
-    """numerator / denominator * scale as float64; NaN where the denominator is 0 or missing."""
-    numerator = np.asarray(numerator, dtype="float64")
-    denominator = np.asarray(denominator, dtype="float64")
-    result = np.full(numerator.shape, np.nan)
-    usable = denominator > 0  # False for NaN (unknown population)
-    np.divide(numerator, denominator, out=result, where=usable)
-    result[usable] *= scale
-    return result
-
-
-def _summarise(
-    councils: pd.DataFrame, keys: list[str], categories: Sequence[str], overlapping_types: Sequence[str] = ()
-) -> pd.DataFrame:
-    """Totals (sums of council rows) and pooled rates per group of ``keys``, in one group-by.
-
-    A pooled rate is sum of numerators / sum of denominators over the group's
-    councils whose own rate exists: a zero denominator adds nothing to either
-    sum, and for the per 100,000 figure a council with unknown population is
-    left out of both (its upheld cases are still in the ``upheld`` total).
-    Councils of ``overlapping_types`` add their upheld cases but not their
-    residents (already counted in the councils beneath them), so the group's
-    population counts each resident once.
-    """
-    counts = count_columns(categories)
-    population = councils["population"].to_numpy(dtype="float64")
-    work: dict[str, np.ndarray] = {key: councils[key].to_numpy() for key in keys}
-    work["councils"] = np.ones(len(councils), dtype="int64")
-    for column in counts:
-        work[column] = councils[column].to_numpy(dtype="int64")
-    work["population"] = np.nan_to_num(population, nan=0.0)
-    work["councils_without_population"] = np.isnan(population).astype("int64")
-    scales = {}
-    for rate, (numerator, denominator, scale) in _rate_parts(councils).items():
-        denominator = np.asarray(denominator, dtype="float64")
-        usable = denominator > 0
-        work[f"_num_{rate}"] = np.where(usable, np.asarray(numerator, dtype="float64"), 0.0)
-        work[f"_den_{rate}"] = np.where(usable, denominator, 0.0)
-        scales[rate] = scale
-    overlapping = councils["authority_type"].isin(list(overlapping_types)).to_numpy()
-    work["population"] = np.where(overlapping, 0.0, work["population"])
-    for metric in metrics.rates():
-        if "population" in metric.denominator:  # each resident once: an overlapping council's are counted beneath it
-            work[f"_den_{metric.column}"] = np.where(overlapping, 0.0, work[f"_den_{metric.column}"])
-    sums = pd.DataFrame(work).groupby(keys, sort=True).sum()
-    for rate, scale in scales.items():
-        sums[rate] = _ratio(sums[f"_num_{rate}"], sums[f"_den_{rate}"], scale)
-    totals = sums.reset_index()
-    if "authority_type" in keys:
-        order = {name: position for position, name in enumerate(AUTHORITY_TYPES)}
-        totals = totals.sort_values(
-            ["year", "authority_type"], key=lambda s: s.map(order) if s.name == "authority_type" else s, kind="stable"
-        ).reset_index(drop=True)
-    totals["year"] = totals["year"].astype("int64")
-    return totals.loc[:, _summary_columns(categories, keys)]
-
-
-# --------------------------------------------------------------------------- for the letter
-
-
-#: A council's rate resting on fewer than this many cases in its denominator is
-#: "a small base": the letters and charts say so, because one case moves it a lot.
-SMALL_BASE = 10
-
-
-def is_small_base(denominator: int) -> bool:
-    """True when a rate rests on at least one but fewer than ``SMALL_BASE`` cases."""
-    return 0 < denominator < SMALL_BASE
-
-
-def reports_and_remedies(statistics: Statistics, code: str, year: int | str) -> dict[str, Any] | None:
-    """What the letter says about public reports and remedies for one council, or None when neither table was given.
-
-    ``reports`` (None without the reports table): ``total``, ``public_interest``,
-    ``further``. ``remedies`` (None without the remedies table): ``total``,
-    ``service_improvements`` and ``service_improvements_by_type`` (``(label,
-    count)`` for each service-improvement type with a count, in
-    ``SERVICE_IMPROVEMENT_TYPES`` order), ``completed_late``, ``overdue``,
-    ``late_or_overdue``, ``due_or_done`` (the rate's base), ``late_or_overdue_rate``
-    and ``type_avg_late_or_overdue_rate`` (fractions, NaN when missing: nothing was
-    due) and ``small_base`` (``is_small_base``). Numbers only: the letter's context
-    words them (``formatting``).
-    """
-    if not (getattr(statistics, "has_reports", False) or getattr(statistics, "has_remedies", False)):
-        return None
-    figures = statistics.council(code, year)
-    result: dict[str, Any] = {"reports": None, "remedies": None}
-    if statistics.has_reports:
-        result["reports"] = {
-            "total": int(figures["public_reports"]),
-            "public_interest": int(figures["public_interest_reports"]),
-            "further": int(figures["further_reports"]),
-        }
-    if statistics.has_remedies:
-        late, overdue, base = (int(figures[c]) for c in ("remedies_completed_late", "remedies_overdue", "remedies_due_or_done"))
-        by_type = [(label, int(figures[REMEDY_COLUMNS[label]])) for label in SERVICE_IMPROVEMENT_TYPES]
-        result["remedies"] = {
-            "total": int(figures["remedies_total"]),
-            "service_improvements": int(figures["service_improvements"]),
-            "service_improvements_by_type": [(label, count) for label, count in by_type if count],
-            "completed_late": late,
-            "overdue": overdue,
-            "late_or_overdue": late + overdue,
-            "due_or_done": base,
-            "late_or_overdue_rate": float(figures["late_or_overdue_rate"]),
-            "type_avg_late_or_overdue_rate": float(figures["type_avg_late_or_overdue_rate"]),
-            "small_base": is_small_base(base),
-        }
-    return result
-
-
-# The submodules below read the names defined above (``Statistics``, ``compute_statistics``),
-# so they are imported last; callers use them as ``stats.load_statistics`` and ``stats.cache``.
-from . import cache  # noqa: E402
-from .load import load_statistics  # noqa: E402

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..atomic import write_with
-from . import AVERAGE_METHODS, Statistics
+from ..definitions import AVERAGE_METHODS
 
 #: 1 was a pickle (it could run code when loaded); 3: JSON with by_category; 4: reports, remedies.
 SAVE_FORMAT = 4
@@ -42,7 +42,7 @@ _REQUIRED_COLUMNS = {
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf}
 
 
-def write_statistics(statistics: Statistics, path: str | os.PathLike[str]) -> Path:
+def write_statistics(statistics: Any, path: str | os.PathLike[str]) -> Path:
     """Write ``statistics`` to ``path`` (atomically) as JSON; ``Statistics.save``."""
     path = Path(path)
     unknown = {f.name for f in dataclasses.fields(statistics)} - {*CACHE_TABLES, *CACHE_ATTRIBUTES}
@@ -64,7 +64,7 @@ def write_statistics(statistics: Statistics, path: str | os.PathLike[str]) -> Pa
     return path
 
 
-def read_statistics(path: str | os.PathLike[str], cls: type[Statistics] = Statistics) -> Statistics:
+def read_statistics(path: str | os.PathLike[str], cls: type[Any]) -> Any:
     """Read a file written by ``write_statistics``, checking every part; ``ValueError`` naming the file if anything is off."""
     path = Path(path)
     try:
@@ -150,7 +150,7 @@ def _frame_from_cache(name: str, table: Any) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(data), index=pd.RangeIndex(rows))
 
 
-def _statistics_from_cache(cls: type[Statistics], payload: Any) -> Statistics:
+def _statistics_from_cache(cls: type[Any], payload: Any) -> Any:
     if not isinstance(payload, dict) or payload.get("format") != SAVE_FORMAT:
         raise ValueError("unknown format")
     method, categories, sources = payload["average_method"], payload["categories"], payload["sources"]

@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 from .. import inputs
-from . import AVERAGE_METHODS, Statistics, compute_statistics
+from .compute import compute_statistics
+from .model import AVERAGE_METHODS, Statistics
 
 
 @functools.lru_cache(maxsize=4)

@@ -20,14 +20,16 @@ from ..atomic import write_with
 from ..definitions import parse_year
 
 if TYPE_CHECKING:
-    from . import Statistics
+    from .model import Statistics
 
 
 def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
     """Every council's row for ``year`` with exactly the published columns, in order.
 
-    Counts are int64; rates are unrounded fractions with NaN for a missing rate
-    (an empty cell when written).
+    Counts are int64 (from a figures table: nullable ``Int64``, missing where not
+    known, an empty cell when written); rates are unrounded fractions with NaN for
+    a missing rate (an empty cell when written). Former councils' legacy rows come
+    after the year's register, with ``former`` and ``successor_codes`` appended.
     """
     year = parse_year(year)
     if year not in statistics.years:
@@ -36,7 +38,12 @@ def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
             f"years available: {', '.join(map(str, statistics.years)) or 'none'}"
         )
     rows = statistics.councils[statistics.councils["year"] == year]
-    return rows.loc[:, [*metrics.published_columns(statistics.categories), *optional_columns(statistics)]].reset_index(drop=True)
+    markers = [column for column in ("former", "successor_codes") if column in rows.columns]
+    table = rows.loc[:, [*metrics.published_columns(statistics.categories), *optional_columns(statistics), *markers]]
+    if "has_figures" in rows.columns:  # figures: whole numbers, blank where not known (not 12.0, not 0)
+        counts = [column for column in metrics.count_columns(statistics.categories) if column in table.columns]
+        table = table.astype({column: "Int64" for column in counts})
+    return table.reset_index(drop=True)
 
 
 def optional_columns(statistics: Statistics) -> list[str]:

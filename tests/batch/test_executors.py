@@ -31,6 +31,7 @@ def _letter_bytes(year_dir: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_serial_and_pool_write_the_same_letters(tmp_path, monkeypatch):
     pooled = run_batch(YEAR, councils=COUNCILS, out_dir=tmp_path / "pool", workers=2, formats=("html", "pdf"),
                        generated_at=FIXED, progress=False, reports=False)
@@ -51,6 +52,7 @@ def test_serial_and_pool_write_the_same_letters(tmp_path, monkeypatch):
     assert serial_letters == pool_letters
 
 
+@pytest.mark.slow
 def test_letters_command_runs_serially_when_asked(tmp_path, monkeypatch):
     def no_fork(*args, **kwargs):
         raise AssertionError("--executor serial must not fork")

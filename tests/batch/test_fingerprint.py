@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from lgsco_report.batch import run_batch
 from lgsco_report.batch.fingerprint import base_fingerprint
 
@@ -18,6 +20,7 @@ YEAR = 2020
 CANNOCK = "E07000192"
 
 
+@pytest.mark.slow
 def test_editing_the_reference_word_document_remakes_the_letters(tmp_path, monkeypatch):
     folder = tmp_path / "parameters"
     folder.mkdir()

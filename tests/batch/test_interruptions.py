@@ -56,6 +56,7 @@ def _check_consistent(year_dir: Path) -> set[str]:
     return done
 
 
+@pytest.mark.slow
 def test_batch_killed_at_random_points_then_finished(tmp_path):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)

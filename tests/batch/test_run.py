@@ -91,6 +91,7 @@ def test_hostile_year_is_refused_before_any_folder_is_made(tmp_path, year):
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").iterdir())
 
 
+@pytest.mark.slow
 def test_end_to_end_three_councils_real_notebook(tmp_path):
     """Three real letters: every file in place, manifest done, PDF names the council."""
     out = tmp_path / "outputs"
@@ -126,6 +127,7 @@ def test_end_to_end_three_councils_real_notebook(tmp_path):
         assert (year_dir / name).is_file() and f'href="{name}"' in index
 
 
+@pytest.mark.slow
 def test_broken_council_is_recorded_and_batch_goes_on(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LGSCO_STANDIN_BROKEN", WARWICK)
     out = tmp_path / "outputs"
@@ -150,6 +152,7 @@ def test_broken_council_is_recorded_and_batch_goes_on(tmp_path, monkeypatch, cap
     assert not (year_dir / "failed" / slugify(NAMES[WARWICK])).exists()
 
 
+@pytest.mark.slow
 def test_unchanged_letters_are_skipped_until_parameters_change_or_force(tmp_path, params_copy):
     out = tmp_path / "outputs"
     kwargs = dict(councils=[CANNOCK, WATFORD], out_dir=out, workers=2, notebook=STANDIN, progress=False)
@@ -172,6 +175,7 @@ def test_unchanged_letters_are_skipped_until_parameters_change_or_force(tmp_path
     assert (repaired.done, repaired.skipped) == (1, 1) and pdf.is_file()
 
 
+@pytest.mark.slow
 def test_second_batch_refuses_while_the_lock_is_held(tmp_path, capsys):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
@@ -194,6 +198,7 @@ def test_unknown_council_is_refused_before_any_work(tmp_path):
         run_batch(YEAR, councils=["Atlantis Borough"], out_dir=tmp_path, notebook=STANDIN, progress=False)
 
 
+@pytest.mark.slow
 def test_hanging_letter_is_stopped_at_the_timeout(tmp_path, monkeypatch):
     monkeypatch.setenv("LGSCO_STANDIN_HANG", WATFORD)
     out = tmp_path / "outputs"
@@ -209,6 +214,7 @@ def test_hanging_letter_is_stopped_at_the_timeout(tmp_path, monkeypatch):
     assert result.exit_code == 1
 
 
+@pytest.mark.slow
 def test_killed_batch_leaves_no_half_letter_and_resumes(tmp_path):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
@@ -259,6 +265,7 @@ def _outputs_of(notebook_path: Path) -> list:
     return [(cell.get("execution_count"), cell.get("outputs")) for cell in nb.cells if cell.cell_type == "code"]
 
 
+@pytest.mark.slow
 def test_letter_is_identical_alone_or_after_other_councils_in_the_same_worker(tmp_path):
     """Warm kernels keep letters isolated: same outputs whether a letter runs first or third."""
     fixed = "2020-07-15T09:00:00+01:00"

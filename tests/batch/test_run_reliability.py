@@ -80,6 +80,7 @@ def _append(path: Path, text: str) -> None:
 # --------------------------------------------------------------------------- 1. stale letters
 
 
+@pytest.mark.slow
 def test_every_input_that_shapes_a_letter_is_in_its_fingerprint(tmp_path, params_folder, package_copy):
     out = tmp_path / "outputs"
     notebook = tmp_path / "letter.ipynb"
@@ -121,6 +122,7 @@ def test_every_input_that_shapes_a_letter_is_in_its_fingerprint(tmp_path, params
     assert entry["fingerprint"]["addressees"] and entry["fingerprint"]["letter_template"]
 
 
+@pytest.mark.slow
 def test_national_review_is_remade_when_its_templates_change(tmp_path, params_folder, package_copy):
     out = tmp_path / "outputs"
     kwargs = dict(councils=[CANNOCK], out_dir=out, workers=1, notebook=STANDIN, formats=("ipynb", "html"), progress=False)
@@ -145,6 +147,7 @@ def test_national_review_is_remade_when_its_templates_change(tmp_path, params_fo
 # --------------------------------------------------------------------------- 2. a letter that fails on rerun
 
 
+@pytest.mark.slow
 def test_letter_failing_on_rerun_removes_the_old_letter_but_not_other_files(tmp_path, monkeypatch):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
@@ -192,6 +195,7 @@ def _kill_kernel_after(code: str):
     return wrapped
 
 
+@pytest.mark.slow
 def test_kernel_dying_between_letters_is_replaced_and_the_next_letter_succeeds(tmp_path, monkeypatch):
     monkeypatch.setattr(tasks, "run_notebook_task", _kill_kernel_after(CANNOCK))
     started = time.monotonic()
@@ -201,6 +205,7 @@ def test_kernel_dying_between_letters_is_replaced_and_the_next_letter_succeeds(t
     assert time.monotonic() - started < 45
 
 
+@pytest.mark.slow
 def test_kernel_that_cannot_start_fails_the_batch_once_with_its_own_error(tmp_path, monkeypatch, capsys):
     spec = tmp_path / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
@@ -240,6 +245,7 @@ def _disk_full_on(code: str):
     return wrapped
 
 
+@pytest.mark.slow
 def test_disk_full_stops_with_one_line_and_resumes(tmp_path, params_folder, monkeypatch, capsys):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
@@ -292,6 +298,7 @@ def _notebook_write_fails_for(code: str):
     return wrapped
 
 
+@pytest.mark.slow
 def test_disk_full_while_saving_the_notebook_stops_the_batch(tmp_path, monkeypatch, capsys):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
@@ -310,6 +317,7 @@ def test_disk_full_while_saving_the_notebook_stops_the_batch(tmp_path, monkeypat
 # --------------------------------------------------------------------------- 5. other people's files
 
 
+@pytest.mark.slow
 def test_existing_folder_without_our_manifest_is_refused_unless_force(tmp_path):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
@@ -340,6 +348,7 @@ def test_existing_folder_without_our_manifest_is_refused_unless_force(tmp_path):
 # --------------------------------------------------------------------------- 6. warm kernels leak nothing
 
 
+@pytest.mark.slow
 def test_next_letter_on_the_same_worker_sees_clean_state(tmp_path, monkeypatch):
     monkeypatch.setenv("LGSCO_REPORT_TEST_MARKER", "1")  # a letter deletes it; the next must see it again
     fixed = "2020-07-15T09:00:00+01:00"
@@ -373,6 +382,7 @@ class _Planted:
         return (Path.touch, (self.marker,))
 
 
+@pytest.mark.slow
 def test_planted_pickle_never_runs_and_a_bad_cache_is_recomputed(tmp_path, sample_dir, capsys):
     out = tmp_path / "outputs"
     year_dir = out / str(YEAR)
@@ -408,6 +418,7 @@ def _cli(*argv: str, **env_extra: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_bad_data_and_year_without_data_give_a_short_message(tmp_path, sample_dir):
     bad = tmp_path / "bad"
     shutil.copytree(sample_dir, bad)
@@ -435,6 +446,7 @@ def test_bad_data_and_year_without_data_give_a_short_message(tmp_path, sample_di
         assert len(completed.stderr.strip().splitlines()) <= 4, completed.stderr
 
 
+@pytest.mark.slow
 def test_bad_parameters_or_addressees_give_a_short_message(tmp_path, sample_dir):
     broken_yaml = tmp_path / "broken-yaml"
     broken_yaml.mkdir()

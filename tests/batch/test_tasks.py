@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from lgsco_report.batch import plan, run_batch
 from lgsco_report.batch.tasks import LETTER, NATIONAL_REVIEW, NotebookTask
@@ -34,6 +35,7 @@ def _failing_review(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_failed_national_review_keeps_its_log_error_and_partial_notebook(tmp_path, monkeypatch):
     review = _failing_review(tmp_path / "national_review.ipynb")
     monkeypatch.setattr(plan, "review_notebook", lambda: review)
@@ -62,6 +64,7 @@ def test_failed_national_review_keeps_its_log_error_and_partial_notebook(tmp_pat
     assert (year_dir / "cannock-chase-district-council" / "letter.html").is_file()
 
 
+@pytest.mark.slow
 def test_a_review_that_succeeds_after_failing_removes_its_failure_record(tmp_path, monkeypatch):
     """Letters and the review share the rule: a document and its failure record never both stand."""
     from lgsco_report.batch.warm_kernel import WarmKernel

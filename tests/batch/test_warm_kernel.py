@@ -8,13 +8,13 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from lgsco_report.batch.warm_kernel import KernelDiedError, KernelStartError, WarmKernel
 
 
+@pytest.mark.slow
 def test_kernel_dying_while_waiting_is_noticed_and_reset_starts_a_new_one(tmp_path):
     kernel = WarmKernel(stderr_path=tmp_path / "kernel.log")
     try:
