@@ -20,7 +20,9 @@ from numbers import Integral, Real
 
 import pandas as pd
 
-__all__ = ["NOT_APPLICABLE", "NO_FIGURE", "count_text", "is_missing", "long_date", "per_100k_text", "percent", "percent_of"]
+__all__ = [
+    "NOT_APPLICABLE", "NO_FIGURE", "count_text", "is_missing", "long_date", "long_time", "per_100k_text", "percent", "percent_of",
+]
 
 #: What a table or chart shows for a rate that has nothing to base it on.
 NO_FIGURE = "no figure"
@@ -113,3 +115,17 @@ def count_text(value: object) -> str | None:
 def long_date(value: _dt.date) -> str:
     """A date as the documents print it: "1 July 2020" (no leading zero)."""
     return f"{value.day} {value:%B %Y}"
+
+
+def long_time(value: _dt.datetime) -> str:
+    """A time as the documents print it: "22 July 2020, 09:00 UTC" (its own offset when not UTC:
+    "09:00 UTC+01:00"; no zone when the time came without one)."""
+    offset = value.utcoffset()
+    if offset is None:
+        zone = ""
+    elif not offset:
+        zone = " UTC"
+    else:
+        minutes = int(offset.total_seconds()) // 60
+        zone = f" UTC{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{long_date(value)}, {value:%H:%M}{zone}"

@@ -46,7 +46,7 @@ from .definitions import (
 from .formatting import count_text, per_100k_text, percent
 
 __all__ = [
-    "DISPLAYS", "KEY_RATE_VIEWS", "METRICS", "VIEWS", "WHERE", "Metric", "Shown", "all_metrics", "count_columns", "display_text",
+    "COMPLIANCE_RATE_DEFINITION", "DISPLAYS", "KEY_RATE_VIEWS", "METRICS", "VIEWS", "WHERE", "Metric", "Shown", "all_metrics", "count_columns", "display_text",
     "find", "key_rates", "label_columns", "letter_rates", "published_columns", "rate", "rates", "view",
 ]
 
@@ -157,6 +157,13 @@ def _compliance(label: str, column: str, title: str, definition: str, **more: An
 _DETAILED = "detailed_investigations"
 _SATISFACTORY = "satisfactory_remedy_rate"
 
+#: What the compliance rate is, as the letters' notes print it (complied on time or late over compliance outcomes).
+COMPLIANCE_RATE_DEFINITION = (
+    "Cases in which the council carried out our recommendations, on time or late, as a share of the cases whose "
+    "compliance outcome we recorded in the year. It counts cases, not single recommendations."
+)
+
+
 #: The council table's columns in published order, then the optional tables' columns, then the
 #: columns of the type / national tables and of the category table.
 METRICS: tuple[Metric, ...] = (
@@ -175,7 +182,7 @@ METRICS: tuple[Metric, ...] = (
     _decision(NOT_UPHELD, "not_upheld", "Not upheld", "Decisions not upheld after a detailed investigation."),
     _count(_DETAILED, "Detailed investigations", "Upheld + not upheld: the decisions made after a detailed investigation.",
            shown=(Shown("counts", before="satisfactory_remedies"), Shown("national_summary"),
-                  Shown("national_totals", "Detailed investi\u00adgations", before="upheld"),
+                  Shown("national_totals", before="upheld"),
                   Shown("national_type_basis", before="upheld"))),
     _decision(ADVICE_GIVEN, "advice_given", "Advice given", "Decisions: advice given."),
     _decision(CLOSED_AFTER_INITIAL_ENQUIRIES, "closed_after_initial_enquiries", "Closed after initial enquiries",
@@ -194,18 +201,20 @@ METRICS: tuple[Metric, ...] = (
     Metric(_SATISFACTORY, "Satisfactory remedy rate", "Satisfactory remedies / upheld decisions.", "percent",
            numerator=("satisfactory_remedies",), denominator=("upheld",), key_rate=True, letter_key="remedy_pct",
            basis=("satisfactory_remedies", "upheld"), basis_title="Upheld decisions",
-           shown=(Shown("index", "Satisfactory remedy"), Shown("national_totals", "Satis\u00adfactory remedy rate"))),
+           shown=(Shown("index", "Satisfactory remedy"), Shown("national_totals"))),
     _count("compliance_outcomes", "Compliance outcomes recorded", "Compliance outcomes recorded in the year (by compliance date).",
            source="compliance", shown=(Shown("national_type_basis", "Compliance outcomes"),)),
-    _compliance(COMPLIED, "complied", "Complied on time", "Recommendations complied with on time."),
-    _compliance(COMPLIED_LATE, "complied_late", "Complied late", "Recommendations complied with late (counted as compliance in the rate)."),
-    _compliance(NOT_COMPLIED, "not_complied", "Not complied", "Recommendations not complied with.",
+    _compliance(COMPLIED, "complied", "Complied on time", "Cases whose recommendations the council carried out on time."),
+    _compliance(COMPLIED_LATE, "complied_late", "Complied late", "Cases whose recommendations the council carried out late (counted as compliance in the rate)."),
+    _compliance(NOT_COMPLIED, "not_complied", "Not complied", "Cases whose recommendations the council did not carry out.",
                 shown=(Shown("national_type_basis"),)),
-    Metric("compliance_rate", "Compliance rate", "(Complied + complied late) / compliance outcomes.", "percent",
+    # The one definition every document prints (the letters' notes, the review's notes, the pack, the index):
+    # each compliance outcome is one case, so the rate counts cases, not single recommendations.
+    Metric("compliance_rate", "Compliance rate", COMPLIANCE_RATE_DEFINITION, "percent",
            numerator=("complied", "complied_late"), denominator=("compliance_outcomes",), key_rate=True,
            letter_key="compliance_pct", basis=("complied_total", "compliance_outcomes"), basis_title="Compliance outcomes",
            shown=(Shown("key_rates_chart", before=_SATISFACTORY), Shown("index", "Compliance", before=_SATISFACTORY),
-                  Shown("national_totals", "Compli\u00adance rate"))),
+                  Shown("national_totals"))),
     Metric("population", "Population", "Residents (register's 2020 figure). National: single-tier and district councils only, so county residents are counted once.", "residents"),
     Metric("upheld_per_100k", "Upheld per 100,000 residents", "Upheld decisions per 100,000 residents: upheld / population x 100,000.",
            "per_100k", numerator=("upheld",), denominator=("population",), scale=100_000, letter_key="upheld_per_100k",

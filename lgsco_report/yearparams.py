@@ -43,6 +43,32 @@ class Training:
 
 
 @dataclass(frozen=True)
+class ReviewFigures:
+    """Which figures the year's national review carries (key 'review'): only those the year's letters had."""
+
+    #: Upheld decisions per 100,000 residents (the letters carry it from about 2022-23).
+    per_100k: bool = True
+    #: Remedies completed late or overdue (the Ombudsman reports them from 2021-22).
+    late_remedies: bool = True
+
+
+@dataclass(frozen=True)
+class ComplaintHandlingCode:
+    """The Complaint Handling Code, as the year's documents mention it (key 'complaint_handling_code').
+
+    Its dates are not confirmed: ``applies_from`` is printed only when ``dates_confirmed`` is true.
+    """
+
+    applies_from: _dt.date | None = None
+    dates_confirmed: bool = False
+
+    @property
+    def confirmed_start(self) -> _dt.date | None:
+        """The day the Code applies from, when that date is confirmed; None otherwise (never printed as fact)."""
+        return self.applies_from if self.dates_confirmed else None
+
+
+@dataclass(frozen=True)
 class YearParameters:
     year: int
     letter_date: _dt.date
@@ -66,6 +92,10 @@ class YearParameters:
     decision_groups: dict = field(default_factory=dict)
     #: Facts of this file not yet confirmed (key 'unconfirmed'): its letters are DRAFTs.
     unconfirmed: tuple[str, ...] = ()
+    #: The figures the year's national review carries (key 'review'; absent: all of them).
+    review: ReviewFigures = field(default_factory=ReviewFigures)
+    #: The Complaint Handling Code, when the year's documents mention it (key 'complaint_handling_code').
+    complaint_handling_code: ComplaintHandlingCode | None = None
 
 
 #: Keys of a year file that state a fact a letter prints, so may be listed under ``unconfirmed``.
@@ -222,6 +252,8 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
         reference_docx=str(data["reference_docx"]) if data.get("reference_docx") else None,
         source=path,
         unconfirmed=unconfirmed,
+        review=_review_figures(data, path),
+        complaint_handling_code=_complaint_handling_code(data, path),
     )
 
 
@@ -318,3 +350,39 @@ def _links(data: dict, path: Path) -> dict:
     ):
         raise YearParametersError(f"{path}: key 'links' should map names to https:// addresses, e.g. website: https://www.lgo.org.uk")
     return links
+
+
+def _review_figures(data: dict, path: Path) -> ReviewFigures:
+    """The optional ``review``: true or false for each of ``ReviewFigures``' figures (absent: true)."""
+    section = data.get("review") or {}
+    known = ReviewFigures.__dataclass_fields__
+    if not isinstance(section, dict) or any(k not in known or not isinstance(v, bool) for k, v in section.items()):
+        raise YearParametersError(
+            f"{path}: key 'review' should map some of {', '.join(known)} to true or false, e.g. per_100k: false"
+        )
+    return ReviewFigures(**section)
+
+
+def _complaint_handling_code(data: dict, path: Path) -> ComplaintHandlingCode | None:
+    """The optional ``complaint_handling_code``: ``applies_from`` (a date or empty), ``dates_confirmed``."""
+    if "complaint_handling_code" not in data:
+        return None
+    section = data.get("complaint_handling_code") or {}
+    where = f"{path}: key 'complaint_handling_code'"
+    if not isinstance(section, dict) or set(section) - {"applies_from", "dates_confirmed"}:
+        raise YearParametersError(f"{where} should hold applies_from (a date, or empty) and dates_confirmed (true or false)")
+    start = _date(section, "applies_from", path, required=False) if section.get("applies_from") else None
+    confirmed = section.get("dates_confirmed", False)
+    if not isinstance(confirmed, bool):
+        raise YearParametersError(f"{where}: dates_confirmed should be true or false")
+    return ComplaintHandlingCode(start, confirmed)
+
+
+def review_parameters(year: int | str) -> tuple[ReviewFigures, ComplaintHandlingCode | None]:
+    """What the year's national review carries and whether it mentions the Code, from the year's default
+    file (``ReviewFigures()`` and None when the year has no file)."""
+    path = default_parameters_file(year)
+    if not path.exists():
+        return ReviewFigures(), None
+    parameters = load_year_parameters(year, path)
+    return parameters.review, parameters.complaint_handling_code

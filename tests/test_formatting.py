@@ -69,3 +69,14 @@ def test_per_100k_text_missing():
 def test_is_missing():
     assert all(formatting.is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, np.float64("nan")))
     assert not any(formatting.is_missing(v) for v in (0, 0.0, "", "text"))
+
+
+def test_long_time_is_the_long_date_and_the_time_with_its_zone():
+    import datetime as dt
+
+    from lgsco_report.formatting import long_time
+
+    assert long_time(dt.datetime(2020, 7, 22, 9, 0, tzinfo=dt.timezone.utc)) == "22 July 2020, 09:00 UTC"
+    plus_one = dt.timezone(dt.timedelta(hours=1))
+    assert long_time(dt.datetime(2020, 7, 29, 9, 5, tzinfo=plus_one)) == "29 July 2020, 09:05 UTC+01:00"
+    assert long_time(dt.datetime(2020, 7, 1, 18, 30)) == "1 July 2020, 18:30"  # no zone given, none printed

@@ -398,8 +398,9 @@ def test_national_review_marks_letters_of_abolished_councils(statistics):
         "South Northamptonshire Council", "Wellingborough Borough Council",
     }
     markup = national.abolished_councils_html(statistics, 2021)
-    assert "abolished 31 March 2021; successor: West Northamptonshire Council" in markup
-    assert "successors: North Northamptonshire Council; West Northamptonshire Council" in markup
+    # The date and the successors in columns of their own.
+    assert '<td data-column="abolished">31 March 2021</td><td data-column="successors">West Northamptonshire Council</td>' in markup
+    assert '<td data-column="successors">North Northamptonshire Council and West Northamptonshire Council</td>' in markup
     assert national.abolished_councils_html(statistics, 2022) == ""
 
 

@@ -197,7 +197,7 @@ def test_added_key_rate_is_in_the_national_tables_and_charts(extended):
         assert f'data-column="type_avg_late_compliance_rate" data-value="{value!r}" class="lgsco-number">{percent(value)}<' in types
     assert [key.column for key in national.key_rates()][-1] == "late_compliance_rate"
     assert len(national.distribution_charts(extended, YEAR)) == 4
-    assert "Late compliance rate: councils furthest above similar councils" in national.outliers_html(extended, YEAR)
+    assert "Late compliance rate: largest differences above similar councils" in national.outliers_html(extended, YEAR)
 
 
 def test_added_key_rate_is_in_the_letter_context_and_key_rates_chart(extended, tmp_path):

@@ -13,6 +13,7 @@ import dataclasses
 import html.parser
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -161,9 +162,8 @@ def test_notebook_type_averages_match_statistics_types_exactly(executed, statist
             value_text, printed = figures[(authority_type, column)]
             assert float(value_text) == row[column], (authority_type, column)
             assert printed == percent(row[column])
-        value_text, printed = figures[(authority_type, "type_avg_upheld_per_100k")]
-        assert float(value_text) == row["type_avg_upheld_per_100k"]
-        assert printed == per_100k_text(row["type_avg_upheld_per_100k"])
+        # The 2019-20 review carries no figure per 100,000 residents: the 2020 letters had none (parameters/2020.yaml).
+        assert (authority_type, "type_avg_upheld_per_100k") not in figures
 
 
 def test_type_averages_agree_with_the_councils_they_pool(statistics):
@@ -216,11 +216,11 @@ def test_notebook_banner_metadata_and_sections(executed):
     metadata = bundles[0] if isinstance(bundles[0], dict) else json.loads(bundles[0])
     assert metadata["title"] == "Review of local government complaints 2019-20"
     assert (metadata["kind"], metadata["lang"], metadata["is_sample"]) == ("report", "en-GB", True)
-    for heading in ("England: totals and rates", "Averages for similar councils", "Councils furthest from similar councils",
+    for heading in ("England: totals and rates", "Averages for similar councils", "Largest differences from similar councils",
                     "Councils that did not comply with every recommendation", "Notes"):
         assert heading in page
     assert page.count('<img src="data:image/png;base64,') == 4  # three distributions and the map
-    assert "<dt>Produced</dt><dd class=\"lgsco-generated\">29 July 2020</dd>" in page
+    assert "<dt>Produced</dt><dd class=\"lgsco-generated\">29 July 2020, 09:00 UTC+01:00</dd>" in page
     assert "<dt>Period covered</dt><dd class=\"lgsco-period\">1 April 2019 to 31 March 2020" in page
     # No stream or error output: every cell displayed cleanly.
     for cell in executed.cells:
@@ -248,19 +248,33 @@ def test_notebook_exports_to_pdf_naming_every_type(executed, tmp_path):
 # building blocks
 
 
+def printed_gaps(statistics, year, rate="upheld_rate", min_basis=5):
+    """Each eligible council's printed rate minus its printed average (Decimal points), from formatting alone."""
+    from decimal import Decimal
+
+    key = national.figures.key_rate(rate)
+    councils = statistics.councils[statistics.councils["year"] == year]
+    eligible = councils[(councils[key.basis_column] >= min_basis) & councils[rate].notna()
+                        & councils[f"type_avg_{rate}"].notna()]
+    gaps = [Decimal(percent(r)[:-1]) - Decimal(percent(a)[:-1]) for r, a in zip(eligible[rate], eligible[f"type_avg_{rate}"])]
+    return eligible, pd.Series(gaps, index=eligible.index, dtype=object).map(float)
+
+
 def test_outliers_respect_min_basis_and_order(statistics):
     above, below = national.outliers(statistics, YEAR, "upheld_rate", n=4, min_basis=5)
     councils = statistics.councils[statistics.councils["year"] == YEAR]
-    eligible = councils[(councils["detailed_investigations"] >= 5) & councils["upheld_rate"].notna()]
-    gaps = eligible["upheld_rate"] - eligible["type_avg_upheld_rate"]
-    # Every council whose place is 1-4 (ties at the cut-off included), and no other.
-    assert len(above) == int((gaps.rank(method="min", ascending=False) <= 4).sum()) >= 4
-    assert len(below) == int((gaps.rank(method="min", ascending=True) <= 4).sum()) >= 4
+    eligible, gaps = printed_gaps(statistics, YEAR)
+    # Every council whose printed difference is among the 4 largest (ties at the cut-off included), and no other.
+    positive, negative = gaps[gaps > 0], gaps[gaps < 0]
+    assert len(above) == int((positive.rank(method="min", ascending=False) <= 4).sum()) >= 4
+    assert len(below) == int((negative.rank(method="min", ascending=True) <= 4).sum()) >= 4
     assert (above["detailed_investigations"] >= 5).all() and (below["detailed_investigations"] >= 5).all()
-    assert above["difference"].iloc[0] == gaps.max()
-    assert below["difference"].iloc[0] == gaps.min()
-    assert list(above["difference"]) == sorted(above["difference"], reverse=True)
-    assert list(below["difference"]) == sorted(below["difference"])
+    assert float(above["printed_difference"].iloc[0]) == gaps.max()
+    assert float(below["printed_difference"].iloc[0]) == gaps.min()
+    assert list(above["printed_difference"]) == sorted(above["printed_difference"], reverse=True)
+    assert list(below["printed_difference"]) == sorted(below["printed_difference"])
+    # The unrounded difference is kept beside the printed one.
+    assert (above["difference"] == above["upheld_rate"] - above["type_avg_upheld_rate"]).all()
     # A council with a big gap on a tiny basis must not appear.
     tiny = councils[(councils["detailed_investigations"].between(1, 4))]
     assert not set(tiny["authority_code"]) & (set(above["authority_code"]) | set(below["authority_code"]))
@@ -268,6 +282,58 @@ def test_outliers_respect_min_basis_and_order(statistics):
         national.outliers(statistics, YEAR, "received_total")
 
 
+def outlier_tables(page: str) -> list[list[dict]]:
+    """Each outliers table of a page: its rows, each the row's attributes and its cells' texts by column."""
+    tables = []
+    for chunk in page.split("<table")[1:]:
+        collector = CellCollector()
+        collector.feed("<table" + chunk.split("</table>")[0])
+        rows: dict[int, dict] = {}
+        for row, cell, text in collector.cells:
+            rows.setdefault(id(row), {"row": row, "cells": {}})["cells"][cell["data-column"]] = text
+        tables.append(list(rows.values()))
+    return tables
+
+
+def test_every_outliers_table_is_ordered_on_what_it_prints(statistics):
+    """Every sample year, every key rate, both directions: the printed differences are monotonic in the printed
+    order, have one precision per table, the councils printed at one difference are together and all there."""
+    for year in statistics.years:
+        page = national.outliers_html(statistics, year)
+        assert ">Place<" not in page and "=1" not in page  # not a league table
+        for table in outlier_tables(page):
+            texts = [row["cells"]["difference"] for row in table]
+            numbers = [t.split("\u00a0")[0] for t in texts]
+            assert all(t.endswith(("\u00a0point", "\u00a0points")) for t in texts), texts
+            assert len({len(n.partition(".")[2]) for n in numbers}) == 1, (year, numbers)  # one precision
+            values = [float(n.replace("\u2212", "-")) for n in numbers]
+            assert values in (sorted(values), sorted(values, reverse=True)), (year, numbers)
+            assert values == sorted(values, key=abs, reverse=True), (year, numbers)  # largest first
+            # Equal printed differences are one group: adjacent, each row saying how many share it.
+            groups = [v for i, v in enumerate(values) if i == 0 or values[i - 1] != v]
+            assert len(groups) == len(set(values)), (year, numbers)
+            for row, value in zip(table, values):
+                shared = sum(int(r["row"].get("data-tied", 1)) if "data-authority-codes" in r["row"] else 1
+                             for r, v in zip(table, values) if v == value)
+                assert int(row["row"]["data-tied"]) == shared, (year, numbers)
+
+
+def test_a_table_that_would_be_all_ties_is_a_sentence(statistics):
+    """More councils than the table's length tied at the top: one sentence naming the count and every council."""
+    for year in statistics.years:
+        for key in national.key_rates():
+            page = national.outliers_html(statistics, year)
+            above, below = national.outliers(statistics, year, key.column)
+            for direction, frame in (("above", above), ("below", below)):
+                top = frame[frame["rank"] == 1]
+                caption = f"{key.label}: largest differences {direction} similar councils"
+                if len(top) > 5 or (len(frame) > 1 and len(top) == len(frame)):
+                    assert caption not in page
+                    names = ", ".join(markupsafe.escape(n) for n in top["authority_name"])
+                    assert f"{len(top)} councils share the largest difference {direction} the average for their type" in page
+                    assert names in page
+                elif len(frame):
+                    assert caption in page
 def test_outliers_html_shows_basis_counts_and_points(statistics):
     page = national.outliers_html(statistics, YEAR, n=3, min_basis=5)
     above, _ = national.outliers(statistics, YEAR, "upheld_rate", n=3, min_basis=5)
@@ -279,7 +345,7 @@ def test_outliers_html_shows_basis_counts_and_points(statistics):
     assert row_cells["detailed_investigations"] == str(int(first["detailed_investigations"]))
     assert row_cells["upheld_rate"] == percent(first["upheld_rate"])
     expected_gap = int(percent(first["upheld_rate"])[:-1]) - int(percent(first["type_avg_upheld_rate"])[:-1])
-    assert row_cells["difference"].startswith(f"+{expected_gap} point")
+    assert row_cells["difference"].startswith(f"+{expected_gap}\u00a0point")
 
 
 def test_non_compliance_lists_exactly_councils_below_100(statistics):
@@ -412,8 +478,13 @@ def test_type_averages_in_the_review_equal_those_the_letters_print(executed, sta
             _, printed = figures[(authority_type, column)]
             assert letter.context[key] == printed, (authority_type, column)
             assert f"was {printed}." in markup
+    # Per 100,000 residents, in a year whose review carries it (2023-24).
+    figures = printed_type_figures(national.type_averages_html(statistics, 2024))
+    councils = statistics.councils[statistics.councils["year"] == 2024]
+    for authority_type in AUTHORITY_TYPES:
+        code = councils[councils["authority_type"] == authority_type]["authority_code"].iloc[0]
         _, per_100k = figures[(authority_type, "type_avg_upheld_per_100k")]
-        assert letter.context["type_avg_upheld_per_100k"] == per_100k
+        assert prepare_letter(code, 2024, stats_file=stats_file).context["type_avg_upheld_per_100k"] == per_100k
 
 
 # ---------------------------------------------------------------------------
@@ -430,7 +501,9 @@ def pdf_pages(pdf_path) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in PdfReader(pdf_path).pages]
 
 
-def test_summary_table_gives_this_year_previous_year_and_change(statistics):
+@pytest.mark.parametrize("year", [2020, 2024])
+def test_summary_table_gives_this_year_previous_year_and_change(statistics, year):
+    YEAR = year  # both editions: the 2019-20 one without per 100,000 residents, the 2023-24 one with it
     page = national.summary_html(statistics, YEAR)
     assert 'class="lgsco-table lgsco-summary-table lgsco-keep"' in page
     rows = statistics.national.set_index("year")
@@ -439,6 +512,9 @@ def test_summary_table_gives_this_year_previous_year_and_change(statistics):
     cells = {(row["data-measure"], cell["data-column"]): (cell.get("data-value"), text) for row, cell, text in collector.cells}
     for metric, _ in metrics.view("national_summary"):
         measure, kind = metric.column, metric.display
+        if kind == "per_100k" and YEAR < 2023:
+            assert (measure, "current") not in cells and "100,000" not in page
+            continue
         for column, year in (("current", YEAR), ("previous", YEAR - 1)):
             value, text = cells[(measure, column)]
             expected = rows.loc[year, measure]
@@ -451,8 +527,9 @@ def test_summary_table_gives_this_year_previous_year_and_change(statistics):
     # England's upheld per 100,000 counts each resident once (about 4.6 on the sample, not 3.4).
     councils = statistics.councils[statistics.councils["year"] == YEAR]
     upheld_with_population = councils.loc[councils["population"].notna(), "upheld"].sum()
-    assert float(cells[("upheld_per_100k", "current")][0]) == pytest.approx(
-        upheld_with_population / rows.loc[YEAR, "population"] * 100_000)
+    if YEAR >= 2023:
+        assert float(cells[("upheld_per_100k", "current")][0]) == pytest.approx(
+            upheld_with_population / rows.loc[YEAR, "population"] * 100_000)
     assert rows.loc[YEAR, "population"] < 60_000_000
     change = cells[("upheld_rate", "change")][1]
     gap = int(percent(rows.loc[YEAR, "upheld_rate"])[:-1]) - int(percent(rows.loc[YEAR - 1, "upheld_rate"])[:-1])
@@ -466,8 +543,8 @@ def test_categories_table_matches_category_table(statistics):
     frame = category_table(statistics, YEAR).set_index("category")
     collector = CellCollector()
     collector.feed(page)
-    cells = {(row["data-category"], cell["data-column"]): text for row, cell, text in collector.cells}
-    assert {category for category, _ in cells} == set(statistics.categories)
+    cells = {(row.get("data-category"), cell["data-column"]): text for row, cell, text in collector.cells}
+    assert {category for category, _ in cells} == set(statistics.categories) | {None}  # None: the total row
     for category, record in frame.iterrows():
         assert cells[(category, "received")] == f"{int(record['received']):,}"
         assert cells[(category, "upheld")] == f"{int(record['upheld']):,}"
@@ -479,22 +556,44 @@ def test_categories_table_matches_category_table(statistics):
     assert frame["received"].sum() == statistics.national.set_index("year").loc[YEAR, "received_total"]
 
 
+@pytest.mark.parametrize("year", [2020, 2024])
+def test_categories_table_ends_with_england_s_totals_from_the_statistics(statistics, year):
+    from lgsco_report.stats import category_table
+
+    page = national.categories_html(statistics, year)
+    collector = CellCollector()
+    collector.feed(page)
+    total = {cell["data-column"]: text for row, cell, text in collector.cells if row.get("class") == "lgsco-total"}
+    national_row = statistics.national.set_index("year")
+    row, before = national_row.loc[year], national_row.loc[year - 1]
+    assert "<th scope=\"row\">All categories</th>" in page
+    assert total["received"] == f"{int(row['received_total']):,}" and total["received_share"] == "100%"
+    assert total["detailed_investigations"] == f"{int(row['detailed_investigations']):,}"
+    assert total["upheld"] == f"{int(row['upheld']):,}" and total["upheld_rate"] == percent(row["upheld_rate"])
+    change = int(row["received_total"]) - int(before["received_total"])
+    assert total["received_change"] == (f"+{change:,}" if change > 0 else f"\u2212{-change:,}" if change else "0")
+    # The national figures are the categories' sums: the total row and the rows agree.
+    frame = category_table(statistics, year)
+    for column in ("received", "detailed_investigations", "upheld"):
+        assert total[column] == f"{int(frame[column].sum()):,}", column
+
+
 def test_ties_are_shown_as_ties_never_cut_alphabetically(statistics):
     above, _ = national.outliers(statistics, YEAR, "compliance_rate", n=5)
-    councils = statistics.councils[statistics.councils["year"] == YEAR]
-    eligible = councils[(councils["compliance_outcomes"] >= national.SMALL_BASE) & councils["compliance_rate"].notna()]
-    gaps = eligible["compliance_rate"] - eligible["type_avg_compliance_rate"]
+    eligible, gaps = printed_gaps(statistics, YEAR, "compliance_rate", national.SMALL_BASE)
     top = gaps.max()
     tied = eligible[gaps == top]
     assert len(tied) > 5  # the sample has a large tie at the top: the case in point
-    assert set(above["authority_code"]) >= set(tied["authority_code"])
-    assert (above.loc[above["difference"] == top, "rank"] == 1).all()
-    assert (above["tied"][above["difference"] == top] == len(tied)).all()
+    assert set(above["authority_code"]) == set(tied["authority_code"])
+    assert (above["rank"] == 1).all() and (above["tied"] == len(tied)).all()
     page = national.outliers_html(statistics, YEAR, n=5)
-    assert f"and {len(tied) - national.MAX_TIED_ROWS} others at the same figure" in page
-    assert f'data-tied="{len(tied)}"' in page
+    assert f"{len(tied)} councils share the largest difference above the average for their type" in page
+    assert "each with a compliance rate of 100%" in page
     for name in tied["authority_name"]:
-        assert str(markupsafe.escape(name)) in page  # every tied council is named (in the row or the note)
+        assert str(markupsafe.escape(name)) in page  # every tied council is named
+    # A tie too large to list row by row, inside a table: one row naming the first few.
+    page = national.outliers_html(statistics, 2024, n=5)
+    assert "and 4 others at the same figure" in page and 'data-tied="7"' in page
 
 
 def test_small_bases_are_not_ranked(statistics):
@@ -513,14 +612,15 @@ def test_title_and_notes_cite_data_files_and_label_the_dates(statistics, tmp_pat
     cache = statistics.save(tmp_path / "statistics-f45db627e7091972.pkl")
     review = national.prepare_review(YEAR, stats_file=cache, generated_at="2026-11-27T10:00:00+00:00")
     title, notes = national.title_html(review), national.notes_html(review)
-    # The wording of both: tests/expected/national-2020-title.txt and national-2020-notes.txt.
-    assert "27 November 2026" in title
+    assert "<dt>Period covered</dt><dd class=\"lgsco-period\">1 April 2019 to 31 March 2020" in title
+    assert "<dt>Produced</dt><dd class=\"lgsco-generated\">27 November 2026, 10:00 UTC</dd>" in title
     for page in (title, notes):
         assert ".pkl" not in page and "f45db627" not in page and "cache" not in page
     for source in statistics.sources:
         assert source["sha256"] in notes
         assert f'<span class="lgsco-file">{source["path"].rsplit("/", 1)[-1]}</span>' in notes
-    assert "2026-11-27T10:00+00:00" in notes
+    # One form for the time, on the title page and in the notes.
+    assert "Period covered: 1 April 2019 to 31 March 2020. Produced: 27 November 2026, 10:00 UTC." in notes
     provenance = national.document_metadata(review)[DOCUMENT_MIMETYPE]["provenance"]
     assert [f["sha256"] for f in provenance["data_files"]] == [s["sha256"] for s in statistics.sources]
 
@@ -632,8 +732,8 @@ def test_review_pdf_text_tables_and_pages(exported, tmp_path):
         assert needed in text, needed
     assert ".pkl" not in text
     # Small tables keep together: each caption is on the same page as the table's last row.
-    for caption, last_row in (("England's key figures", "Upheld decisions per 100,000 residents 3"),
-                              ("Complaints received and upheld by service category", "Planning and Development")):
+    for caption, last_row in (("England's key figures", "Compliance rate 99%"),
+                              ("Complaints received and upheld by service category", "All categories")):
         caption_pages = [i for i, page in enumerate(pages) if caption.replace("'", "\u2019") in page or caption in page]
         assert caption_pages, caption
         assert last_row in pages[caption_pages[0]], (caption, pages[caption_pages[0]][:300])
@@ -656,9 +756,13 @@ def test_remedies_by_type_reconcile_with_the_national_totals(statistics):
     assert frame["remedies"].sum() == row["remedies_total"]
     assert frame.loc[frame["service_improvement"], "remedies"].sum() == row["service_improvements"]
     html = national.remedies_html(statistics, 2020)
-    assert f"{int(row['service_improvements']):,} service improvements" in html
-    rate = formatting.percent_of(int(row["remedies_completed_late"] + row["remedies_overdue"]), int(row["remedies_due_or_done"]))
-    assert f"{rate} late or overdue" in html
+    assert "Remedies and service improvements" in html and f"{int(row['service_improvements']):,} service improvements" in html
+    # Late remedies are reported from 2021-22 (parameters/<year>.yaml, 'review'): not in the 2019-20 review.
+    assert "late or overdue" not in html
+    for year in (2022, 2024):
+        row = statistics.national.set_index("year").loc[year]
+        rate = formatting.percent_of(int(row["remedies_completed_late"] + row["remedies_overdue"]), int(row["remedies_due_or_done"]))
+        assert f"{rate} late or overdue" in national.remedies_html(statistics, year)
 
 
 def test_public_reports_list_every_report_of_the_year(statistics, sample_dir):
@@ -761,3 +865,112 @@ def test_a_misspelt_name_in_a_template_fails_loudly(statistics, tmp_path):
         review.section("totals")
     with pytest.raises(KeyError, match="no section 'outlier'.*outliers"):
         review.section("outlier")
+
+
+# ---------------------------------------------------------------------------
+# one definition of the compliance rate; what each year's review carries
+
+
+OLD_COMPLIANCE_TEXT = "recommendations the council carried out, on time or late, as a share of compliance outcomes"
+
+
+def test_every_document_defines_the_compliance_rate_with_the_one_text(statistics, pack, tmp_path):
+    """The review's notes, both letter editions' notes, the pack and the index legend: metrics' one text."""
+    from lgsco_report import index_page
+    from lgsco_report.letter import prepare_letter
+
+    text = metrics.COMPLIANCE_RATE_DEFINITION
+    assert metrics.rate("compliance_rate").definition == text and "cases" in text
+    assert f"<li>Compliance rate: {text}</li>" in national.notes_html(_review(statistics, tmp_path))
+    stats_file = statistics.save(tmp_path / "statistics.pkl")
+    for year in (2020, 2024):  # the 2020 edition and the current one
+        code = statistics.councils[statistics.councils["year"] == year]["authority_code"].iloc[0]
+        assert f"<dt>Compliance rate</dt><dd>{text}</dd>" in prepare_letter(code, year, stats_file=stats_file).annex()
+    workbook = openpyxl.load_workbook(next(p for p in pack if p.suffix == ".xlsx"))
+    cells = [str(c.value) for sheet in workbook for row in sheet.iter_rows() for c in row if c.value]
+    assert any(cell.startswith(text) for cell in cells)  # the About sheet: the definition, then its column
+    assert text in [column["definition"] for column in index_page.figure_columns()]
+    # The review's old wording (recommendations, not cases) is in no template.
+    package = Path(national.TEMPLATE_DIR).parent
+    assert not [p for p in package.rglob("*.j2") if OLD_COMPLIANCE_TEXT in p.read_text(encoding="utf-8")]
+
+
+def test_each_years_review_carries_only_the_figures_of_its_letters(statistics):
+    """Per 100,000 residents from 2022-23, late remedies from 2021-22, the Code from 2023-24: from the year files."""
+    from lgsco_report.yearparams import review_parameters
+
+    for year in statistics.years:
+        carried, code = review_parameters(year)
+        assert carried.per_100k == (year >= 2023) and carried.late_remedies == (year >= 2022), year
+        assert (code is not None) == (year >= 2024), year
+        per_100k_pages = (national.summary_html(statistics, year), national.type_averages_html(statistics, year))
+        assert all(("100,000" in page) == carried.per_100k for page in per_100k_pages), year
+        assert ("late or overdue" in national.remedies_html(statistics, year)) == carried.late_remedies, year
+        summary = national.summary_html(statistics, year)
+        assert ("Complaint Handling Code" in summary) == (code is not None), year
+        if code is not None:  # its dates are not confirmed: none is printed
+            assert code.confirmed_start is None and "applies from" not in summary
+
+
+def test_the_codes_date_is_printed_only_once_confirmed(tmp_path):
+    import datetime as dt
+
+    from lgsco_report.yearparams import YearParametersError, load_year_parameters
+
+    base = (REPO / "parameters" / "2024.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "2024.yaml"
+    path.write_text(base.replace("  applies_from:\n", "  applies_from: 2024-04-01\n"), encoding="utf-8")
+    code = load_year_parameters(2024, path).complaint_handling_code
+    assert code.applies_from == dt.date(2024, 4, 1) and code.confirmed_start is None
+    path.write_text(base.replace("  applies_from:\n  dates_confirmed: false", "  applies_from: 2024-04-01\n  dates_confirmed: true"),
+                    encoding="utf-8")
+    assert load_year_parameters(2024, path).complaint_handling_code.confirmed_start == dt.date(2024, 4, 1)
+    path.write_text(base.replace("  per_100k: true", "  per_100k: yes please"), encoding="utf-8")
+    with pytest.raises(YearParametersError, match="key 'review' should map some of per_100k, late_remedies"):
+        load_year_parameters(2024, path)
+
+
+@pytest.fixture(scope="module")
+def exported_2024(sample_dir, tmp_path_factory):
+    """The 2023-24 review (the current edition) run by papermill and exported to PDF."""
+    folder = tmp_path_factory.mktemp("run2024")
+    previous = os.environ.get("LGSCO_REPORT_DATA")
+    os.environ["LGSCO_REPORT_DATA"] = str(sample_dir)
+    try:
+        papermill.execute_notebook(str(NOTEBOOK), str(folder / "review.ipynb"), kernel_name="python3", cwd=str(REPO),
+                                   parameters={"year": "2023-24", "generated_at": GENERATED_AT}, progress_bar=False)
+    finally:
+        if previous is None:
+            os.environ.pop("LGSCO_REPORT_DATA", None)
+        else:
+            os.environ["LGSCO_REPORT_DATA"] = previous
+    return export_letter(nbformat.read(folder / "review.ipynb", as_version=4), folder / "review.html",
+                         folder / "review.pdf", kind="report")
+
+
+def test_the_wide_tables_fit_the_page_in_both_editions(exported, exported_2024, tmp_path):
+    """England's totals and the categories stay inside the right margin (the banner's right edge), with
+    every heading word whole, in the 2019-20 review and the 2023-24 one."""
+    from pdf_render import render_page
+
+    for name, (_, pdf_path) in (("2020", exported), ("2024", exported_2024)):
+        pages = pdf_pages(pdf_path)
+        for caption in ("Complaints about councils in England", "Complaints received and upheld by service category"):
+            index = next(i for i, page in enumerate(pages) if caption in page)
+            text = PdfReader(pdf_path).pages[index].extract_text()
+            assert not re.search("[-\u2010\u00ad]\n", text), (name, caption)  # no word hyphenated at a line end
+            pixels = render_page(pdf_path, index, dpi=100, png_path=tmp_path / f"{name}-{index}.png")
+            ink = pixels.min(axis=2) < 0.9
+            banner_rows = ink[: ink.shape[0] // 8]
+            margin = int(banner_rows.any(axis=0).nonzero()[0].max())  # the banner spans the text width
+            assert not ink[:, margin + 3:].any(), (name, caption, int(ink.any(axis=0).nonzero()[0].max()), margin)
+
+
+def test_the_current_editions_letters_mention_the_code_and_the_2020_ones_do_not(statistics, tmp_path):
+    from lgsco_report.letter import prepare_letter
+
+    stats_file = statistics.save(tmp_path / "statistics.pkl")
+    for year in (2020, 2024):
+        code = statistics.councils[statistics.councils["year"] == year]["authority_code"].iloc[0]
+        markup = prepare_letter(code, year, stats_file=stats_file).section("key_statistics")
+        assert ("against our Complaint Handling Code." in markup) == (year == 2024), year  # no unconfirmed date

@@ -209,6 +209,7 @@ def year_facts(year_params: YearParameters, year: int) -> dict[str, Any]:
         "signatory_titles": list(year_params.signatory_titles),
         "seminars": year_params.seminars,
         "training": year_params.training,
+        "complaint_handling_code": getattr(year_params, "complaint_handling_code", None),  # its date only once confirmed
     }
 
 

@@ -106,11 +106,26 @@ def change_cell(kind: str, current: object, previous: object, unit: bool = True)
     return Cell(text, repr(float(current) - float(previous)))
 
 
-def difference_cell(rate: float, average: float, difference: float) -> Cell:
-    """Gap between the two printed percentages, in points, signed ("0 points" when they print the same)."""
-    gap = Decimal((percent(float(rate)) or "0").rstrip("%")) - Decimal((percent(float(average)) or "0").rstrip("%"))
+def printed_gap(rate: object, average: object) -> Decimal | None:
+    """The printed rate minus the printed average, in points (None when either has no figure).
+
+    The review ranks councils on this, the difference its rows print, so a council printed
+    "+25 points" is never placed above one printed "+26 points", and equal printed differences tie.
+    """
+    now, before = _printed_number("rate", rate), _printed_number("rate", average)
+    return None if now is None or before is None else now - before
+
+
+def gap_places(gaps) -> int:
+    """Decimal places to print every difference of one table with: the most any of them needs."""
+    return max((max(0, -int(gap.normalize().as_tuple().exponent)) for gap in gaps if gap is not None), default=0)
+
+
+def difference_cell(gap: Decimal, places: int, difference: float) -> Cell:
+    """A printed difference in points, signed, with the table's ``places`` ("0 points" when none)."""
     if gap == 0:
-        text = "0 points"
-    else:
-        text = f"+{gap} {_points(gap)}" if gap > 0 else f"\u2212{-gap} {_points(gap)}"
-    return Cell(text, repr(float(difference)))
+        return Cell("0 points", repr(float(difference)))
+    digits = f"{abs(gap):.{places}f}"
+    sign = "+" if gap > 0 else "\u2212"
+    # A no-break space: the number and its unit stay on one line in a narrow column.
+    return Cell(f"{sign}{digits}\u00a0{'point' if digits == '1' else 'points'}", repr(float(difference)))

@@ -17,9 +17,10 @@ import pandas as pd
 from .. import metrics
 from ..definitions import AUTHORITY_TYPES, SERVICE_IMPROVEMENT_TYPES, parse_year, year_label
 from ..stats import REMEDY_COLUMNS, SMALL_BASE, Statistics, category_table
+from .cells import printed_gap
 
 __all__ = [
-    "KeyRate", "abolished_councils", "category_table", "check_year", "columns", "key_rate", "key_rates", "map_councils", "national_row",
+    "KeyRate", "abolished_councils", "category_table", "category_total", "check_year", "columns", "key_rate", "key_rates", "map_councils", "national_row",
     "national_totals", "non_compliance", "outliers", "public_reports", "remedies_by_type", "small_base_councils",
     "summary", "type_averages", "year_councils",
 ]
@@ -109,6 +110,20 @@ def summary(statistics: Statistics, year: int | str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def category_total(statistics: Statistics, year: int | str) -> dict:
+    """The category table's total row: England's received, detailed investigations, upheld and uphold rate
+    (``Statistics.national``), and the year before's (NaN when it is not in the data)."""
+    year = check_year(statistics, year)
+    national = statistics.national.set_index("year")
+    current = national.loc[year]
+    previous = national.loc[year - 1] if (year - 1) in national.index else None
+    total = {column: current[column] for column in ("received_total", "detailed_investigations", "upheld", "upheld_rate")}
+    total["received_share"] = 1.0 if current["received_total"] else float("nan")
+    for column in ("received_total", "upheld_rate"):
+        total[f"previous_{column}"] = float("nan") if previous is None else previous[column]
+    return total
+
+
 def type_averages(statistics: Statistics, year: int | str) -> pd.DataFrame:
     """``Statistics.types`` for the year, in letter order of council types (no recomputation)."""
     year = check_year(statistics, year)
@@ -132,15 +147,18 @@ def map_councils(statistics: Statistics, year: int | str) -> pd.DataFrame:
 def outliers(
     statistics: Statistics, year: int | str, rate: str, n: int = 5, min_basis: int = SMALL_BASE
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The councils furthest above and below their type's average on ``rate``, ties kept together.
+    """The councils with the largest differences above and below their type's average on ``rate``.
 
     Only councils whose basis count (the rate's denominator) is at least
     ``min_basis`` (default ``stats.SMALL_BASE``) take part, so a rate resting on
-    a few cases is not ranked. Returns ``(above, below)``, each sorted furthest
-    first with ``difference`` (council rate minus type average, a fraction),
-    ``rank`` (1 = furthest; tied councils share a rank) and ``tied`` (how many
-    councils share that exact difference). Every council whose rank is at most
-    ``n`` is returned, so a tie at the cut-off is never split alphabetically.
+    a few cases is not ordered. Councils are ordered on ``printed_difference``
+    (``cells.printed_gap``: the printed rate minus the printed average, a Decimal
+    in points), the difference the review prints, so the printed order and the
+    printed figures agree; ``difference`` keeps the unrounded gap (a fraction).
+    ``rank`` is 1 for the largest; councils printed at the same difference share
+    it, and ``tied`` counts them. Every council whose rank is at most ``n`` is
+    returned, so a tie at the cut-off is never split alphabetically. Returns
+    ``(above, below)``, each largest first (ties by name).
     """
     year = check_year(statistics, year)
     key = key_rate(rate)
@@ -152,16 +170,20 @@ def outliers(
         (councils[key.basis_column] >= min_basis) & councils[key.column].notna() & councils[average_column].notna()
     ].copy()
     eligible["difference"] = eligible[key.column] - eligible[average_column]
+    eligible["printed_difference"] = [
+        printed_gap(value, average) for value, average in zip(eligible[key.column], eligible[average_column])
+    ]
+    eligible["_gap"] = eligible["printed_difference"].map(float)
     kept = ["authority_code", "authority_name", "authority_type", key.basis_column, key.column, average_column,
-            "difference", "rank", "tied"]
+            "difference", "printed_difference", "rank", "tied"]
 
-    def ranked(frame: pd.DataFrame, furthest_first: bool) -> pd.DataFrame:
-        frame = frame.sort_values(["difference", "authority_name"], ascending=[not furthest_first, True]).copy()
-        frame["rank"] = frame["difference"].rank(method="min", ascending=not furthest_first).astype("int64")
-        frame["tied"] = frame.groupby("difference")["difference"].transform("size").astype("int64")
+    def ranked(frame: pd.DataFrame, largest_first: bool) -> pd.DataFrame:
+        frame = frame.sort_values(["_gap", "authority_name"], ascending=[not largest_first, True]).copy()
+        frame["rank"] = frame["_gap"].rank(method="min", ascending=not largest_first).astype("int64")
+        frame["tied"] = frame.groupby("_gap")["_gap"].transform("size").astype("int64")
         return frame[frame["rank"] <= n][kept].reset_index(drop=True)
 
-    return ranked(eligible[eligible["difference"] > 0], True), ranked(eligible[eligible["difference"] < 0], False)
+    return ranked(eligible[eligible["_gap"] > 0], True), ranked(eligible[eligible["_gap"] < 0], False)
 
 
 def non_compliance(statistics: Statistics, year: int | str) -> pd.DataFrame:
@@ -178,17 +200,22 @@ def non_compliance(statistics: Statistics, year: int | str) -> pd.DataFrame:
 def abolished_councils(statistics: Statistics, year: int | str) -> pd.DataFrame:
     """Councils in the year's letters that ceased before the letter date (its letter goes to the successor).
 
-    Columns ``authority_code``, ``authority_name``, ``abolished`` (e.g. "abolished 31 March 2020;
-    successor: Buckinghamshire Council"); the letter date is the one in the year's parameters file.
+    Columns ``authority_code``, ``authority_name``, ``abolished`` (the last day, a date) and
+    ``successors`` (their names, a list; empty when the register names none); the letter date is
+    the one in the year's parameters file.
     """
     from .. import register
 
     year = check_year(statistics, year)
     letter_day = register.letter_date(year, None)  # the year's parameters file (the review has no other)
     councils = statistics.councils[statistics.councils["year"] == year].sort_values("authority_name")
-    notes = [register.abolition_note(code, letter_day) for code in councils["authority_code"]]
-    frame = councils.assign(abolished=notes)[["authority_code", "authority_name", "abolished"]]
-    return frame[frame["abolished"].notna()].reset_index(drop=True)
+    records = []
+    for code, name in zip(councils["authority_code"], councils["authority_name"]):
+        ended = register.abolished_before(code, letter_day) if letter_day is not None else None
+        if ended:
+            records.append({"authority_code": code, "authority_name": name, "abolished": ended[0],
+                            "successors": [row["authority_name"] for row in ended[1]]})
+    return pd.DataFrame(records, columns=["authority_code", "authority_name", "abolished", "successors"])
 
 
 def remedies_by_type(statistics: Statistics, year: int | str) -> pd.DataFrame | None:

@@ -23,13 +23,16 @@ import jinja2
 import markupsafe
 import pandas as pd
 
-from .. import charts
+from .. import charts, metrics
 from ..definitions import year_label
 from ..documents import SAMPLE_BANNER, average_method_text
-from ..formatting import NO_FIGURE, count_text, long_date, percent_of
+from ..formatting import NO_FIGURE, count_text, long_date, long_time, percent_of
 from ..stats import SMALL_BASE, Statistics, category_table
+from ..yearparams import review_parameters
 from . import figures
-from .cells import Cell, Row, change_cell, count_cell, difference_cell, rate_cell, table_class, text_cell, value_cell
+from .cells import (
+    Cell, Row, change_cell, count_cell, difference_cell, gap_places, rate_cell, table_class, text_cell, value_cell,
+)
 
 #: The review's wording: one template per section.
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "national"
@@ -64,6 +67,7 @@ def _environment(template_dir: str) -> jinja2.Environment:
     env.filters["count"] = _count
     env.filters["year_label"] = year_label
     env.filters["long_date"] = long_date
+    env.filters["long_time"] = long_time
     env.globals["percent_of"] = _percent_of
     return env
 
@@ -123,17 +127,26 @@ def _title(statistics, year, phrases, review, **_) -> dict[str, Any]:
     return dict(banner=banner, title=review.title, author=AUTHOR, year=year, generated_at=review.generated_at)
 
 
+def _carried(spec, year: int):
+    """The columns of ``spec`` ((key, title, kind), ...) the year's review carries (``yearparams.ReviewFigures``)."""
+    carried, _ = review_parameters(year)
+    return tuple(column for column in spec if carried.per_100k or column[2] != "per100k")
+
+
 def _summary(statistics, year, phrases, **_) -> dict[str, Any]:
+    carried, code = review_parameters(year)
     rows = [
         Row({"measure": text_cell(record["label"]), "previous": value_cell(record["kind"], record["previous"]),
              "current": value_cell(record["kind"], record["current"]),
              "change": change_cell(record["kind"], record["current"], record["previous"])},
             _attribute("measure", record["measure"]))
         for _, record in figures.summary(statistics, year).iterrows()
+        if carried.per_100k or record["kind"] != "per100k"
     ]
     national = figures.national_row(statistics, year)
-    return dict(year=year, rows=rows, population=int(national["population"]),
-                councils_without_population=int(national["councils_without_population"]))
+    return dict(year=year, rows=rows, population=int(national["population"]), per_100k=carried.per_100k,
+                councils_without_population=int(national["councils_without_population"]),
+                complaint_handling_code=code is not None, code_applies_from=code.confirmed_start if code else None)
 
 
 def _totals(statistics, year, phrases, n_years: int = 5, **_) -> dict[str, Any]:
@@ -165,6 +178,15 @@ def _categories(statistics, year, phrases, **_) -> dict[str, Any]:
         }, _attribute("category", record["category"]))
         for _, record in category_table(statistics, year).iterrows()
     ]
+    total = figures.category_total(statistics, year)
+    rows.append(Row({
+        "category": text_cell(phrases.all_categories()), "received": count_cell(total["received_total"]),
+        "received_share": rate_cell(total["received_share"]),
+        "received_change": change_cell("count", total["received_total"], total["previous_received_total"]),
+        "detailed_investigations": count_cell(total["detailed_investigations"]), "upheld": count_cell(total["upheld"]),
+        "upheld_rate": rate_cell(total["upheld_rate"]),
+        "upheld_rate_change": change_cell("rate", total["upheld_rate"], total["previous_upheld_rate"], unit=False),
+    }, css_class="lgsco-total"))
     return dict(year=year, rows=rows)
 
 
@@ -178,8 +200,8 @@ def _type_rows(frame: pd.DataFrame, spec) -> list[Row]:
 
 def _type_averages(statistics, year, phrases, **_) -> dict[str, Any]:
     frame = figures.type_averages(statistics, year)
-    averages = (("councils", "Councils", "count"), *figures.columns("national_types", average=True))
-    basis = figures.columns("national_type_basis")
+    averages = (("councils", "Councils", "count"), *_carried(figures.columns("national_types", average=True), year))
+    basis = _carried(figures.columns("national_type_basis"), year)
     return dict(
         year=year, method=average_method_text(statistics.average_method, "report"),
         average_columns=[(key, title) for key, title, _ in averages[1:]], average_rows=_type_rows(frame, averages),
@@ -200,34 +222,33 @@ def _is_one_row_tie(group: pd.DataFrame, key: figures.KeyRate) -> bool:
     return len(group) > MAX_TIED_ROWS and group["authority_type"].nunique() == 1 and group[key.column].nunique() == 1
 
 
-def _council_cells(council: pd.Series, key: figures.KeyRate) -> dict[str, Any]:
-    """A council's rate, its type's average and the difference, by column."""
+def _council_cells(council: pd.Series, key: figures.KeyRate, places: int) -> dict[str, Any]:
+    """A council's rate, its type's average and the printed difference (``places`` decimals), by column."""
     average_column = f"type_avg_{key.column}"
     return {
         key.column: rate_cell(council[key.column]), average_column: rate_cell(council[average_column]),
-        "difference": difference_cell(council[key.column], council[average_column], council["difference"]),
+        "difference": difference_cell(council["printed_difference"], places, council["difference"]),
     }
 
 
 def _outlier_rows(frame: pd.DataFrame, key: figures.KeyRate, phrases) -> list[Row]:
-    """One row per council; a large tie as one row naming the first few and counting the rest."""
-    rows = []
+    """One row per council, largest difference first; a large tie as one row naming the first few."""
+    rows, places = [], gap_places(frame["printed_difference"])
     for _, group in frame.groupby("rank", sort=True):
-        rank = text_cell(f"={int(group['rank'].iloc[0])}" if len(group) > 1 else str(int(group["rank"].iloc[0])))
         if _is_one_row_tie(group, key):
             names, basis = list(group["authority_name"]), group[key.basis_column]
             rows.append(Row({
-                "rank": rank, "authority_name": text_cell(phrases.tied_councils(names[:MAX_TIED_ROWS], len(names) - MAX_TIED_ROWS)),
+                "authority_name": text_cell(phrases.tied_councils(names[:MAX_TIED_ROWS], len(names) - MAX_TIED_ROWS)),
                 "authority_type": text_cell(group["authority_type"].iloc[0]),
                 key.basis_column: Cell(phrases.basis_range(int(basis.min()), int(basis.max()))),
-                **_council_cells(group.iloc[0], key),
+                **_council_cells(group.iloc[0], key, places),
             }, (("tied", str(len(group))), ("authority-codes", " ".join(group["authority_code"]))), "lgsco-tie"))
             continue
         for _, council in group.iterrows():
             rows.append(Row({
-                "rank": rank, "authority_name": text_cell(council["authority_name"]),
+                "authority_name": text_cell(council["authority_name"]),
                 "authority_type": text_cell(council["authority_type"]), key.basis_column: count_cell(council[key.basis_column]),
-                **_council_cells(council, key),
+                **_council_cells(council, key, places),
             }, (("authority-code", str(council["authority_code"])), ("tied", str(int(council["tied"])))),
                 "lgsco-tie" if len(group) > 1 else ""))
     return rows
@@ -242,14 +263,28 @@ def _ties(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _all_tied(frame: pd.DataFrame, key: figures.KeyRate, n: int) -> dict[str, Any] | None:
+    """A tie said in a sentence instead of a table: more than ``n`` councils tied at the largest
+    difference, or every council of the table at one printed difference (None otherwise)."""
+    top = frame[frame["rank"] == 1]
+    if not (len(top) > n or (len(frame) > 1 and len(top) == len(frame))):
+        return None
+    rates = {rate_cell(value).text for value in top[key.column]}
+    gap = top["printed_difference"].iloc[0]
+    return dict(count=len(top), names=list(top["authority_name"]), rate=rates.pop() if len(rates) == 1 else None,
+                difference=difference_cell(gap, gap_places([gap]), float(top["difference"].iloc[0])).text)
+
+
 def _outliers(statistics, year, phrases, n: int = 5, min_basis: int = SMALL_BASE, **_) -> dict[str, Any]:
     tables = []
     for key in figures.key_rates():
         above, below = figures.outliers(statistics, year, key.column, n=n, min_basis=min_basis)
         for direction, frame in (("above", above), ("below", below)):
+            tie = _all_tied(frame, key, n)
             tables.append(dict(
                 direction=direction, column=key.column, label=key.label, basis_column=key.basis_column,
-                basis_label=key.basis_label, rows=_outlier_rows(frame, key, phrases), ties=_ties(frame),
+                basis_label=key.basis_label, tie=tie, rows=[] if tie else _outlier_rows(frame, key, phrases),
+                ties=[] if tie else _ties(frame),
             ))
     return dict(year=year, n=n, min_basis=min_basis, tables=tables)
 
@@ -281,7 +316,7 @@ def _remedies(statistics, year, phrases, **_) -> dict[str, Any] | None:
                      "share": rate_cell(1.0 if row["remedies_total"] else None)}, css_class="lgsco-total"))
     late, overdue, due_or_done = (int(row[c]) for c in ("remedies_completed_late", "remedies_overdue", "remedies_due_or_done"))
     return dict(year=year, rows=rows, service_improvements=row["service_improvements"], remedies_total=row["remedies_total"],
-                late=late, overdue=overdue, due_or_done=due_or_done)
+                late=late, overdue=overdue, due_or_done=due_or_done, late_remedies=review_parameters(year)[0].late_remedies)
 
 
 def _public_reports(statistics, year, phrases, **_) -> dict[str, Any] | None:
@@ -302,7 +337,8 @@ def _abolished(statistics, year, phrases, **_) -> dict[str, Any] | None:
     if frame.empty:
         return None
     rows = [
-        Row({"authority_name": text_cell(record["authority_name"]), "abolished": text_cell(record["abolished"])},
+        Row({"authority_name": text_cell(record["authority_name"]), "abolished": text_cell(long_date(record["abolished"])),
+             "successors": text_cell(phrases.names(record["successors"]) if record["successors"] else NO_FIGURE)},
             _attribute("authority-code", record["authority_code"]))
         for _, record in frame.iterrows()
     ]
@@ -316,7 +352,8 @@ def _map(statistics, year, phrases, **_) -> dict[str, Any]:
 def _notes(statistics, year, phrases, review, **_) -> dict[str, Any]:
     return dict(
         method=average_method_text(statistics.average_method, "report"), year=year, is_sample=review.is_sample,
-        files=review.data_files, produced=review.generated_at.isoformat(timespec="minutes"),
+        compliance_definition=metrics.rate("compliance_rate").definition, per_100k=review_parameters(year)[0].per_100k,
+        files=review.data_files, produced=review.generated_at,
     )
 
 
