@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import LgscoReportError
+from ..errors import BatchError, StopBatch
 from ..formats import file_names
 from ..year_folder.names import ERROR_FILE, LOCK_FILE, LOG_FILE, MANIFEST_JSON, TMP_DIR
 
@@ -50,10 +50,6 @@ def our_letter_files() -> frozenset[str]:
     return frozenset({*letter_files().values(), LOG_FILE, ERROR_FILE})
 
 
-class BatchError(LgscoReportError, ValueError):
-    """The batch cannot start (bad council, data or option); the message says what to fix."""
-
-
 @dataclass
 class BatchResult:
     """What a batch did; ``exit_code`` is what the command returns."""
@@ -74,18 +70,6 @@ class BatchResult:
     unconfirmed: tuple[str, ...] = ()
     #: This run's letters (written or unchanged) with no named addressee ("Dear Chief Executive").
     unnamed: int = 0
-
-
-class StopBatch(LgscoReportError):
-    """No further letter can be written (disk full, a kernel that cannot start); carries the exit code.
-
-    Raised by an executor or the batch itself and caught by ``run_batch``, which
-    reports its message as the result's ``stopped`` line, never as a traceback.
-    """
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def now_iso() -> str:

@@ -10,17 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import LgscoReportError
+from ..errors import SendError
 
 ENV_FROM = "LGSCO_SMTP_FROM"
 #: Sender used in dry runs when no --from is given (a reserved, undeliverable domain).
 DRY_RUN_FROM = "annual-review@lgsco-report.invalid"
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-class SendError(LgscoReportError, ValueError):
-    """The send cannot start (bad option, record, server or credentials); the message says what to fix."""
 
 
 @dataclass
