@@ -16,7 +16,8 @@ import pytest
 
 from lgsco_report import formatting, register, stats, wording
 from lgsco_report.inputs import load as load_cases
-from lgsco_report.letter import DOCUMENT_MIMETYPE, LetterInputError, prepare_letter
+from lgsco_report.errors import LetterInputError
+from lgsco_report.letter import DOCUMENT_MIMETYPE, prepare_letter
 from lgsco_report.sample import ensure_sample_data
 from lgsco_report.formatting import per_100k_text, percent, percent_of
 from lgsco_report.stats import compute_statistics

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lgsco_report.batch.warm_kernel import KernelDiedError, KernelStartError, WarmKernel
+from lgsco_report.errors import KernelDiedError, KernelStartError
+from lgsco_report.batch.warm_kernel import WarmKernel
 
 
 def test_kernel_dying_while_waiting_is_noticed_and_reset_starts_a_new_one(tmp_path):
