@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import BatchError, StopBatch
+from ..errors import BatchError
 from ..formats import file_names
 from ..year_folder.names import ERROR_FILE, LOCK_FILE, LOG_FILE, MANIFEST_JSON, TMP_DIR
 

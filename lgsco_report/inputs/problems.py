@@ -14,12 +14,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from ..errors import MAX_LISTED_PROBLEMS, CaseDataError
 
 
 #: A data value quoted in a message is cut to this many characters.

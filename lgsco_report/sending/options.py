@@ -1,4 +1,4 @@
-"""What ``send`` is asked to do and what it did: options, result, the one error, one letter to send.
+"""What ``send`` is asked to do and what it did: options, result, one letter to send (its error: ``errors.SendError``).
 
 Why a module of its own: every other part of ``sending`` reads these, and
 none of them needs the others to do so.
@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import SendError
 
 ENV_FROM = "LGSCO_SMTP_FROM"
 #: Sender used in dry runs when no --from is given (a reserved, undeliverable domain).
