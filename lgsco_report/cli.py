@@ -2,9 +2,10 @@
 
 Each subcommand is a thin wrapper over a module function, so what the command
 does a notebook or a test can do by calling the same function. Errors a user can
-fix (bad data, unknown council, missing file) are printed as one clear message
-with exit status 2, never as a traceback: this module is the only one that
-catches ``LgscoReportError``; the batch and ``send`` raise it. ``python -m
+fix (bad data, unknown council, a refused folder: the ``errors`` family) are
+printed as one clear message with exit status 2, never as a traceback: this
+module is the only one that catches ``LgscoReportError`` (and a full disk); every
+module raises it. Any other exception is a bug and keeps its traceback. ``python -m
 lgsco_report letters ...`` runs the same command.
 """
 
@@ -97,7 +98,8 @@ def letter_formats(value: str) -> str:
 
 def council_name(value: str) -> str:
     """A council the register knows, by one name (any year; the year is checked once parsed)."""
-    from .register import UnknownCouncilError, find_council
+    from .errors import UnknownCouncilError
+    from .register import find_council
 
     text = _plain(value, "council")
     if len(text) > 200:
@@ -183,7 +185,8 @@ def add_checks(parser: argparse.ArgumentParser, checks: dict[str, Callable[[str]
 
 def check_councils_in_year(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Each ``--council`` must be in the letters of ``--year`` (both are checked alone when read)."""
-    from .register import UnknownCouncilError, find_council
+    from .errors import UnknownCouncilError
+    from .register import find_council
 
     queries = getattr(args, "council", None) or []
     for query in [queries] if isinstance(queries, str) else queries:
@@ -494,10 +497,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (LgscoReportError, OSError) as exc:
-        # User-fixable problems (bad data, unknown council, unwritable or missing path): one clear message.
+    except LgscoReportError as exc:
+        # User-fixable problems (bad data, unknown council, a refused folder): one clear message.
         # Anything else is a bug in this program and keeps its traceback.
         print(f"lgsco-report: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        from .batch.layout import is_disk_full  # late: only a failed write needs it
+
+        if not is_disk_full(exc):
+            raise
+        print(f"lgsco-report: error: {exc}", file=sys.stderr)  # disk full: free space, then run it again
         return 2
 
 

@@ -36,7 +36,8 @@ from .definitions import (
     financial_year,
     snake_case,
 )
-from .inputs.problems import CaseDataError, Problem
+from .errors import CaseDataError
+from .inputs.problems import Problem
 from .inputs.schema import DATE_COLUMN, LEGACY_TABLES, LOADED_COLUMNS, OPTIONAL_TABLES, TABLES
 
 

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .errors import LgscoReportError
+from .errors import DocumentMetadataError
 
 __all__ = [
     "DEFAULT_SAMPLE_BANNER",
@@ -102,10 +102,6 @@ _LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 #: W3C date-time (what WeasyPrint accepts for ``dcterms.created``), e.g. 2020-07-22T10:00:00+00:00.
 _W3C_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
-
-
-class DocumentMetadataError(LgscoReportError, ValueError):
-    """The notebook's document-metadata output is not usable."""
 
 
 class DocumentMetadata(dict):

@@ -13,7 +13,7 @@ import difflib
 import re
 import types
 from collections.abc import Iterable, Mapping
-from .errors import LgscoReportError
+from .errors import UnknownParameterError
 
 #: Names IPython and ipykernel put in every user namespace.
 IPYTHON_NAMES = frozenset({"In", "Out", "_", "__", "___", "exit", "quit", "get_ipython", "open"})
@@ -21,16 +21,6 @@ IPYTHON_NAMES = frozenset({"In", "Out", "_", "__", "___", "exit", "quit", "get_i
 _IPYTHON_NAME = re.compile(r"^(_[io]\w*|_\d+|_dh|_sh|__\w+__)$")
 #: The only types a papermill parameter can have (anything else is passed as its str()).
 PARAMETER_TYPES = (str, int, float, bool, type(None), list, dict)
-
-
-class UnknownParameterError(LgscoReportError, ValueError):
-    """A parameter the notebook does not have; the message names it and the closest known one.
-
-    IPython shows only the message (``_render_traceback_``): one line, no stack of frames.
-    """
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
 
 
 def _is_ipython_or_code(name: str, value: object) -> bool:

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from .definitions import REGISTER_TYPE_TO_AUTHORITY_TYPE, parse_year, year_end
-from .errors import LgscoReportError
+from .errors import AmbiguousCouncilError, RegisterOverridesError, UnknownCouncilError
 
 REGISTER_FILE = "councils_england.csv"
 
@@ -61,18 +61,6 @@ ADDRESSEE_COLUMNS: tuple[str, ...] = COUNCIL_COLUMNS[COUNCIL_COLUMNS.index("chie
 OVERRIDE_COLUMNS = ("council",) + ADDRESSEE_COLUMNS
 #: A plain e-mail address: one @, no spaces, a dot in the domain.
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-
-
-class UnknownCouncilError(LgscoReportError, ValueError):
-    """A council name or code that the register does not know (for that year)."""
-
-    def __init__(self, message: str, suggestions: list[str] | None = None):
-        super().__init__(message)
-        self.suggestions = suggestions or []
-
-
-class RegisterOverridesError(LgscoReportError, ValueError):
-    """A problem in the addressee overrides file, naming file, row and column."""
 
 
 def normalise_name(text: object) -> str:
@@ -176,10 +164,6 @@ def _candidates(query: str) -> list[str]:
     table = _lookup_table()
     hits = table[table["key"] == normalise_name(query)].sort_values("priority", kind="stable")
     return list(dict.fromkeys(hits["authority_code"]))
-
-
-class AmbiguousCouncilError(UnknownCouncilError):
-    """A name that fits more than one council of the year; ``suggestions`` lists them all."""
 
 
 #: Words every kind of council name is built from; a query's other words pick the council.

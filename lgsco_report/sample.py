@@ -33,6 +33,7 @@ import pandas as pd
 from lgsco_report import definitions as d
 from lgsco_report.atomic import write_bytes
 from lgsco_report.documents import SAMPLE_BANNER
+from lgsco_report.errors import NotSampleDataError
 
 SAMPLE_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023, 2024)
 DEFAULT_SEED = 2020
@@ -534,7 +535,7 @@ def _in_data(codes: pd.Series, days: np.ndarray) -> np.ndarray:
 def write_sample_data(out_dir: Path | str, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write the three case tables and the optional reports.csv and remedies.csv into ``out_dir``; return their paths.
 
-    Refuses (FileExistsError) to overwrite a file that is not itself sample data,
+    Refuses (``NotSampleDataError``, a ``FileExistsError``) to overwrite a file that is not itself sample data,
     so pointing the command at a folder of real data cannot destroy it.
     """
     out_dir = Path(out_dir)
@@ -542,7 +543,7 @@ def write_sample_data(out_dir: Path | str, seed: int = DEFAULT_SEED) -> list[Pat
     paths = [out_dir / name for name in TABLE_FILES]
     real = [p for p in paths if p.exists() and not is_sample_file(p)]
     if real:
-        raise FileExistsError(
+        raise NotSampleDataError(
             f"{', '.join(str(p) for p in real)} exists and is not sample data; "
             "choose another folder with --out or move the file first"
         )

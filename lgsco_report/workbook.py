@@ -24,7 +24,7 @@ import shutil
 from pathlib import Path
 
 from . import __version__
-from .errors import LgscoReportError
+from .errors import WorkbookError
 
 __all__ = [
     "ADDRESSEES_FILE",
@@ -46,10 +46,6 @@ LETTER_NOTEBOOK = "annual_review_letter.ipynb"
 REVIEW_NOTEBOOK = "national_review.ipynb"
 ADDRESSEES_FILE = "addressees.csv"
 _PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-class WorkbookError(LgscoReportError, ValueError):
-    """A workbook folder that cannot be used or made."""
 
 
 def is_workbook(folder: Path) -> bool:

@@ -20,12 +20,8 @@ from typing import Any
 import yaml
 
 from .definitions import DECISION_OUTCOMES, parse_year
-from .errors import LgscoReportError
+from .errors import YearParametersError
 from .workbook import parameters_folder
-
-
-class YearParametersError(LgscoReportError, ValueError):
-    """A parameters file that is missing, unreadable or incomplete; names the file and key."""
 
 
 @dataclass(frozen=True)

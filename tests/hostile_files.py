@@ -340,7 +340,8 @@ print("\\nMAXRSS", usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status))
 """
 LOAD_CASES = """
 import sys, time
-from lgsco_report.inputs import CaseDataError, load as load_cases
+from lgsco_report.errors import CaseDataError
+from lgsco_report.inputs import load as load_cases
 start = time.perf_counter()
 try:
     load_cases(sys.argv[1])

@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from lgsco_report.inputs import QUOTE_LIMIT, CaseDataError, Problem, clean_text, load as load_cases, shown
+from lgsco_report.errors import CaseDataError
+from lgsco_report.inputs import QUOTE_LIMIT, Problem, clean_text, load as load_cases, shown
 from lgsco_report.stats import compute_statistics
 
 CORPUS = Path(__file__).resolve().parent / "data" / "bad"

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from lgsco_report import counting, stats
-from lgsco_report.inputs import CaseDataError, load
+from lgsco_report.errors import CaseDataError
+from lgsco_report.inputs import load
 
 CANNOCK, WATFORD, BRISTOL = "E07000192", "E07000103", "E06000023"  # two districts and a unitary council
 

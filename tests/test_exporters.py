@@ -36,7 +36,8 @@ from pdf_render import render_page  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
 from lgsco_report.atomic import write_bytes as write_atomically  # noqa: E402
-from lgsco_report.documents import DEFAULT_SAMPLE_BANNER, DOCUMENT_MIMETYPE, DocumentMetadataError  # noqa: E402
+from lgsco_report.documents import DEFAULT_SAMPLE_BANNER, DOCUMENT_MIMETYPE  # noqa: E402
+from lgsco_report.errors import DocumentMetadataError  # noqa: E402
 from lgsco_report.exporters import (  # noqa: E402
     LETTER_CELL_TAG,
     TEMPLATE_BASEDIR,

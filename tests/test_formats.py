@@ -99,7 +99,7 @@ def test_a_new_format_is_written_recorded_and_linked(tmp_path, text_format):
 
 
 def test_an_unknown_format_is_refused_with_the_table_s_names():
-    from lgsco_report.batch import BatchError
+    from lgsco_report.errors import BatchError
 
     with pytest.raises(BatchError, match="choose from ipynb,html,pdf,docx"):
         run_batch(YEAR, councils=[CANNOCK], formats=("txt",), progress=False)

@@ -15,7 +15,8 @@ import papermill
 import pytest
 
 from lgsco_report import formatting, register, wording
-from lgsco_report.letter import DOCUMENT_MIMETYPE, LetterInputError, prepare_letter
+from lgsco_report.errors import LetterInputError
+from lgsco_report.letter import DOCUMENT_MIMETYPE, prepare_letter
 from lgsco_report.sample import ensure_sample_data
 from lgsco_report.formatting import per_100k_text, percent, percent_of
 

@@ -28,7 +28,8 @@ from lgsco_report.letter import (
     load_template,
     prepare_letter,
 )
-from lgsco_report.yearparams import YearParametersError, load_year_parameters
+from lgsco_report.errors import YearParametersError
+from lgsco_report.yearparams import load_year_parameters
 from test_letter_wording import GENERATED_AT, build_letter, check_letter, trends_of, visible
 
 ROOT = Path(__file__).resolve().parent.parent

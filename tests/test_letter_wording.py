@@ -405,7 +405,7 @@ def test_national_review_marks_letters_of_abolished_councils(statistics):
 
 
 def test_links_come_from_the_year_parameters_and_must_be_https(tmp_path):
-    from lgsco_report.yearparams import YearParametersError
+    from lgsco_report.errors import YearParametersError
 
     for year in YEARS:
         links = load_year_parameters(year).links

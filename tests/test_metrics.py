@@ -189,7 +189,7 @@ def test_added_key_rate_is_in_the_national_tables_and_charts(extended):
     printed = percent(england["late_compliance_rate"])
     assert f'data-column="late_compliance_rate" data-value="{float(england["late_compliance_rate"])!r}"' in \
         national.national_totals_html(extended, YEAR)
-    assert f'data-measure="late_compliance_rate"' in national.summary_html(extended, YEAR)
+    assert 'data-measure="late_compliance_rate"' in national.summary_html(extended, YEAR)
     assert printed in national.summary_html(extended, YEAR)
     types = national.type_averages_html(extended, YEAR)
     for _, row in national.type_averages(extended, YEAR).iterrows():

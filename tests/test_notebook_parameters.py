@@ -15,8 +15,9 @@ import papermill
 import pytest
 
 from lgsco_report import national
-from lgsco_report.letter import LetterInputError, prepare_letter
-from lgsco_report.notebook_parameters import UnknownParameterError, check_known, unknown_names
+from lgsco_report.errors import LetterInputError, UnknownParameterError
+from lgsco_report.letter import prepare_letter
+from lgsco_report.notebook_parameters import check_known, unknown_names
 from lgsco_report.stats import Statistics
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,7 +28,8 @@ from lgsco_report import sending
 from lgsco_report.batch import run_batch
 from lgsco_report.cli import main as cli_main, send_rate
 from lgsco_report.documents import DOCUMENT_MIMETYPE
-from lgsco_report.sending import SendError, SendOptions, check_address, read_credentials, run_send
+from lgsco_report.errors import SendError
+from lgsco_report.sending import SendOptions, check_address, read_credentials, run_send
 from lgsco_report.sending import message as email_message
 from lgsco_report.sending import checks, smtp
 from lgsco_report.sending.options import LetterToSend

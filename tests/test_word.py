@@ -24,7 +24,8 @@ from docx.shared import Cm, RGBColor
 
 from lgsco_report.documents import SAMPLE_BANNER
 from lgsco_report.exporters import LetterDocxExporter
-from lgsco_report.word import ReferenceDocxError, notebook_to_docx
+from lgsco_report.errors import ReferenceDocxError
+from lgsco_report.word import notebook_to_docx
 
 REPO = Path(__file__).resolve().parents[1]
 COUNCIL = "Kent County Council"

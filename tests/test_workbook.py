@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from lgsco_report import workbook
-from lgsco_report.workbook import WorkbookError, init_workbook, is_workbook, sample_data_dir, workbook_root
+from lgsco_report.errors import WorkbookError
+from lgsco_report.workbook import init_workbook, is_workbook, sample_data_dir, workbook_root
 
 ROOT = Path(__file__).resolve().parents[1]
 

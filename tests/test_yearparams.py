@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from lgsco_report.yearparams import YearParametersError, default_parameters_file, load_year_parameters
+from lgsco_report.errors import YearParametersError
+from lgsco_report.yearparams import default_parameters_file, load_year_parameters
 
 
 @pytest.mark.parametrize("year", range(2019, 2025))

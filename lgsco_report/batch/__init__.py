@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..formats import default_format_names, format_names
-from ..year_folder.lock import BatchLockedError, batch_lock
+from ..errors import BatchError, BatchLockedError
+from ..year_folder.lock import batch_lock
 from ..year_folder.names import CACHE_DIR, ERROR_FILE, FAILED_DIR, LOCK_FILE, LOG_FILE, TMP_DIR
 from .executors import POOL, SERIAL, Executor, PoolExecutor, SerialExecutor, make_executor
 from .fingerprint import PACKAGE_DIR, package_digest, runtime_versions
@@ -33,7 +34,6 @@ from .layout import (
     EXIT_LETTERS_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    BatchError,
     BatchResult,
     claim_year_folder,
 )

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..errors import BatchError, KernelStartError, StopBatch
 from . import tasks as _tasks
-from .layout import EXIT_KERNEL_FAILED, EXIT_TERMINATED, EXPORT_GRACE_SECONDS, BatchError, StopBatch
+from .layout import EXIT_KERNEL_FAILED, EXIT_TERMINATED, EXPORT_GRACE_SECONDS
 from .tasks import NotebookTask, signals_held
 
 POOL = "pool"
@@ -90,7 +91,7 @@ class SerialExecutor:
         self.kernel = None
 
     def run(self, tasks: list[NotebookTask]) -> Iterator[tuple[NotebookTask, dict[str, Any]]]:
-        from .warm_kernel import KernelStartError, WarmKernel
+        from .warm_kernel import WarmKernel
 
         for task in tasks:
             if self.kernel is None:
@@ -173,7 +174,6 @@ def _worker_main(conn, parent_pid: int, lock_fd: int | None, kernel_log: str) ->
 
 def _serve(conn, kernel) -> None:
     """Receive tasks until ``None``; the kernel is (re)started before each, and before the first arrives."""
-    from .warm_kernel import KernelStartError
 
     served = 0
     while True:

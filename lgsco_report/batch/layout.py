@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import LgscoReportError
+from ..errors import BatchError
 from ..formats import file_names
 from ..year_folder.names import ERROR_FILE, LOCK_FILE, LOG_FILE, MANIFEST_JSON, TMP_DIR
 
@@ -50,10 +50,6 @@ def our_letter_files() -> frozenset[str]:
     return frozenset({*letter_files().values(), LOG_FILE, ERROR_FILE})
 
 
-class BatchError(LgscoReportError, ValueError):
-    """The batch cannot start (bad council, data or option); the message says what to fix."""
-
-
 @dataclass
 class BatchResult:
     """What a batch did; ``exit_code`` is what the command returns."""
@@ -76,18 +72,6 @@ class BatchResult:
     unnamed: int = 0
     #: Lines for the summary about the figures: councils without figures (no letter), sections left out.
     notes: tuple[str, ...] = ()
-
-
-class StopBatch(LgscoReportError):
-    """No further letter can be written (disk full, a kernel that cannot start); carries the exit code.
-
-    Raised by an executor or the batch itself and caught by ``run_batch``, which
-    reports its message as the result's ``stopped`` line, never as a traceback.
-    """
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def now_iso() -> str:

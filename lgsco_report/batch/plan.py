@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import BatchError, RegisterOverridesError, UnknownCouncilError, YearParametersError
 from ..formats import format_names
 from ..hashing import sha256_file
 from ..year_folder.manifest import (
@@ -24,7 +25,7 @@ from ..year_folder.manifest import (
     slugify,
 )
 from .fingerprint import base_fingerprint, letter_fingerprint
-from .layout import BatchError, BatchResult
+from .layout import BatchResult
 from ..workbook import addressees_file, letter_notebook, review_notebook
 from .tasks import LETTER, NATIONAL_REVIEW, NotebookTask
 
@@ -52,7 +53,7 @@ def parse_formats(formats: tuple[str, ...] | list[str] | str) -> tuple[str, ...]
 
 def _select_councils(year: int, councils: list[str] | None):
     """The year's register rows to write, in register (name) order."""
-    from ..register import UnknownCouncilError, councils_for_year, find_council
+    from ..register import councils_for_year, find_council
 
     register = councils_for_year(year)
     if not councils:
@@ -87,7 +88,7 @@ def _check_parameters(year: int, params_path: Path) -> tuple[Path | None, Path |
         raise BatchError(f"parameters file {params_path} not found; every year needs parameters/<year>.yaml (copy the previous year's)")
     try:
         params = load_year_parameters(year, params_path)
-    except (ValueError, OSError) as error:
+    except (YearParametersError, OSError) as error:
         raise BatchError(str(error)) from error
     reference = getattr(params, "reference_docx", None)
     reference_docx = (params_path.parent / reference).resolve() if reference else None
@@ -112,7 +113,7 @@ def _addressees_file(year: int, params_path: Path, overrides: Path | None) -> Pa
         raise BatchError(f"addressees file {path} not found")
     try:
         councils_for_year(year, overrides=path)
-    except (ValueError, OSError) as error:
+    except (RegisterOverridesError, OSError) as error:
         raise BatchError(str(error)) from error
     return path.resolve()
 
@@ -120,7 +121,7 @@ def _addressees_file(year: int, params_path: Path, overrides: Path | None) -> Pa
 def unconfirmed(year: int, params_path: Path, final: bool) -> tuple[str, ...]:
     """The year's unconfirmed facts; with ``final``, a year that has any is refused (BatchError)."""
     from ..documents import draft_mark
-    from ..yearparams import YearParametersError, unconfirmed_facts
+    from ..yearparams import unconfirmed_facts
 
     try:
         facts = unconfirmed_facts(year, params_path)
@@ -191,7 +192,7 @@ def check_inputs(year, councils, data_dir, formats, timeout, notebook, overrides
 
     try:
         year = parse_year(year)
-    except ValueError as error:
+    except ValueError as error:  # parse_year's own error: a year it cannot read
         raise BatchError(str(error)) from error
     formats = parse_formats(formats)
     if timeout <= 0:

@@ -125,7 +125,8 @@ def refresh_index(year_dir: Path, year: int, statistics, data_fingerprint: dict[
     another's letters. Returns the index written, or None (no manifest, other data, or a batch running).
     """
     from ..index_page import write_index
-    from ..year_folder.lock import BatchLockedError, batch_lock
+    from ..errors import BatchLockedError
+    from ..year_folder.lock import batch_lock
     from ..year_folder.names import MANIFEST_JSON
     from ..yearparams import default_parameters_file
     from .plan import unconfirmed

@@ -31,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..errors import BatchError, StopBatch
 from ..formats import default_format_names
 from ..progress import ProgressBar
 from ..year_folder.lock import batch_lock
@@ -42,9 +43,7 @@ from .layout import (
     EXIT_DISK_FULL,
     EXIT_INTERRUPTED,
     EXIT_LETTERS_FAILED,
-    BatchError,
     BatchResult,
-    StopBatch,
     claim_year_folder,
     clean_tmp,
     disk_full_message,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
+from ..errors import StatisticsCacheError
 from ..hashing import fingerprint_digest
 from .fingerprint import package_digest
 from ..year_folder.names import STATISTICS_CACHE_GLOB, is_statistics_cache, statistics_cache
@@ -37,13 +38,13 @@ def load_statistics(path: Path, data_path: Path, data_fingerprint: dict[str, str
     if path.is_file():
         try:
             if path.stat().st_size > MAX_CACHE_BYTES:
-                raise ValueError(f"it is larger than {MAX_CACHE_BYTES >> 20} MiB")
+                raise StatisticsCacheError(f"it is larger than {MAX_CACHE_BYTES >> 20} MiB")
             statistics = Statistics.load(path)
             cached = {source.get("sha256") for source in statistics.sources}
             if cached != set(data_fingerprint.values()):
-                raise ValueError("it was computed from other data files")
+                raise StatisticsCacheError("it was computed from other data files")
             return statistics, False
-        except (ValueError, OSError) as error:
+        except (StatisticsCacheError, OSError) as error:
             warn.write(f"warning: the statistics cache {path} is not usable ({error}); recomputing it from the data\n")
             warn.flush()
     return compute_statistics(load_cases(data_path)), True

@@ -46,7 +46,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
-from ..errors import LgscoReportError
+from ..errors import KernelDiedError, KernelResetError, KernelStartError
 
 #: Name the engine is registered under in papermill's engine registry.
 WARM_ENGINE_NAME = "lgsco-warm-kernel"
@@ -162,18 +162,6 @@ del _sys
 get_ipython().reset(new_session=True)
 get_ipython().execution_count = 1
 """
-
-
-class KernelStartError(LgscoReportError, RuntimeError):
-    """The kernel could not be started; the message holds the kernel's own error output."""
-
-
-class KernelDiedError(RuntimeError):
-    """The kernel died while the worker was talking to it (not during a letter)."""
-
-
-class KernelResetError(RuntimeError):
-    """The kernel could not be put back into a clean state before a letter."""
 
 
 class WarmKernel:

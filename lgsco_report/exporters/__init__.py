@@ -32,12 +32,11 @@ from nbformat import NotebookNode
 
 from ..atomic import write_bytes as write_atomically
 from ..documents import DOCUMENT_KINDS
+from ..errors import LetterContentWarning, NotebookNotExportableError
 from ..formats import get_format
 from .cells import (
     LETTER_CELL_TAG,
     LetterCleanupPreprocessor,
-    LetterContentWarning,
-    NotebookNotExportableError,
     check_notebook_executed,
 )
 from .docx import LetterDocxExporter, ReportDocxExporter

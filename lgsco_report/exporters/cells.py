@@ -36,7 +36,7 @@ from ..documents import (
     pdf_keywords,
     read_document_metadata,
 )
-from ..errors import LgscoReportError
+from ..errors import LetterContentWarning, NotebookNotExportableError
 from .sentences import sentence
 
 #: Cells with this tag keep nothing of their outputs.
@@ -50,14 +50,6 @@ CELL_METADATA_KEY = "lgsco-report"
 
 _BASE64_PATTERN = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-class NotebookNotExportableError(LgscoReportError, ValueError):
-    """The notebook failed or was not (fully) executed: exporting it would print a blank or partial letter."""
-
-
-class LetterContentWarning(UserWarning):
-    """Cells with something to show were left out of the letter (not tagged ``letter``)."""
 
 
 def png_base64(value: object) -> str:

@@ -20,7 +20,8 @@ from nbformat import NotebookNode
 from traitlets import default
 
 from ..formats import get_format
-from .cells import LetterCleanupPreprocessor, NotebookNotExportableError, png_base64
+from ..errors import NotebookNotExportableError
+from .cells import LetterCleanupPreprocessor, png_base64
 
 #: Folder holding the template folders; set as ``extra_template_basedirs`` so the
 #: templates are found wherever the package is installed.

@@ -80,11 +80,10 @@ from .figures import (
 )
 from .folder import data_folder, fingerprint, load
 from .parsing import EARLIEST_DATE, parse_dates
+from ..errors import MAX_LISTED_PROBLEMS, CaseDataError
 from .problems import (
-    MAX_LISTED_PROBLEMS,
     MAX_PROBLEMS_PER_CHECK,
     QUOTE_LIMIT,
-    CaseDataError,
     Problem,
     clean_text,
     non_ascii_note,

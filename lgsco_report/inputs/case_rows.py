@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import definitions
+from ..errors import CaseDataError
 from .cross_checks import legacy_problems
 from .parsing import (
     match_labels,
@@ -25,7 +26,6 @@ from .parsing import (
 from .problems import (
     MAX_SUGGESTED,
     SUGGEST_MAX_LENGTH,
-    CaseDataError,
     Problem,
     clean_text,
     non_ascii_note,

@@ -44,9 +44,10 @@ import numpy as np
 import pandas as pd
 
 from .. import definitions
+from ..errors import CaseDataError
 from ..hashing import sha256_file
 from .case_rows import Register
-from .problems import SUGGEST_MAX_LENGTH, CaseDataError, Problem, shown, sort_problems
+from .problems import SUGGEST_MAX_LENGTH, Problem, shown, sort_problems
 from .readers import RawTable, read_raw
 from .schema import OPTIONAL_TABLES, TABLES, SourceFile
 

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 
 from .. import definitions
+from ..errors import CaseDataError
 from ..hashing import sha256_file
 from ..sample import ensure_sample_data
 from ..workbook import sample_data_dir
 from .case_rows import Register, load_table_file
 from .cross_checks import date_order_problems, decided_cross_check, legacy_problems
 from .figures import FIGURE_TABLES, FiguresData, folder_problems, load_figures_folder
-from .problems import CaseDataError, Problem, clean_text, sort_problems
+from .problems import Problem, clean_text, sort_problems
 from .readers import FILE_SUFFIXES
 from .schema import DATE_COLUMN, LEGACY_TABLES, OPTIONAL_TABLES, TABLES, CaseData, SourceFile
 

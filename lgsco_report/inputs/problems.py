@@ -14,16 +14,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import LgscoReportError
 
-
-#: ``str(CaseDataError)`` lists this many problems, then says how many more there are.
-MAX_LISTED_PROBLEMS = 50
 #: A data value quoted in a message is cut to this many characters.
 QUOTE_LIMIT = 80
 #: At most this many distinct unknown values get close-match suggestions (difflib is slow on many values).
@@ -101,25 +96,6 @@ class Problem:
         if self.column is not None:
             where.append(f"column {shown(self.column)}")
         return f"{', '.join(where)}: {clean_text(self.message, _MAX_MESSAGE)}"
-
-
-class CaseDataError(LgscoReportError, ValueError):
-    """The case tables cannot be used; ``problems`` lists every problem found (not only the first)."""
-
-    def __init__(self, problems: list[Problem], data_dir: Path | str | None = None) -> None:
-        self.problems: list[Problem] = list(problems)
-        self.data_dir = data_dir
-        super().__init__(self._describe())
-
-    def _describe(self) -> str:
-        count = len(self.problems)
-        place = f" in {clean_text(self.data_dir, 300)}" if self.data_dir is not None else ""
-        noun = "problem" if count == 1 else "problems"
-        lines = [f"{count} {noun} in the case data{place}:"]
-        lines += [f"  {problem}" for problem in self.problems[:MAX_LISTED_PROBLEMS]]
-        if count > MAX_LISTED_PROBLEMS:
-            lines.append(f"  ... and {count - MAX_LISTED_PROBLEMS} more (first {MAX_LISTED_PROBLEMS} of {count} listed)")
-        return "\n".join(lines)
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

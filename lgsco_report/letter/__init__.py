@@ -33,6 +33,7 @@ from ..documents import (  # DOCUMENT_MIMETYPE kept importable from here for cal
     generated_at_text,
     letter_metadata,
 )
+from ..errors import LetterInputError, UnknownCouncilError
 from ..formatting import is_missing
 from ..workbook import addressees_file
 from ..yearparams import default_parameters_file, load_year_parameters
@@ -46,7 +47,6 @@ from .context import (
     reports_and_remedies_context,
     type_averages,
 )
-from .errors import LetterInputError
 from .templates import (
     EDITIONS_FILE,
     SECTIONS,
@@ -247,7 +247,7 @@ def prepare_letter(
         raise LetterInputError(f"parameter 'year': {exc}") from None
     try:
         row = register.find_council(str(council), year)
-    except register.UnknownCouncilError as exc:
+    except UnknownCouncilError as exc:
         raise LetterInputError(str(exc)) from None
     statistics = load_statistics(data_dir, stats_file, average_method)
     if year not in statistics.years:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import register
 from ..formatting import is_missing
-from .errors import LetterInputError
+from ..errors import LetterInputError
 from .templates import join_places
 
 

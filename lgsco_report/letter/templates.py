@@ -21,7 +21,7 @@ import yaml
 from .. import stats, wording
 from ..formatting import long_date
 from ..yearparams import YearParameters, parse_yaml
-from .errors import LetterInputError
+from ..errors import LetterInputError
 
 
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates" / "letter"

@@ -41,7 +41,8 @@ from __future__ import annotations
 from typing import Any
 
 from .addresses import ADDRESS_COLUMNS, check_address, read_addressees
-from .options import DRY_RUN_FROM, ENV_FROM, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, SendError, SendOptions, SendResult
+from ..errors import SendError
+from .options import DRY_RUN_FROM, ENV_FROM, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, SendOptions, SendResult
 from .smtp import ENV_PASSWORD, ENV_USER, SMTPTransport, read_credentials
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 from email.utils import parseaddr
 
+from ..errors import AddressError, SendError
 from ..hashing import sha256_file
 from ..year_folder.manifest import STATUS_DONE, addressee_entry_digest
-from .options import LetterToSend, SendError
+from .options import LetterToSend
 
 #: A strict address: dot-atom local part, a domain of LDH labels with a dot; no display names.
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -30,13 +31,13 @@ ADDRESS_COLUMNS = ("chief_executive_email", "link_officer_email", "monitoring_of
 
 
 def check_address(value: Any) -> str:
-    """``value`` as a bare email address, or ValueError: email.utils must read it the same, and it must be strict."""
+    """``value`` as a bare email address, or ``AddressError``: email.utils must read it the same, and it must be strict."""
     text = "" if value is None else str(value).strip()
     name, parsed = parseaddr(text)
     if not text or name or parsed != text or len(text) > 254 or not _ADDRESS.match(text):
-        raise ValueError(f"{text!r} is not a valid email address (write it as name@example.gov.uk)")
+        raise AddressError(f"{text!r} is not a valid email address (write it as name@example.gov.uk)")
     if len(text.split("@")[0]) > 64:
-        raise ValueError(f"{text!r} is not a valid email address (the part before @ is too long)")
+        raise AddressError(f"{text!r} is not a valid email address (the part before @ is too long)")
     return text
 
 

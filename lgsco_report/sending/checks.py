@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..errors import AddressError
 from ..hashing import sha256_file
 from .addresses import ADDRESS_COLUMNS, check_address
 from .options import LetterToSend, SendOptions
@@ -113,6 +114,6 @@ def refusals(letter: LetterToSend, year_dir: Path, options: SendOptions, fingerp
         if value:
             try:
                 check_address(value)
-            except ValueError as error:
+            except AddressError as error:
                 reasons.append(f"{column}: {error}")
     return reasons

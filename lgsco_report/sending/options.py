@@ -1,4 +1,4 @@
-"""What ``send`` is asked to do and what it did: options, result, the one error, one letter to send.
+"""What ``send`` is asked to do and what it did: options, result, one letter to send (its error: ``errors.SendError``).
 
 Why a module of its own: every other part of ``sending`` reads these, and
 none of them needs the others to do so.
@@ -10,17 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import LgscoReportError
 
 ENV_FROM = "LGSCO_SMTP_FROM"
 #: Sender used in dry runs when no --from is given (a reserved, undeliverable domain).
 DRY_RUN_FROM = "annual-review@lgsco-report.invalid"
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-class SendError(LgscoReportError, ValueError):
-    """The send cannot start (bad option, record, server or credentials); the message says what to fix."""
 
 
 @dataclass

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_bytes
+from ..errors import AddressError, SendError, UnknownCouncilError
 from ..progress import ProgressBar
 from ..year_folder.lock import batch_lock
 from ..year_folder.manifest import STATUS_DONE, Manifest, safe_child
@@ -28,7 +29,7 @@ from ..year_folder.sent_record import DELIVERED, FAILED, INTENT, PENDING, SENT, 
 from .addresses import addressee_changes, attach_addresses, cc_addresses, check_address, refuse_changed_addressees
 from .checks import Fingerprints, letter_document, refusals, unconfirmed_facts
 from .message import attachments, build_message
-from .options import DRY_RUN_FROM, ENV_FROM, LetterToSend, SendError, SendOptions, SendResult
+from .options import DRY_RUN_FROM, ENV_FROM, LetterToSend, SendOptions, SendResult
 from .smtp import SMTPTransport, classify_error, read_credentials
 
 
@@ -91,7 +92,7 @@ def _sender(options: SendOptions) -> str:
         raise SendError(f"give the sender with --from ADDRESS (or {ENV_FROM})")
     try:
         return check_address(sender_text)
-    except ValueError as error:
+    except AddressError as error:
         raise SendError(f"--from: {error}") from None
 
 
@@ -114,7 +115,7 @@ def _address(letters: list[LetterToSend], options: SendOptions, year: int, param
 
 
 def _codes(names: list[str], year: int) -> list[str]:
-    from ..register import UnknownCouncilError, find_council
+    from ..register import find_council
 
     codes = []
     for name in names:

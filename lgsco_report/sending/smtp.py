@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ..workbook import workbook_root
 from ..year_folder.sent_record import FAILED, UNKNOWN
-from .options import SendError
+from ..errors import SendError
 
 ENV_USER, ENV_PASSWORD = "LGSCO_SMTP_USER", "LGSCO_SMTP_PASSWORD"
 

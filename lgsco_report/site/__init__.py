@@ -12,7 +12,8 @@ a page's inputs changed.
 """
 
 from .build import SITE_MANIFEST, SiteResult, build_site
-from .gather import SiteError, parse_years
+from ..errors import SiteError
+from .gather import parse_years
 from .links import council_page_href
 
 __all__ = ["SITE_MANIFEST", "SiteError", "SiteResult", "build_site", "council_page_href", "parse_years"]

@@ -18,15 +18,11 @@ import pandas as pd
 from .. import inputs as case_inputs
 from .. import stats, yearparams
 from ..definitions import SERVICE_IMPROVEMENT_TYPES, financial_year
-from ..errors import LgscoReportError
+from ..errors import SiteError
 from ..formatting import long_date
 from .context import SiteInputs
 from .directory import site_councils
 from .letters import year_index, year_letters
-
-
-class SiteError(LgscoReportError, ValueError):
-    """The site cannot be made from what it was given (a year not in the data, no decision groups)."""
 
 
 def decision_groups(years: list[int]) -> dict[str, tuple[str, ...]]:

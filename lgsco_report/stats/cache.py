@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..atomic import write_with
 from ..definitions import AVERAGE_METHODS
+from ..errors import StatisticsCacheError
 
 #: 1 was a pickle (it could run code when loaded); 3: JSON with by_category; 4: reports, remedies.
 SAVE_FORMAT = 4
@@ -70,11 +71,11 @@ def read_statistics(path: str | os.PathLike[str], cls: type[Any]) -> Any:
     try:
         payload = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise ValueError(f"{path}: not a statistics cache (not JSON: {error}); delete it and recompute") from None
+        raise StatisticsCacheError(f"{path}: not a statistics cache (not JSON: {error}); delete it and recompute") from None
     try:
         return _statistics_from_cache(cls, payload)
     except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(
+        raise StatisticsCacheError(
             f"{path}: not a valid statistics cache of format {SAVE_FORMAT} ({error}); delete it and recompute"
         ) from None
 

@@ -18,6 +18,7 @@ import pandas as pd
 from .. import metrics
 from ..atomic import write_with
 from ..definitions import parse_year
+from ..errors import YearNotInDataError
 
 if TYPE_CHECKING:
     from .model import Statistics
@@ -33,7 +34,7 @@ def published_table(statistics: Statistics, year: int | str) -> pd.DataFrame:
     """
     year = parse_year(year)
     if year not in statistics.years:
-        raise ValueError(
+        raise YearNotInDataError(
             f"no statistics for the year ending 31 March {year}; "
             f"years available: {', '.join(map(str, statistics.years)) or 'none'}"
         )

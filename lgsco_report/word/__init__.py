@@ -8,6 +8,6 @@ properties), :mod:`.writer` writes paragraphs, tables and pictures, and
 """
 
 from .build import build_docx, notebook_to_docx, reference_docx_for
-from .setup import ReferenceDocxError
+from ..errors import ReferenceDocxError
 
 __all__ = ["ReferenceDocxError", "build_docx", "notebook_to_docx", "reference_docx_for"]

@@ -24,9 +24,10 @@ from typing import Any
 from nbformat import NotebookNode
 
 from ..documents import raw_document_metadata, read_document_metadata
+from ..errors import ReferenceDocxError, YearParametersError
 from ..exporters.cells import LetterCleanupPreprocessor, png_base64
 from .html_tree import Node, collapse_space, parse_html
-from .setup import ReferenceDocxError, document_for, named_style
+from .setup import document_for, named_style
 from .writer import Writer, add_picture
 
 #: Fixed zip entry time: same letter, same bytes.
@@ -139,7 +140,7 @@ def reference_docx_for(nb: NotebookNode) -> Path | None:
     The parameters file is the one the notebook ran with (papermill's recorded
     ``params_file``), else ``parameters/<year>.yaml``.
     """
-    from ..yearparams import YearParametersError, load_year_parameters
+    from ..yearparams import load_year_parameters
 
     parameters = (nb.metadata.get("papermill") or {}).get("parameters") or {}
     year = parameters.get("year") or _metadata_extra(nb, "year")

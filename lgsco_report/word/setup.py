@@ -25,18 +25,13 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..documents import DEFAULT_SAMPLE_BANNER
-from ..errors import LgscoReportError
+from ..errors import ReferenceDocxError
 from ..exporters.sentences import sentence
 
 #: A4, portrait.
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)
 #: Stand-ins for the page fields in the footer's sentence, split out again to place the fields.
 _PAGE, _PAGES = "\x00PAGE\x00", "\x00NUMPAGES\x00"
-
-
-class ReferenceDocxError(LgscoReportError, ValueError):
-    """The office's reference .docx cannot be used; the message names the file."""
-
 
 
 def named_style(document: Any, name: str, base: str = "Normal", kind: Any = WD_STYLE_TYPE.PARAGRAPH) -> Any:

@@ -14,14 +14,10 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import LgscoReportError
+from ..errors import BatchLockedError
 from .names import LOCK_FILE
 
 __all__ = ["LOCK_FILE", "BatchLockedError", "batch_lock"]
-
-
-class BatchLockedError(LgscoReportError, ValueError):
-    """Another batch (or send) holds ``<out>/<year>/.lock``."""
 
 
 @contextlib.contextmanager

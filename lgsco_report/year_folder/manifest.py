@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
-from ..errors import LgscoReportError
+from ..errors import ManifestError, UnsafePathError
 from ..formats import format_names
 from ..hashing import fingerprint_digest, sha256_file
 from .names import MANIFEST_CSV, MANIFEST_JSON
@@ -58,14 +58,6 @@ def csv_columns() -> tuple[str, ...]:
 
 #: Columns of manifest.csv with the formats known when this module was imported (see ``csv_columns``).
 CSV_COLUMNS = csv_columns()
-
-
-class UnsafePathError(LgscoReportError, ValueError):
-    """A path built from data would leave the output folder."""
-
-
-class ManifestError(LgscoReportError, ValueError):
-    """A year's manifest.json that cannot be read back; the message says to delete it and re-run."""
 
 
 def slugify(name: str, fallback: str = "council") -> str:

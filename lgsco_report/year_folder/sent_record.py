@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
-from ..errors import LgscoReportError
+from ..errors import SendRecordError
 from ..hashing import sha256_file
 from .names import SENT_JSON
 
@@ -22,10 +22,6 @@ RECORD_FORMAT = 1
 INTENT, SENT, FAILED, UNKNOWN = "intent", "sent", "failed", "unknown"
 DELIVERED = (SENT,)
 PENDING = (INTENT, UNKNOWN)
-
-
-class SendRecordError(LgscoReportError, ValueError):
-    """A ``sent.json`` that cannot be read back; never delete it, restore it."""
 
 
 class SendRecord:

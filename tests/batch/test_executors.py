@@ -147,7 +147,8 @@ def test_the_cli_offers_the_executors_table(tmp_path, capsys):
 
 
 def test_run_batch_refuses_an_unknown_executor_before_writing_anything(tmp_path):
-    from lgsco_report.batch import BatchError, run_batch
+    from lgsco_report.errors import BatchError
+    from lgsco_report.batch import run_batch
 
     with pytest.raises(BatchError, match="unknown executor 'cluster'"):
         run_batch(2020, councils=["Rutland"], out_dir=tmp_path / "out", executor="cluster", progress=False)

@@ -19,7 +19,8 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report.batch import BatchLockedError, run_batch
+from lgsco_report.errors import BatchLockedError
+from lgsco_report.batch import run_batch
 from lgsco_report.register import councils_for_year
 
 ROOT = Path(__file__).resolve().parents[2]

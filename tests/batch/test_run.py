@@ -21,7 +21,8 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from lgsco_report.batch import BatchError, BatchLockedError, batch_lock, run_batch
+from lgsco_report.errors import BatchError, BatchLockedError, ManifestError
+from lgsco_report.batch import batch_lock, run_batch
 from lgsco_report.cli import add_letters_arguments, cmd_letters as main
 from lgsco_report.year_folder.manifest import Manifest, slugify
 from lgsco_report.yearparams import default_parameters_file
@@ -298,5 +299,5 @@ def test_manifest_round_trip_and_bad_file(tmp_path):
     assert Manifest.load(year_dir, YEAR).letters == manifest.letters
     assert '"A, ""quoted"""' in (year_dir / "manifest.csv").read_text(encoding="utf-8")
     (year_dir / "manifest.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="manifest.json: not a readable manifest"):
+    with pytest.raises(ManifestError, match="manifest.json: not a readable manifest"):
         Manifest.load(year_dir, YEAR)

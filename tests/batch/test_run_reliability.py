@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 
 from lgsco_report import __version__
-from lgsco_report.batch import BatchError, fingerprint, layout, run_batch, tasks
+from lgsco_report.errors import BatchError
+from lgsco_report.batch import fingerprint, layout, run_batch, tasks
 from lgsco_report.cli import add_letters_arguments, cmd_letters
 from lgsco_report.inputs import fingerprint as data_fingerprint
 from lgsco_report.hashing import fingerprint_digest

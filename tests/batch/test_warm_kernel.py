@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from lgsco_report.batch.warm_kernel import KernelDiedError, KernelStartError, WarmKernel
+from lgsco_report.errors import KernelDiedError, KernelStartError
+from lgsco_report.batch.warm_kernel import WarmKernel
 
 
 @pytest.mark.slow

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lgsco_report.inputs import CaseDataError, Problem, load as load_cases
+from lgsco_report.errors import CaseDataError
+from lgsco_report.inputs import Problem, load as load_cases
 
 
 RECEIVED = (

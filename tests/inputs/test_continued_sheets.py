@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from lgsco_report.inputs import CaseDataError, load
+from lgsco_report.errors import CaseDataError
+from lgsco_report.inputs import load
 
 from case_files import make_dir, received_rows
 

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from lgsco_report import counting, register
-from lgsco_report.inputs import CaseDataError, FiguresData, fingerprint, load, write_figures_template
+from lgsco_report.errors import CaseDataError
+from lgsco_report.inputs import FiguresData, fingerprint, load, write_figures_template
 
 from case_files import make_dir
 

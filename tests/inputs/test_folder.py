@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from lgsco_report import definitions as d
-from lgsco_report.inputs import CaseDataError, load as load_cases
+from lgsco_report.errors import CaseDataError
+from lgsco_report.inputs import load as load_cases
 from case_files import RECEIVED, REMEDIES, REPORTS, make_dir, only, problems_of, with_optional
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lgsco_report.inputs import MAX_LISTED_PROBLEMS, CaseDataError, load as load_cases
+from lgsco_report.errors import CaseDataError
+from lgsco_report.inputs import MAX_LISTED_PROBLEMS, load as load_cases
 from case_files import DECIDED, RECEIVED, make_dir, problems_of
 
 

@@ -192,7 +192,8 @@ def test_years_option(text: str, years: list[int]) -> None:
 
 
 def test_years_option_refuses_nonsense() -> None:
-    from lgsco_report.site import SiteError, parse_years
+    from lgsco_report.errors import SiteError
+    from lgsco_report.site import parse_years
 
     with pytest.raises(SiteError, match="runs backwards"):
         parse_years("2024-2020")
