@@ -22,6 +22,9 @@ from pathlib import Path
 from . import __version__
 from .definitions import parse_year
 from .errors import LgscoReportError
+from .lazy_imports import defer_rfc3987_syntax
+
+defer_rfc3987_syntax()  # before anything imports nbformat: seconds off every command's start-up
 
 # ---------------------------------------------------------------- option checks
 # Each is an argparse ``type=``: a bad value is refused while the command line is

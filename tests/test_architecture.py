@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("stats", "metrics", "counting"),  # figures
     ("inputs", "sample", "register", "boundaries", "yearparams", "workbook"),  # inputs
     ("year_folder", "progress", "formats", "definitions", "errors", "atomic", "notebook_parameters", "documents",
-     "formatting", "hashing", "data", "__init__"),  # the year folder and base
+     "formatting", "hashing", "data", "lazy_imports", "__init__"),  # the year folder and base
 )
 RANK = {name: depth for depth, names in enumerate(LAYERS) for name in names}
 

@@ -25,7 +25,8 @@ import pandas as pd
 from .. import metrics
 from ..counting import Counts, figures_coverage
 from ..definitions import year_label
-from ..inputs.problems import CaseDataError, Problem
+from ..errors import CaseDataError
+from ..inputs.problems import Problem
 
 #: Largest difference between a computed and a published average that is only rounding (see the module docstring).
 TOLERANCE: dict[str, float] = {"percent": 0.005, "per_100k": 0.05}
