@@ -179,3 +179,13 @@ def test_without_former_councils_the_letter_has_no_such_sentence(sample_dir):
 
 def test_counts_without_legacy_rows_have_no_former_column(sample_cases):
     assert "former" not in counting.count_cases(sample_cases).councils.columns
+
+
+def test_the_national_reviews_council_views_leave_them_out(legacy_stats, sample_stats):
+    """Distributions, map and lists compare the year's councils: the former ones are in England's totals only."""
+    from lgsco_report.national import figures
+
+    shown = figures.year_councils(legacy_stats, 2024)
+    assert not {SOUTH_LAKELAND, EDEN, CARLISLE} & set(shown["authority_code"])
+    assert len(shown) == len(figures.year_councils(sample_stats, 2024))
+    assert figures.national_row(legacy_stats, 2024)["decisions_total"] == figures.national_row(sample_stats, 2024)["decisions_total"] + 4

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import metrics
 from ..definitions import AUTHORITY_TYPES, SERVICE_IMPROVEMENT_TYPES, parse_year, year_label
+from ..counting import is_former
 from ..stats import REMEDY_COLUMNS, SMALL_BASE, Statistics, category_table
 from .cells import printed_gap
 
@@ -74,9 +75,11 @@ def check_year(statistics: Statistics, year: int | str) -> int:
 
 
 def year_councils(statistics: Statistics, year: int | str) -> pd.DataFrame:
-    """``Statistics.councils`` rows of one year."""
+    """``Statistics.councils`` rows of the year's councils: a former council's legacy decisions are counted
+    in England's totals (``Statistics.national``), not among the councils the charts, map and lists compare."""
     year = check_year(statistics, year)
-    return statistics.councils[statistics.councils["year"] == year]
+    councils = statistics.councils[statistics.councils["year"] == year]
+    return councils[~is_former(councils)]
 
 
 def national_row(statistics: Statistics, year: int | str) -> pd.Series:
