@@ -286,6 +286,7 @@ def write_big_received(path: Path, target_bytes: int, bad_from_end: int | None) 
     return bad_at
 
 
+@pytest.mark.slow
 def test_fifty_megabyte_table_names_the_one_bad_row_near_the_end(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()

@@ -1032,6 +1032,7 @@ def test_annex_starts_on_a_new_page_and_a_small_table_stays_whole(tmp_path):
     assert "Category 12" in texts[annex_pages[0]], "the annex's small table was split from its heading"
 
 
+@pytest.mark.slow
 def test_the_signature_never_stands_alone_on_a_page(tmp_path):
     """Wherever the page break falls, the closing paragraphs go over with the signature, unsplit."""
     closing = (

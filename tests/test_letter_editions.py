@@ -117,6 +117,7 @@ def test_an_offices_own_template_wins_over_the_edition(tmp_path, stats_file):
 # --------------------------------------------------------------------------- the grouping data
 
 
+@pytest.mark.slow
 def test_group_counts_are_sums_of_the_outcome_counts_for_every_council_of_2024(statistics):
     params = load_year_parameters(2024)
     groups = yaml.safe_load((PARAMETERS / "2024.yaml").read_text(encoding="utf-8"))["decision_groups"]
@@ -246,6 +247,7 @@ def test_the_letter_notebook_renders_a_third_edition_unchanged(tmp_path, statist
 # --------------------------------------------------------------------------- the current edition reads well
 
 
+@pytest.mark.slow
 def test_every_2024_letter_in_the_current_edition_reads_well(statistics):
     params = load_year_parameters(2024)
     template = load_template(edition_template(params))

@@ -318,6 +318,7 @@ def test_every_outliers_table_is_ordered_on_what_it_prints(statistics):
                 assert int(row["row"]["data-tied"]) == shared, (year, numbers)
 
 
+@pytest.mark.slow
 def test_a_table_that_would_be_all_ties_is_a_sentence(statistics):
     """More councils than the table's length tied at the top: one sentence naming the count and every council."""
     for year in statistics.years:
@@ -948,6 +949,7 @@ def exported_2024(sample_dir, tmp_path_factory):
                          folder / "review.pdf", kind="report")
 
 
+@pytest.mark.slow
 def test_the_wide_tables_fit_the_page_in_both_editions(exported, exported_2024, tmp_path):
     """England's totals and the categories stay inside the right margin (the banner's right edge), with
     every heading word whole, in the 2019-20 review and the 2023-24 one."""

@@ -217,6 +217,7 @@ STATS_SETTINGS = settings(SETTINGS, max_examples=25)
 
 @STATS_SETTINGS
 @given(cases=case_tables(), seed=st.integers(0, 2**32 - 1), method=st.sampled_from(["pooled", "mean"]))
+@pytest.mark.slow
 def test_row_order_never_changes_a_figure(cases: CaseData, seed: int, method: str) -> None:
     original = compute_statistics(cases, average_method=method)
     reordered = compute_statistics(shuffled(cases, seed), average_method=method)
@@ -228,6 +229,7 @@ def test_row_order_never_changes_a_figure(cases: CaseData, seed: int, method: st
 
 @STATS_SETTINGS
 @given(cases=case_tables())
+@pytest.mark.slow
 def test_council_rows_add_up_to_type_and_national_totals_and_to_the_cases(cases: CaseData) -> None:
     statistics = compute_statistics(cases)
     counts = count_columns()

@@ -56,6 +56,7 @@ def test_writes_three_marked_csv_files(sample_dir: Path, sample_cases: CaseData)
     assert sample_cases.years == [2019, 2020, 2021, 2022, 2023, 2024]
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_files_and_another_seed_differs(sample_dir: Path, tmp_path: Path) -> None:
     again = sample.write_sample_data(tmp_path / "again", seed=2020)
     assert [p.name for p in again] == ["received.csv", "decided.csv", "compliance.csv", "reports.csv", "remedies.csv"]

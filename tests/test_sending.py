@@ -330,6 +330,7 @@ def test_stale_letters_are_refused(out, addressees, sample_dir, server, tmp_path
     assert server.messages == []
 
 
+@pytest.mark.slow
 def test_no_address_and_a_bad_address_is_refused(out, addressees, sample_dir, server):
     result = send(out, addressees, sample_dir, server, councils=[WATFORD])
     assert result.no_address == [WATFORD] and server.messages == []
@@ -376,6 +377,7 @@ def letters_from_a_parameters_folder(tmp_path, sample_dir, monkeypatch):
     return out, folder / "addressees.csv"
 
 
+@pytest.mark.slow
 def test_send_mails_the_addressee_of_each_letter(letters_from_a_parameters_folder, sample_dir, server):
     out, made_with = letters_from_a_parameters_folder
     workbook_kent = (REPO / "parameters" / "addressees.csv").read_text(encoding="utf-8")
@@ -392,6 +394,7 @@ def test_send_mails_the_addressee_of_each_letter(letters_from_a_parameters_folde
     assert "Dear Ms A Example" in parsed(raw).get_body(("plain",)).get_content()
 
 
+@pytest.mark.slow
 def test_an_entry_edited_after_the_letter_was_made_is_refused(letters_from_a_parameters_folder, sample_dir, server):
     out, made_with = letters_from_a_parameters_folder
     write_addressees(made_with, kent_to="someone.else@kent.example.gov.uk")  # Kent's row changed, Cannock's not
@@ -409,6 +412,7 @@ def test_an_entry_edited_after_the_letter_was_made_is_refused(letters_from_a_par
     assert send(out, None, sample_dir, server, councils=[CANNOCK]).sent == [CANNOCK]
 
 
+@pytest.mark.slow
 def test_addressees_other_than_the_letters_own_are_refused(letters_from_a_parameters_folder, sample_dir, server,
                                                            addressees, capsys):
     out, made_with = letters_from_a_parameters_folder

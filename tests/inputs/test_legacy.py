@@ -118,6 +118,7 @@ def test_a_single_decided_table_read_alone_applies_the_same_rule(tmp_path: Path)
     assert read_table(path, "decided")["authority_code"].tolist() == [SOUTH_LAKELAND, WESTMORLAND, AYLESBURY]
 
 
+@pytest.mark.slow
 def test_without_legacy_cases_the_counts_are_as_before() -> None:
     """The sample (no legacy cases): the same Counts as counting against each year's register alone."""
     cases = load(ensure_sample_data())
