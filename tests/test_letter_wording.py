@@ -24,6 +24,7 @@ from lgsco_report.letter import (
     load_template,
     prepare_letter,
 )
+from lgsco_report.letter.addressing import salutation
 from lgsco_report.yearparams import load_year_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -414,3 +415,30 @@ def test_links_come_from_the_year_parameters_and_must_be_https(tmp_path):
     bad.write_text(text.replace("https://www.lgo.org.uk/training", 'javascript:alert(1)"'))
     with pytest.raises(YearParametersError, match="key 'links'"):
         load_year_parameters(2020, bad)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Ms B Example", "Ms Example"),
+    ("Dr Jane Smith", "Dr Smith"),
+    ("Jane Smith", "Jane Smith"),
+    ("Mr McGovern", "Mr McGovern"),
+    ("Dr. A. B. Jones", "Dr. Jones"),
+    ("Sir John Smith", "Sir John"),
+    ("Ms A van der Berg", "Ms van der Berg"),
+    ("Mr J Smith OBE", "Mr Smith"),
+    (None, "Chief Executive"),
+    ("  ", "Chief Executive"),
+])
+def test_a_salutation_is_the_title_and_surname_as_british_letters_write_it(name, expected):
+    assert salutation(name) == expected
+
+
+def test_every_letter_of_a_year_greets_its_addressee_by_title_and_surname(statistics):
+    year_params = load_year_parameters(2020)
+    for row in register.councils_for_year(2020).to_dict("records"):
+        addressing = addressing_for(row["authority_code"], year_params.letter_date, ADDRESSEES)
+        named, greeting = addressing["addressee_name"], addressing["salutation_name"]
+        assert greeting == salutation(named)
+        # No initial after "Dear", and the addressee's surname (or "Chief Executive") ends it.
+        assert not any(len(word.rstrip(".")) == 1 for word in greeting.split()), greeting
+        assert greeting.split()[-1] == (named.split()[-1] if named else "Executive"), (named, greeting)
