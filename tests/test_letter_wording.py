@@ -78,7 +78,9 @@ def test_all_any_none_of_refuse_counts_they_cannot_word():
 
 
 def test_some_of():
-    assert wording.some_of(1, 5, "case") == "one of the 5 cases"
+    assert wording.some_of(1, 5, "case") == "1 of the 5 cases"
+    assert wording.count_phrase(1, "case", numerals=True) == "1 case"
+    assert wording.in_numerals(1, None, 2) and not wording.in_numerals(0, 1, None)
     assert wording.some_of(3, 5, "case") == "3 of the 5 cases"
     for part, whole in ((0, 5), (5, 5)):
         with pytest.raises(ValueError):
@@ -238,10 +240,13 @@ def check_letter(letter: Letter, figures, year_params) -> None:
         assert markup.index('class="lgsco-signature"') < markup.index('class="lgsco-annex"')
         assert len(re.findall(r'class="lgsco-provenance"', markup)) == 1
         assert "sha256" not in markup.lower() and GENERATED_AT not in markup
+    # The caution about small numbers: once per letter at most, naming every small base.
+    cautions = re.findall(r'<span class="lgsco-small-base">(.*?)</span>', markup)
+    assert len(cautions) <= 1, (name, cautions)
     for basis, noun in ((counts["detailed_investigations"], "detailed investigation"),
                         (counts["compliance_outcomes"], "case"), (counts["upheld"], "upheld complaint")):
         if stats.is_small_base(basis):
-            assert f"rests on only {wording.count_phrase(basis, noun)}" in prose, (name, basis, noun)
+            assert cautions and wording.count_phrase(basis, noun) in cautions[0], (name, basis, noun)
     key_texts = [t for t in chart_texts if t[0].startswith("Bar chart")]
     if key_texts:
         rates_small = any(stats.is_small_base(b) for _, (r, _, b) in letter._key_rates().items())
