@@ -4,7 +4,13 @@ Why here: the letter template words sentences around counts that may be 0, 1,
 2 or many. These helpers make the number and the noun agree ("one complaint",
 "2 complaints", "no complaints", "both complaints", "the one complaint"), so
 the template never prints "all 1 of the recommendations" or "9.1 upheld
-decision". They are registered as Jinja2 filters by ``letter.py``.
+decision". They are registered as Jinja2 filters by ``letter/templates.py``.
+
+Within one sentence, counts are written one way: "one" only when every count
+of the sentence is one or none, otherwise numerals throughout ("2 public
+reports: 1 public interest report and 1 further report", never "2 public
+reports: one ... and one ..."). A template asks ``in_numerals(*counts)`` once
+per sentence and passes the answer to each count as ``numerals=``.
 """
 
 from __future__ import annotations
@@ -31,13 +37,21 @@ def _whole(n: object) -> int:
     return int(n)
 
 
-def count_phrase(n: int, noun: str, plural_form: str | None = None, zero: str = "no") -> str:
-    """``n`` of ``noun`` as words: "no complaints", "one complaint", "2 complaints", "1,234 complaints"."""
+def in_numerals(*counts: int | None) -> bool:
+    """Whether a sentence holding these counts writes them as numerals: when any is 2 or more (None: not printed)."""
+    return any(_whole(n) >= 2 for n in counts if n is not None)
+
+
+def count_phrase(n: int, noun: str, plural_form: str | None = None, zero: str = "no", numerals: bool = False) -> str:
+    """``n`` of ``noun`` as words: "no complaints", "one complaint", "2 complaints", "1,234 complaints".
+
+    ``numerals`` (the sentence's other counts are numerals; ``in_numerals``) writes one as "1 complaint".
+    """
     n = _whole(n)
     if n == 0:
         return f"{zero} {plural(noun, plural_form)}"
     if n == 1:
-        return f"one {noun}"
+        return f"{'1' if numerals else 'one'} {noun}"
     return f"{n:,} {plural(noun, plural_form)}"
 
 
@@ -74,12 +88,11 @@ def none_of(n: int, noun: str, plural_form: str | None = None) -> str:
 
 
 def some_of(part: int, whole: int, noun: str, plural_form: str | None = None) -> str:
-    """Part of a whole, 0 < part < whole: "one of the 5 cases", "3 of the 5 cases"."""
+    """Part of a whole, 0 < part < whole: "1 of the 5 cases", "3 of the 5 cases" (the whole is 2 or more: numerals)."""
     part, whole = _whole(part), _whole(whole)
     if not 0 < part < whole:
         raise ValueError(f"some_of() needs 0 < part < whole, not {part} of {whole}")
-    head = "one" if part == 1 else f"{part:,}"
-    return f"{head} of the {whole:,} {plural(noun, plural_form)}"
+    return f"{part:,} of the {whole:,} {plural(noun, plural_form)}"
 
 
 def figure_phrase(printed: str, noun: str, plural_form: str | None = None) -> str:

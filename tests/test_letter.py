@@ -125,7 +125,7 @@ def _check_letter(nb, figures, sample_data: Path) -> None:
         complied = int(figures["complied"]) + int(figures["complied_late"])
         assert percent_of(complied, outcomes) in text
         if 0 < complied < outcomes:
-            assert f"in {wording.count_phrase(int(figures['not_complied']), 'case')} it did not comply" in text
+            assert f"in {wording.count_phrase(int(figures['not_complied']), 'case', numerals=True)} it did not comply" in text
     if figures["population"] != figures["population"]:  # NaN: no population
         assert "holds no population" in text
     elif upheld:

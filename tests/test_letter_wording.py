@@ -24,6 +24,7 @@ from lgsco_report.letter import (
     load_template,
     prepare_letter,
 )
+from lgsco_report.letter.addressing import salutation
 from lgsco_report.yearparams import load_year_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,9 @@ def test_all_any_none_of_refuse_counts_they_cannot_word():
 
 
 def test_some_of():
-    assert wording.some_of(1, 5, "case") == "one of the 5 cases"
+    assert wording.some_of(1, 5, "case") == "1 of the 5 cases"
+    assert wording.count_phrase(1, "case", numerals=True) == "1 case"
+    assert wording.in_numerals(1, None, 2) and not wording.in_numerals(0, 1, None)
     assert wording.some_of(3, 5, "case") == "3 of the 5 cases"
     for part, whole in ((0, 5), (5, 5)):
         with pytest.raises(ValueError):
@@ -237,10 +240,13 @@ def check_letter(letter: Letter, figures, year_params) -> None:
         assert markup.index('class="lgsco-signature"') < markup.index('class="lgsco-annex"')
         assert len(re.findall(r'class="lgsco-provenance"', markup)) == 1
         assert "sha256" not in markup.lower() and GENERATED_AT not in markup
+    # The caution about small numbers: once per letter at most, naming every small base.
+    cautions = re.findall(r'<span class="lgsco-small-base">(.*?)</span>', markup)
+    assert len(cautions) <= 1, (name, cautions)
     for basis, noun in ((counts["detailed_investigations"], "detailed investigation"),
                         (counts["compliance_outcomes"], "case"), (counts["upheld"], "upheld complaint")):
         if stats.is_small_base(basis):
-            assert f"rests on only {wording.count_phrase(basis, noun)}" in prose, (name, basis, noun)
+            assert cautions and wording.count_phrase(basis, noun) in cautions[0], (name, basis, noun)
     key_texts = [t for t in chart_texts if t[0].startswith("Bar chart")]
     if key_texts:
         rates_small = any(stats.is_small_base(b) for _, (r, _, b) in letter._key_rates().items())
@@ -415,3 +421,30 @@ def test_links_come_from_the_year_parameters_and_must_be_https(tmp_path):
     bad.write_text(text.replace("https://www.lgo.org.uk/training", 'javascript:alert(1)"'))
     with pytest.raises(YearParametersError, match="key 'links'"):
         load_year_parameters(2020, bad)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Ms B Example", "Ms Example"),
+    ("Dr Jane Smith", "Dr Smith"),
+    ("Jane Smith", "Jane Smith"),
+    ("Mr McGovern", "Mr McGovern"),
+    ("Dr. A. B. Jones", "Dr. Jones"),
+    ("Sir John Smith", "Sir John"),
+    ("Ms A van der Berg", "Ms van der Berg"),
+    ("Mr J Smith OBE", "Mr Smith"),
+    (None, "Chief Executive"),
+    ("  ", "Chief Executive"),
+])
+def test_a_salutation_is_the_title_and_surname_as_british_letters_write_it(name, expected):
+    assert salutation(name) == expected
+
+
+def test_every_letter_of_a_year_greets_its_addressee_by_title_and_surname(statistics):
+    year_params = load_year_parameters(2020)
+    for row in register.councils_for_year(2020).to_dict("records"):
+        addressing = addressing_for(row["authority_code"], year_params.letter_date, ADDRESSEES)
+        named, greeting = addressing["addressee_name"], addressing["salutation_name"]
+        assert greeting == salutation(named)
+        # No initial after "Dear", and the addressee's surname (or "Chief Executive") ends it.
+        assert not any(len(word.rstrip(".")) == 1 for word in greeting.split()), greeting
+        assert greeting.split()[-1] == (named.split()[-1] if named else "Executive"), (named, greeting)

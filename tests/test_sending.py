@@ -177,7 +177,7 @@ def test_send_reaches_to_and_cc_with_attachments_byte_identical(out, addressees,
     assert attachments[0].get_content() == (folder / "letter.pdf").read_bytes()
     assert attachments[1].get_content() == (folder / "letter.docx").read_bytes()
     body = kent.get_body(("plain",)).get_content()
-    assert "Dear Ms A Example" in body and KENT in body
+    assert "Dear Ms Example" in body and KENT in body
     assert by_to[CANNOCK_TO][1] == [CANNOCK_TO] and "Cc" not in by_to[CANNOCK_TO][2]
     # The record: Message-ID, recipients and the attachments' SHA-256, nothing secret.
     kent_code = next(code for code, entry in record(out).items() if entry["authority_name"] == KENT)
@@ -391,7 +391,7 @@ def test_send_mails_the_addressee_of_each_letter(letters_from_a_parameters_folde
     assert result.sent == [KENT]
     (sender, recipients, raw), = server.messages
     assert parsed(raw)["To"] == PARAMETERS_KENT_TO and recipients == [PARAMETERS_KENT_TO, KENT_LINK, KENT_MO]
-    assert "Dear Ms A Example" in parsed(raw).get_body(("plain",)).get_content()
+    assert "Dear Ms Example" in parsed(raw).get_body(("plain",)).get_content()
 
 
 @pytest.mark.slow
@@ -429,11 +429,11 @@ def test_addressees_other_than_the_letters_own_are_refused(letters_from_a_parame
 
 
 def test_the_email_wording_from_its_templates_is_unchanged():
-    letter = LetterToSend("E07000192", CANNOCK, SLUGS[CANNOCK], {}, {"chief_executive_name": "Mr T <McGovern> & Co"})
+    letter = LetterToSend("E07000192", CANNOCK, SLUGS[CANNOCK], {}, {"chief_executive_name": "Mr T <McGovern&Co>"})
     middle = ("Please find attached our annual review letter to Cannock Chase District Council for the year ending "
               "31 March 2020, setting out the complaint statistics for your Council.")
-    text = f"Dear Mr T <McGovern> & Co,\n\n{middle}\n\nYours sincerely,\nMichael King\n"
-    page = ('<!DOCTYPE html>\n<html lang="en-GB"><body>\n<p>Dear Mr T &lt;McGovern&gt; &amp; Co,</p>\n'
+    text = f"Dear Mr <McGovern&Co>,\n\n{middle}\n\nYours sincerely,\nMichael King\n"
+    page = ('<!DOCTYPE html>\n<html lang="en-GB"><body>\n<p>Dear Mr &lt;McGovern&amp;Co&gt;,</p>\n'
             f"<p>{middle}</p>\n<p>Yours sincerely,</p>\n<p>Michael King</p>\n</body></html>\n")
     assert email_message.body(letter, 2020, False, "Michael King") == (text, page)
     banner = "SAMPLE DATA - not real Ombudsman figures. This is a test message."

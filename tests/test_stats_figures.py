@@ -198,7 +198,7 @@ def test_a_letter_from_figures_prints_exactly_the_figures_and_averages_given(fig
     assert "5 of the 9 detailed investigations" in text and "We upheld 56% of the complaints" in text
     assert "The average for similar authorities (District Councils) was 78%." in text
     assert "was 12%." in text and "was 99.5%." in text  # the published remedy and compliance averages
-    assert "In one of the 5 complaints we upheld (20%)" in text
+    assert "In 1 of the 5 complaints we upheld (20%)" in text
     assert "in 5 cases about Cannock Chase District Council this year, and the council complied in all of them (100%)" in text
     assert "against an average of 4.1 upheld decisions" in text
     # The averages table of the five types is the published one.

@@ -5,12 +5,22 @@ addressees file that names people and addresses); a council abolished before
 the letter date is written to its successor's, with any other successors and
 every council's Link and Monitoring Officers copied. ``send`` reads the same
 rows (``recipients_for``), so a letter and its email never disagree.
+
+The salutation (``salutation``) follows British letters: a title and the
+surname, no forenames or initials ("Ms B Example" -> "Dear Ms Example",
+"Dr Jane Smith" -> "Dear Dr Smith"); "Sir" and "Dame" take the first forename
+("Sir John Smith" -> "Dear Sir John"); a name with no title is written as it is
+given ("Jane Smith" -> "Dear Jane Smith"), since dropping a forename would leave
+"Dear Smith"; no name at all reads "Dear Chief Executive". A surname's lower-case
+particles stay with it ("Ms A van der Berg" -> "Dear Ms van der Berg"), and
+letters after the name are dropped ("Mr J Smith OBE" -> "Dear Mr Smith").
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +39,38 @@ def _none_if_missing(value: Any) -> Any:
 def _text(value: Any) -> str | None:
     value = _none_if_missing(value)
     return (" ".join(str(value).split()) or None) if value is not None else None
+
+
+#: Titles a salutation keeps before the surname (compared without a full stop, in any case).
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "cllr", "councillor",
+                     "rev", "revd", "reverend", "lord", "lady"})
+#: Titles used with the first forename, not the surname.
+_FORENAME_TITLES = frozenset({"sir", "dame"})
+#: Lower-case words that belong to the surname after them ("van der Berg", "de la Cruz").
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del", "dos", "ter"})
+#: Letters after a name: honours and degrees, left out of a salutation.
+_POST_NOMINAL = re.compile(r"^(?:[A-Z]{2,5}|[A-Z][a-z]?[A-Z]+)$")
+
+
+def salutation(name: str | None) -> str:
+    """What follows "Dear": the title and surname of ``name`` (see the module's docstring for the rule)."""
+    words = (_text(name) or "").split()
+    if not words:
+        return "Chief Executive"
+    while len(words) > 2 and _POST_NOMINAL.match(words[-1].strip(",")):
+        words.pop()
+    words = [w.rstrip(",") for w in words]
+    title = words[0].rstrip(".").lower()
+    if len(words) < 3 or title not in _TITLES | _FORENAME_TITLES:
+        return " ".join(words)
+    if title in _FORENAME_TITLES:
+        return f"{words[0]} {words[1]}"
+    surname = [words[-1]]
+    for word in reversed(words[1:-1]):
+        if word not in _PARTICLES:
+            break
+        surname.insert(0, word)
+    return " ".join([words[0], *surname])
 
 
 _OFFICERS = (("link_officer", "Link Officer"), ("monitoring_officer", "Monitoring Officer"))
@@ -110,7 +152,7 @@ def addressing_for(code: str, letter_date: _dt.date, addressees: Path | None = N
         "addressee_name": name,
         "addressee_title": _text(main["chief_executive_title"]) or "The Chief Executive",
         "addressee_council": main["authority_name"],
-        "salutation_name": name or "Chief Executive",
+        "salutation_name": salutation(name),
         "copies": _copies(recipients),
         "abolished": abolished,
     }
@@ -122,7 +164,7 @@ def default_addressing(council_name: str, addressee_name: str | None = None, add
         "addressee_name": _text(addressee_name),
         "addressee_title": _text(addressee_title) or "The Chief Executive",
         "addressee_council": council_name,
-        "salutation_name": _text(addressee_name) or "Chief Executive",
+        "salutation_name": salutation(addressee_name),
         "copies": [],
         "abolished": None,
     }

@@ -15,12 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from .. import __version__, metrics, register, stats
+from .. import __version__, metrics, register, stats, wording
 from ..definitions import AUTHORITY_TYPES, CATEGORIES, year_end, year_label, year_start
 from ..documents import SAMPLE_BANNER, average_method_text
 from ..formatting import is_missing, long_date, percent, percent_of
 from ..yearparams import YearParameters
 from .addressing import default_addressing
+from .templates import join_places, letter_editions
 
 
 #: Decision table rows: (label printed, statistics column), from the registry's decision counts.
@@ -168,7 +169,7 @@ def letter_context(
     abolition; without it the letter goes to the council's chief executive.
     """
     year, name, code = int(figures["year"]), str(figures["authority_name"]), str(figures["authority_code"])
-    return {
+    context = {
         **(addressing or default_addressing(name, addressee_name, addressee_title)),
         **council_names(name),
         "council_code": code,
@@ -180,6 +181,56 @@ def letter_context(
         "left_out": sections_left_out(statistics, code, year),
         "former_councils": former_councils_context(statistics, code, year),
     }
+    context["small_base_caution"] = small_base_caution(context, _rate_order(year_params))
+    return context
+
+
+#: The rates a letter may flag as resting on small numbers: key -> (its name in a sentence, its noun).
+SMALL_BASE_RATES = {
+    "uphold": ("the uphold rate", "detailed investigation"),
+    "compliance": ("the compliance rate", "case"),
+    "remedy": ("the satisfactory remedy rate", "upheld complaint"),
+    "late_or_overdue": ("the share of remedies late or overdue", "remedy"),
+}
+#: The order the rates come in a letter, unless its edition lists its own (``rates`` in editions.yaml).
+DEFAULT_RATE_ORDER = ("uphold", "compliance", "remedy", "late_or_overdue")
+
+
+def _rate_order(year_params: YearParameters) -> tuple[str, ...]:
+    edition = letter_editions(year_params).get(getattr(year_params, "edition", ""), {})
+    return tuple(edition.get("rates") or DEFAULT_RATE_ORDER)
+
+
+def _small_bases(context: dict[str, Any]) -> dict[str, int]:
+    """Each printed rate's count when it is small (1 to ``stats.SMALL_BASE`` - 1), by ``SMALL_BASE_RATES`` key."""
+    left_out, remedies = context["left_out"], (context["reports_and_remedies"] or {}).get("remedies")
+    counts = {
+        "uphold": None if "upheld" in left_out else context["investigations"],
+        "compliance": None if "compliance" in left_out else context["compliance_outcomes"],
+        "remedy": None if "remedies" in left_out else context["upheld"],
+        "late_or_overdue": remedies["due_or_done"] if remedies and remedies.get("small_base") else None,
+    }
+    return {key: n for key, n in counts.items() if n is not None and stats.is_small_base(n)}
+
+
+def small_base_caution(context: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """The letter's one caution about small numbers: ``at`` (the first rate, in letter order, with a small base;
+    None when none has) and ``text``, naming every rate that rests on small numbers.
+
+    Said once, where a reader first meets a small base, not after every rate.
+    """
+    small = _small_bases(context)
+    keys = [key for key in order if key in small] + [key for key in small if key not in order]
+    if not keys:
+        return {"at": None, "text": ""}
+    on = lambda key: f"only {wording.count_phrase(small[key], SMALL_BASE_RATES[key][1])}"  # noqa: E731
+    if len(keys) == 1:
+        text = f"This rate rests on {on(keys[0])}, so a single case more or less would move it a long way; read it with care."
+    else:
+        rest = [f"{SMALL_BASE_RATES[key][0]} ({wording.count_phrase(small[key], SMALL_BASE_RATES[key][1])})" for key in keys[1:]]
+        text = (f"This rate rests on {on(keys[0])}, and so, in this letter, do {join_places(tuple(rest))}. "
+                "A single case more or less would move any of these rates a long way, so read them with care.")
+    return {"at": keys[0], "text": text}
 
 
 def council_names(name: str) -> dict[str, Any]:

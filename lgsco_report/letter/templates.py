@@ -87,6 +87,7 @@ def _environment(template_dir: str) -> jinja2.Environment:
     env.filters["figure"] = wording.figure_phrase
     env.filters["upper_first"] = wording.upper_first
     env.tests["small_base"] = stats.is_small_base
+    env.globals["in_numerals"] = wording.in_numerals
     return env
 
 
@@ -131,7 +132,11 @@ def _read_editions(path: Path) -> dict[str, dict[str, Any]]:
         groups = entry.get("groups") or []
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
             raise LetterInputError(f"{path}: key '{name}.groups' should be a list of heading names")
-        editions[str(name)] = {"template": (path.parent / entry["template"]).resolve(), "groups": tuple(groups), "file": path}
+        rates = entry.get("rates") or []
+        if not isinstance(rates, list) or not all(isinstance(r, str) for r in rates):
+            raise LetterInputError(f"{path}: key '{name}.rates' should be a list of rate names, in letter order")
+        editions[str(name)] = {"template": (path.parent / entry["template"]).resolve(), "groups": tuple(groups),
+                               "rates": tuple(rates), "file": path}
     return editions
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 
 from ..documents import SAMPLE_BANNER
+from ..letter.addressing import salutation
 from .addresses import cc_addresses, check_address
 from .options import LetterToSend, SendOptions
 
@@ -63,7 +64,7 @@ def subject(letter: LetterToSend, year: int, sample: bool) -> str:
 
 def body(letter: LetterToSend, year: int, sample: bool, signatory: str) -> tuple[str, str]:
     """Short plain-text and HTML bodies (the letter itself is the attachment)."""
-    text = _render("body.txt.j2", addressee=letter.addresses.get("chief_executive_name") or "Chief Executive",
+    text = _render("body.txt.j2", addressee=salutation(letter.addresses.get("chief_executive_name")),
                    council=letter.name, year=year, sample=sample, sample_banner=SAMPLE_BANNER, signatory=signatory)
     paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line)
     return text, f"<!DOCTYPE html>\n<html lang=\"en-GB\"><body>\n{paragraphs}\n</body></html>\n"
