@@ -173,8 +173,8 @@ class Letter:
             council_name=self.context["council_name"],
             figures={label: (rate, average) for label, (rate, average, _) in rates.items()},
             comparison_label=f"similar authorities ({self.context['type_plural']})",
-            caption=f"Figure 1. {self.context['Councils_']} key rates for {self.context['year_label']} "
-            f"beside the average for {self.context['type_plural']}.",
+            caption=charts.chart_text("key_rates", "letter_caption", number=1, councils_=self.context["Councils_"],
+                                      year_label=self.context["year_label"], type_plural=self.context["type_plural"]),
             bases={label: base for label, (_, _, base) in rates.items()},
             text_name=self.context["council"],
         )
@@ -186,7 +186,7 @@ class Letter:
             council_name=self.context["council_name"],
             trend=self.trend,
             comparison_label=f"similar authorities ({self.context['type_plural']})",
-            caption=f"Figure 2. Uphold rate and detailed investigations for {self.context['council']}, {span}.",
+            caption=charts.chart_text("trend", "letter_caption", number=2, council=self.context["council"], span=span),
             text_name=self.context["council"],
         )
 
