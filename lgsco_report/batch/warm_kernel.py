@@ -164,6 +164,13 @@ get_ipython().execution_count = 1
 """
 
 
+#: jupyter_client picks free ports, then the kernel binds them a moment later: another process
+#: starting a kernel at the same time can take one in between ("Address already in use"). New
+#: ports are picked on each start, so such a start is tried again; any other failure is reported.
+PORT_CLASH = "Address already in use"
+PORT_CLASH_ATTEMPTS = 3
+
+
 class WarmKernel:
     """One long-lived kernel (started lazily) that letters run on, one after another."""
 
@@ -199,13 +206,17 @@ class WarmKernel:
         if self.is_alive():
             return
         self.shutdown()
-        stderr_start = self._stderr_size()
-        try:
-            self._start()
-            self._run_silently(_INIT_CODE.format(source=_STATE_SOURCE))
-        except Exception as error:  # noqa: BLE001 - whatever stops a start-up is reported with the kernel's words
-            self.shutdown()
-            raise KernelStartError(self._start_failure(error, stderr_start)) from error
+        for attempt in range(PORT_CLASH_ATTEMPTS):
+            stderr_start = self._stderr_size()
+            try:
+                self._start()
+                self._run_silently(_INIT_CODE.format(source=_STATE_SOURCE))
+                return
+            except Exception as error:  # noqa: BLE001 - whatever stops a start-up is reported with the kernel's words
+                self.shutdown()
+                message = self._start_failure(error, stderr_start)
+                if PORT_CLASH not in message or attempt == PORT_CLASH_ATTEMPTS - 1:
+                    raise KernelStartError(message) from error
 
     def _start(self) -> None:
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)

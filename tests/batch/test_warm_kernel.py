@@ -33,6 +33,41 @@ def test_kernel_dying_while_waiting_is_noticed_and_reset_starts_a_new_one(tmp_pa
         kernel.shutdown()
 
 
+def test_a_start_that_loses_its_port_to_another_kernel_is_tried_again(tmp_path, monkeypatch):
+    """jupyter_client's ports can be taken by a kernel starting at the same moment ("Address already in use"):
+    the start is tried again with new ports, and the letter goes on."""
+    import zmq
+
+    real_start, calls = WarmKernel._start, []
+
+    def clash_once(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise zmq.error.ZMQError(msg="Address already in use (addr='tcp://127.0.0.1:56977')")
+        real_start(self)
+
+    monkeypatch.setattr(WarmKernel, "_start", clash_once)
+    kernel = WarmKernel(stderr_path=tmp_path / "kernel.log")
+    try:
+        kernel.ensure_started()
+        assert len(calls) == 2 and kernel.is_alive()
+    finally:
+        kernel.shutdown()
+
+
+def test_a_start_that_fails_otherwise_is_not_tried_again(tmp_path, monkeypatch):
+    calls = []
+
+    def fails(self):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(WarmKernel, "_start", fails)
+    with pytest.raises(KernelStartError, match="Kernel died before replying"):
+        WarmKernel(stderr_path=tmp_path / "kernel.log").ensure_started()
+    assert len(calls) == 1
+
+
 def test_kernel_that_cannot_start_raises_with_its_own_stderr(tmp_path, monkeypatch):
     spec = tmp_path / "jupyter" / "kernels" / "broken"
     spec.mkdir(parents=True)
