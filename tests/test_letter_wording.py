@@ -256,6 +256,43 @@ def check_letter(letter: Letter, figures, year_params) -> None:
         assert counts["detailed_investigations"] == 0 and counts["compliance_outcomes"] == 0
     for href in re.findall(r'<a href="([^"]*)"', markup):
         assert href.startswith("https://"), href
+    check_figure_numbers(letter, prose, chart_texts)
+    check_remedies_paragraph(letter, markup)
+    check_year_paragraphs(prose, year_params, name)
+
+
+def check_figure_numbers(letter: Letter, prose: str, chart_texts) -> None:
+    """Figures are numbered 1, 2, ... in the order the letter shows them; no text points to a figure not shown."""
+    numbers = [int(re.match(r"Figure (\d+)\. ", caption).group(1)) for _, caption in chart_texts]
+    assert numbers == list(range(1, len(chart_texts) + 1)), (letter.context["council_name"], numbers)
+    assert sorted(letter.figure_numbers().values()) == numbers
+    assert all(int(n) <= len(chart_texts) for n in re.findall(r"\bFigure (\d+)\b", prose)), letter.context["council_name"]
+
+
+def check_remedies_paragraph(letter: Letter, markup: str) -> None:
+    """A council that agreed no remedies is told so once; no average is printed beside a rate that is not there."""
+    remedies = (letter.context["reports_and_remedies"] or {}).get("remedies")
+    match = re.search(r'<p class="lgsco-service-improvements">(.*?)</p>', markup, re.S)
+    if remedies is None or letter.context["nothing_to_report"]:
+        assert match is None
+        return
+    text, name = visible(match.group(1)), letter.context["council_name"]
+    if remedies["total"] == 0:
+        assert text.count("agreed no remedies") == 1 and "service improvements" in text, (name, text)
+    if remedies["due_or_done"] == 0:
+        assert "average" not in text and "%" not in text, (name, text)
+    else:
+        assert "late or overdue" in text and "no figure" not in text, (name, text)
+
+
+def check_year_paragraphs(prose: str, year_params, name: str) -> None:
+    """The year's seminars and training paragraphs (parameters/<year>.yaml) are in every council's letter."""
+    if year_params.seminars:
+        assert prose.count("This year we ran seminars for link officers in ") == 1, name
+    if year_params.training:
+        assert prose.count("Our training programme for councils and independent care providers delivered ") == 1, name
+    elif (year_params.links or {}).get("training"):
+        assert "can help your staff handle complaints well" in prose, name
 
 
 #: The fast tier reads every letter of the confirmed year (2024's are read in test_letter_editions.py); the
@@ -279,6 +316,8 @@ def test_every_letter_of_the_year_reads_well(year, statistics):
             heading = visible(letter.section("heading"))
             assert f"ceased to exist on {ended[0].day} {ended[0]:%B %Y}" in heading
             assert letter.context["addressee_council"] == ended[1][0]["authority_name"]
+    # The year has councils that agreed no remedies, and letters whose only chart is the trend (its Figure 1).
+    assert (councils["remedies_total"] == 0).any(), year
     # The years the register says councils were abolished in (2019, 2020, 2021, 2023) each have such letters.
     assert (abolished > 0) == (year in (2019, 2020, 2021, 2023)), (year, abolished)
 

@@ -61,11 +61,19 @@ def test_nothing_given_the_letter_and_figures_are_as_before(sample_dir: Path, th
 
 def test_letter_sentences_for_each_case(statistics: stats.Statistics, stats_file: Path) -> None:
     councils = statistics.councils[statistics.councils["year"] == YEAR].set_index("authority_code")
-    none_code = str(councils[(councils["public_reports"] == 0) & (councils["service_improvements"] == 0)].index[0])
+    none_code = str(councils[(councils["public_reports"] == 0) & (councils["service_improvements"] == 0)
+                             & (councils["remedies_total"] > 0)].index[0])
     text = str(letter.prepare_letter(none_code, YEAR, stats_file=stats_file).section("key_statistics"))
     name = register.name_in_text(councils.loc[none_code, "authority_name"])
     assert f"We issued no public reports about {name} this year." in text
     assert "agreed no service improvements with us this year" in text
+    # A council that agreed no remedies at all is told so once, with no average beside a rate it does not have.
+    nothing_code = str(councils[councils["remedies_total"] == 0].index[0])
+    section = str(letter.prepare_letter(nothing_code, YEAR, stats_file=stats_file).section("key_statistics"))
+    paragraph = " ".join(re.sub(r"<[^>]+>", " ", section.split('class="lgsco-service-improvements">')[1].split("</p>")[0]).split())
+    name = register.name_in_text(councils.loc[nothing_code, "authority_name"], start=True)
+    assert paragraph == (f"{name} agreed no remedies with us this year, so there are no service improvements (changes that "
+                         "put things right for others, not only for the person who complained) and no remedies completed late to report.")
     code = _council_with_everything(statistics)
     made = letter.prepare_letter(code, YEAR, stats_file=stats_file)
     text = " ".join(str(made.section("key_statistics")).split())
@@ -83,7 +91,8 @@ def test_sentences_of_the_section_are_spaced_for_every_kind_of_council(statistic
     councils = statistics.councils[(statistics.councils["year"] == YEAR) & (statistics.councils["decisions_total"] > 0)]
     late = councils["remedies_completed_late"] + councils["remedies_overdue"]
     branches = {
-        "no improvements, nothing due": councils[(councils["service_improvements"] == 0) & (councils["remedies_due_or_done"] == 0)],
+        "no remedies agreed": councils[councils["remedies_total"] == 0],
+        "no improvements, some due": councils[(councils["service_improvements"] == 0) & (councils["remedies_due_or_done"] > 0)],
         "all on time": councils[(councils["remedies_due_or_done"] > 0) & (late == 0)],
         "some late": councils[late > 0],
     }
@@ -92,7 +101,7 @@ def test_sentences_of_the_section_are_spaced_for_every_kind_of_council(statistic
         section = str(letter.prepare_letter(chosen.iloc[0]["authority_code"], YEAR, stats_file=stats_file).section("key_statistics"))
         text = " ".join(re.sub(r"<[^>]+>", " ", section[section.index(HEADING):]).split())
         assert not re.search(r"[a-z)%]\.[A-Z]", text), (why, text)
-        assert "late or overdue" in text or "no figure for remedies completed late" in text, (why, text)
+        assert ("late or overdue" in text) != ("agreed no remedies" in text), (why, text)
 
 
 def test_index_flags_public_reports_and_overdue_remedies() -> None:

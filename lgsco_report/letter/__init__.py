@@ -110,13 +110,14 @@ class Letter:
     context: dict[str, Any]
     template: jinja2.Template
     figures: pd.Series
-    trend: pd.DataFrame
+    trend: pd.DataFrame | None  # None: no years to chart
     metadata: DocumentMetadata
     _charts: dict[str, Any] = field(default_factory=dict, repr=False)  # rendered once per letter
 
     def section(self, name: str) -> HTMLFragment:
         """One section of the letter as HTML (see ``SECTIONS``)."""
-        context = self.template.new_context({**self.context, **self._macros(), "trend_figure": self._trend_figure})
+        context = self.template.new_context({**self.context, **self._macros(), "trend_figure": self._trend_figure,
+                                             "figure_numbers": self.figure_numbers()})
         # An edition that extends another template takes the blocks it does not replace from it.
         for parent in parent_templates(self.template):
             for block, render in parent.blocks.items():
@@ -139,9 +140,22 @@ class Letter:
 
     def has_trend_chart(self) -> bool:
         """Whether any year of the trend had a detailed investigation to chart (never in a short letter)."""
-        if self.context["nothing_to_report"] or "trend" in self.context.get("left_out", {}):
+        if self.trend is None or self.context["nothing_to_report"] or "trend" in self.context.get("left_out", {}):
             return False
         return bool(self.trend["detailed_investigations"].fillna(0).sum() > 0)
+
+    def figure_numbers(self) -> dict[str, int]:
+        """The number of each chart the letter shows ("key_rates" in the letter, then "trend" in the annex).
+
+        Numbered by what is shown, so a letter without the key-rates chart calls its trend chart Figure 1.
+        """
+        shown = [name for name, has in (("key_rates", self.has_key_rates_chart()), ("trend", self.has_trend_chart())) if has]
+        return {name: number for number, name in enumerate(shown, start=1)}
+
+    def _figure_number(self, chart: str) -> int:
+        # A chart drawn though the letter does not show it takes the number after those shown.
+        numbers = self.figure_numbers()
+        return numbers.get(chart, len(numbers) + 1)
 
     def key_rates_figure(self) -> charts.Chart | None:
         """The key-rates chart, or None (nothing displayed) when the council has no rate."""
@@ -159,7 +173,8 @@ class Letter:
         # Top-level macros of the template are not visible to a block rendered on
         # its own; take them from the template's module once per letter.
         if "macros" not in self._charts:
-            module = self.template.make_module({**self.context, "trend_figure": lambda: markupsafe.Markup("")})
+            module = self.template.make_module({**self.context, "trend_figure": lambda: markupsafe.Markup(""),
+                                                "figure_numbers": self.figure_numbers()})
             self._charts["macros"] = {
                 k: v for k, v in vars(module).items() if isinstance(v, jinja2.runtime.Macro)
             }
@@ -173,7 +188,7 @@ class Letter:
             council_name=self.context["council_name"],
             figures={label: (rate, average) for label, (rate, average, _) in rates.items()},
             comparison_label=f"similar authorities ({self.context['type_plural']})",
-            caption=charts.chart_text("key_rates", "letter_caption", number=1, councils_=self.context["Councils_"],
+            caption=charts.chart_text("key_rates", "letter_caption", number=self._figure_number("key_rates"), councils_=self.context["Councils_"],
                                       year_label=self.context["year_label"], type_plural=self.context["type_plural"]),
             bases={label: base for label, (_, _, base) in rates.items()},
             text_name=self.context["council"],
@@ -186,7 +201,7 @@ class Letter:
             council_name=self.context["council_name"],
             trend=self.trend,
             comparison_label=f"similar authorities ({self.context['type_plural']})",
-            caption=charts.chart_text("trend", "letter_caption", number=2, council=self.context["council"], span=span),
+            caption=charts.chart_text("trend", "letter_caption", number=self._figure_number("trend"), council=self.context["council"], span=span),
             text_name=self.context["council"],
         )
 
