@@ -23,7 +23,7 @@ import jinja2
 import markupsafe
 import pandas as pd
 
-from .. import charts, metrics
+from .. import charts, metrics, wording
 from ..definitions import year_label
 from ..documents import SAMPLE_BANNER, average_method_text
 from ..formatting import NO_FIGURE, count_text, long_date, long_time, percent_of
@@ -69,6 +69,10 @@ def _environment(template_dir: str) -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["long_time"] = long_time
     env.globals["percent_of"] = _percent_of
+    # Counts in a sentence agree with their nouns, as in the letters ("one other", "3 others").
+    env.filters["counted"] = wording.count_phrase
+    env.filters["upper_first"] = wording.upper_first
+    env.globals["in_numerals"] = wording.in_numerals
     return env
 
 
