@@ -820,8 +820,8 @@ def test_every_national_template_is_a_section_or_a_partial():
 
 def test_no_sentence_of_the_review_is_written_in_python():
     """Each sentence (caption, heading, note, empty table, tie) is in a template, and in no module of the package."""
-    sentences = ("at a glance", "No council with at least", "Councils abolished before", "did not comply with every",
-                 "others at the same figure", "Tied at", "service improvement)", "Uphold rates across England",
+    sentences = ("at a glance", "No council with ", "Councils abolished before", "did not comply with every",
+                 "at the same figure", "Tied at", "service improvement)", "Uphold rates across England",
                  "Complaints about councils in England", "Cases behind the averages", "late or overdue",
                  "We issued no public reports", "not in this year", "All remedies", "1 April")
     sources = {path.name: path.read_text(encoding="utf-8") for path in Path(national.__file__).parent.glob("*.py")}
@@ -976,3 +976,22 @@ def test_the_current_editions_letters_mention_the_code_and_the_2020_ones_do_not(
         code = statistics.councils[statistics.councils["year"] == year]["authority_code"].iloc[0]
         markup = prepare_letter(code, year, stats_file=stats_file).section("key_statistics")
         assert ("against our Complaint Handling Code." in markup) == (year == 2024), year  # no unconfirmed date
+
+
+@pytest.mark.parametrize("others, expected", [(1, "A, B, C and one other at the same figure"),
+                                              (4, "A, B, C and 4 others at the same figure")])
+def test_a_large_tie_counts_the_others_as_the_letters_count(others, expected):
+    assert national.sections.phrase("tied_councils", shown=["A", "B", "C"], others=others) == expected
+
+
+@pytest.mark.parametrize("counts", [(0, 0, 0, 0), (1, 1, 1, 0), (1, 2, 1, 1), (5, 7, 2, 3)])
+def test_the_remedies_note_words_every_count_one_way(counts):
+    from test_letter_counts import count_problems
+    service_improvements, remedies_total, late, overdue = counts
+    due_or_done = late + overdue + 1 if remedies_total else 0
+    html = national.sections.render("remedies", year=2020, rows=[], service_improvements=service_improvements,
+                                    remedies_total=remedies_total, due_or_done=due_or_done, late=late, overdue=overdue,
+                                    late_remedies=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "1 remedies" not in text and " 1 were" not in text and "no figure%" not in text, text
+    assert not count_problems(text.split("A remedy counts")[0]), text
