@@ -40,7 +40,11 @@ class Training:
 
 @dataclass(frozen=True)
 class ReviewFigures:
-    """Which figures the year's national review carries (key 'review'): only those the year's letters had."""
+    """Which figures the year's letters and national review carry (key 'carries'; 'review' is its older name).
+
+    The Ombudsman's letters gained figures over the years (see the domain notes): a year's documents carry only
+    the figures that year's letters had, so a 2019-20 letter does not print what the Ombudsman began printing later.
+    """
 
     #: Upheld decisions per 100,000 residents (the letters carry it from about 2022-23).
     per_100k: bool = True
@@ -88,8 +92,8 @@ class YearParameters:
     decision_groups: dict = field(default_factory=dict)
     #: Facts of this file not yet confirmed (key 'unconfirmed'): its letters are DRAFTs.
     unconfirmed: tuple[str, ...] = ()
-    #: The figures the year's national review carries (key 'review'; absent: all of them).
-    review: ReviewFigures = field(default_factory=ReviewFigures)
+    #: The figures the year's letters and national review carry (key 'carries'; absent: all of them).
+    carries: ReviewFigures = field(default_factory=ReviewFigures)
     #: The Complaint Handling Code, when the year's documents mention it (key 'complaint_handling_code').
     complaint_handling_code: ComplaintHandlingCode | None = None
 
@@ -248,7 +252,7 @@ def load_year_parameters(year: int | str, path: Path | str | None = None) -> Yea
         reference_docx=str(data["reference_docx"]) if data.get("reference_docx") else None,
         source=path,
         unconfirmed=unconfirmed,
-        review=_review_figures(data, path),
+        carries=_figures_carried(data, path),
         complaint_handling_code=_complaint_handling_code(data, path),
     )
 
@@ -348,13 +352,17 @@ def _links(data: dict, path: Path) -> dict:
     return links
 
 
-def _review_figures(data: dict, path: Path) -> ReviewFigures:
-    """The optional ``review``: true or false for each of ``ReviewFigures``' figures (absent: true)."""
-    section = data.get("review") or {}
+def _figures_carried(data: dict, path: Path) -> ReviewFigures:
+    """The optional ``carries`` (older files: ``review``): true or false for each of ``ReviewFigures``' figures
+    (absent: true)."""
+    if "carries" in data and "review" in data:
+        raise YearParametersError(f"{path}: keys 'carries' and 'review' say the same thing; keep 'carries' only")
+    key = "review" if "review" in data else "carries"
+    section = data.get(key) or {}
     known = ReviewFigures.__dataclass_fields__
     if not isinstance(section, dict) or any(k not in known or not isinstance(v, bool) for k, v in section.items()):
         raise YearParametersError(
-            f"{path}: key 'review' should map some of {', '.join(known)} to true or false, e.g. per_100k: false"
+            f"{path}: key '{key}' should map some of {', '.join(known)} to true or false, e.g. per_100k: false"
         )
     return ReviewFigures(**section)
 
@@ -381,4 +389,4 @@ def review_parameters(year: int | str) -> tuple[ReviewFigures, ComplaintHandling
     if not path.exists():
         return ReviewFigures(), None
     parameters = load_year_parameters(year, path)
-    return parameters.review, parameters.complaint_handling_code
+    return parameters.carries, parameters.complaint_handling_code

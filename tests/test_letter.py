@@ -18,6 +18,7 @@ from lgsco_report import formatting, register, wording
 from lgsco_report.errors import LetterInputError
 from lgsco_report.letter import DOCUMENT_MIMETYPE, prepare_letter
 from lgsco_report.sample import ensure_sample_data
+from lgsco_report.yearparams import load_year_parameters
 from lgsco_report.formatting import per_100k_text, percent, percent_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +127,9 @@ def _check_letter(nb, figures, sample_data: Path) -> None:
         assert percent_of(complied, outcomes) in text
         if 0 < complied < outcomes:
             assert f"in {wording.count_phrase(int(figures['not_complied']), 'case', numerals=True)} it did not comply" in text
-    if figures["population"] != figures["population"]:  # NaN: no population
+    if not load_year_parameters(int(figures["year"])).carries.per_100k:  # 2019-20's letters had no such figure
+        assert "100,000" not in text
+    elif figures["population"] != figures["population"]:  # NaN: no population
         assert "holds no population" in text
     elif upheld:
         assert f"{per_100k_text(figures['upheld_per_100k'])} upheld" in text

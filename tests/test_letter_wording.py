@@ -259,6 +259,7 @@ def check_letter(letter: Letter, figures, year_params) -> None:
     check_figure_numbers(letter, prose, chart_texts)
     check_remedies_paragraph(letter, markup)
     check_year_paragraphs(prose, year_params, name)
+    check_figures_carried(letter, prose, markup, year_params)
 
 
 def check_figure_numbers(letter: Letter, prose: str, chart_texts) -> None:
@@ -279,10 +280,26 @@ def check_remedies_paragraph(letter: Letter, markup: str) -> None:
     text, name = visible(match.group(1)), letter.context["council_name"]
     if remedies["total"] == 0:
         assert text.count("agreed no remedies") == 1 and "service improvements" in text, (name, text)
-    if remedies["due_or_done"] == 0:
+    if not letter.context["carries"].late_remedies:
+        assert "late" not in text and "%" not in text and "average" not in text, (name, text)
+    elif remedies["due_or_done"] == 0:
         assert "average" not in text and "%" not in text, (name, text)
     else:
         assert "late or overdue" in text and "no figure" not in text, (name, text)
+
+
+def check_figures_carried(letter: Letter, prose: str, markup: str, year_params) -> None:
+    """A letter prints only the figures its year's letters had (key 'carries'): per 100,000 residents from
+    2022-23, late remedies from 2021-22 (the domain notes); a year that carries them prints them where it can."""
+    carries, name = year_params.carries, letter.context["council_name"]
+    assert ("100,000" in prose) == bool(carries.per_100k and letter.context.get("upheld_per_100k") is not None
+                                         and not letter.context["nothing_to_report"]), (year_params.year, name)
+    assert "per 100,000 residents</dt>" not in markup or carries.per_100k, (year_params.year, name)
+    remedies = (letter.context["reports_and_remedies"] or {}).get("remedies")
+    prints_late = bool(remedies and remedies["due_or_done"] and not letter.context["nothing_to_report"])
+    assert ("late or overdue" in prose) == (carries.late_remedies and prints_late), (year_params.year, name)
+    if not carries.late_remedies:
+        assert "completed late" not in prose and "overdue" not in prose, (year_params.year, name)
 
 
 def check_year_paragraphs(prose: str, year_params, name: str) -> None:

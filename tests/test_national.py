@@ -927,7 +927,7 @@ def test_the_codes_date_is_printed_only_once_confirmed(tmp_path):
                     encoding="utf-8")
     assert load_year_parameters(2024, path).complaint_handling_code.confirmed_start == dt.date(2024, 4, 1)
     path.write_text(base.replace("  per_100k: true", "  per_100k: yes please"), encoding="utf-8")
-    with pytest.raises(YearParametersError, match="key 'review' should map some of per_100k, late_remedies"):
+    with pytest.raises(YearParametersError, match="key 'carries' should map some of per_100k, late_remedies"):
         load_year_parameters(2024, path)
 
 

@@ -16,9 +16,11 @@ from lgsco_report.batch import run_batch
 from lgsco_report.formatting import percent, percent_of
 from lgsco_report.inputs import load as load_cases
 from lgsco_report.index_page import council_flags
+from lgsco_report.yearparams import load_year_parameters
 
 HEADING = "Public reports and putting things right"
-YEAR = 2020
+#: 2021-22: the first year whose letters report late remedies (parameters, key carries).
+YEAR = 2022
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +158,15 @@ def test_batch_letters_carry_the_new_sentences(statistics: stats.Statistics, sam
     assert "service improvement" in busy
     other = next(text for text in texts.values() if text is not busy)
     assert "We issued no public reports about" in other
+
+
+def test_a_year_before_late_remedies_were_reported_says_nothing_of_them(statistics: stats.Statistics, stats_file: Path) -> None:
+    """2019-20's letters (key 'carries' of parameters/2020.yaml) did not report late remedies: the council with
+    late and overdue remedies is told of its service improvements only."""
+    assert not load_year_parameters(2020).carries.late_remedies
+    councils = statistics.councils[statistics.councils["year"] == 2020].set_index("authority_code")
+    code = str(councils[(councils["remedies_completed_late"] > 0) & (councils["service_improvements"] > 0)].index[0])
+    text = " ".join(re.sub(r"<[^>]+>", " ", str(letter.prepare_letter(code, 2020, stats_file=stats_file).to_html())).split())
+    assert "service improvement" in text
+    assert "late or overdue" not in text and "completed late" not in text and "overdue at the year end" not in text
+    assert "100,000" not in text

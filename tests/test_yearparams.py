@@ -118,3 +118,20 @@ def test_2025_carries_the_confirmed_letter_date_and_marks_the_rest_unconfirmed()
     assert params.signatory_name == "Amerdeep Somal"
     assert set(params.unconfirmed) == {"publication_date", "signatory"}
     assert params.publication_date > params.letter_date and params.publication_date.weekday() < 5
+
+
+def test_the_figures_carried_follow_the_domain_notes_and_take_the_older_key(tmp_path):
+    """Per 100,000 residents from 2022-23, late remedies from 2021-22; a file written with the older key
+    'review' reads the same; both keys at once is a mistake named with its fix."""
+    carried = {year: load_year_parameters(year).carries for year in range(2019, 2026)}
+    assert [year for year, c in carried.items() if c.per_100k] == [2023, 2024, 2025]
+    assert [year for year, c in carried.items() if c.late_remedies] == [2022, 2023, 2024, 2025]
+    text = default_parameters_file(2020).read_text(encoding="utf-8")
+    older = tmp_path / "2020.yaml"
+    older.write_text(text.replace("\ncarries:\n", "\nreview:\n"), encoding="utf-8")
+    assert load_year_parameters(2020, older).carries == carried[2020]
+    both = tmp_path / "both" / "2020.yaml"
+    both.parent.mkdir()
+    both.write_text(text + "review:\n  per_100k: true\n", encoding="utf-8")
+    with pytest.raises(YearParametersError, match=r"2020.yaml: keys 'carries' and 'review' say the same thing; keep 'carries' only"):
+        load_year_parameters(2020, both)

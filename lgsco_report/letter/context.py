@@ -19,7 +19,7 @@ from .. import __version__, metrics, register, stats, wording
 from ..definitions import AUTHORITY_TYPES, CATEGORIES, year_end, year_label, year_start
 from ..documents import SAMPLE_BANNER, average_method_text
 from ..formatting import is_missing, long_date, percent, percent_of
-from ..yearparams import YearParameters
+from ..yearparams import ReviewFigures, YearParameters
 from .addressing import default_addressing
 from .templates import join_places, letter_editions
 
@@ -208,7 +208,7 @@ def _small_bases(context: dict[str, Any]) -> dict[str, int]:
         "uphold": None if "upheld" in left_out else context["investigations"],
         "compliance": None if "compliance" in left_out else context["compliance_outcomes"],
         "remedy": None if "remedies" in left_out else context["upheld"],
-        "late_or_overdue": remedies["due_or_done"] if remedies and remedies.get("small_base") else None,
+        "late_or_overdue": remedies["due_or_done"] if remedies and remedies.get("small_base") and context.get("carries", ReviewFigures()).late_remedies else None,
     }
     return {key: n for key, n in counts.items() if n is not None and stats.is_small_base(n)}
 
@@ -261,6 +261,9 @@ def year_facts(year_params: YearParameters, year: int) -> dict[str, Any]:
         "seminars": year_params.seminars,
         "training": year_params.training,
         "complaint_handling_code": getattr(year_params, "complaint_handling_code", None),  # its date only once confirmed
+        # The figures the year's letters carry (key 'carries'): a 2019-20 letter prints no figure per 100,000
+        # residents and no late remedies, as the Ombudsman's letters of that year did not.
+        "carries": getattr(year_params, "carries", None) or ReviewFigures(),
     }
 
 
