@@ -193,7 +193,8 @@ def test_hostile_council_name_is_escaped_in_html():
 def test_trend_chart_png_alt_and_years():
     chart = charts.trend_chart(COUNCIL, trend_frame())
     assert_not_blank(chart.png)
-    assert "2019-20: uphold rate 63% against 61% for similar councils, 8 detailed investigations" in chart.alt
+    # 8 investigations: a small base, named as Figure 1 names one.
+    assert "2019-20: uphold rate 63% (based on only 8 cases) against 61% for similar councils, 8 detailed investigations" in chart.alt
     assert "2016-17: uphold rate no figure against 52% for similar councils, no detailed investigations" in chart.alt
     assert "2015-16 to 2019-20" in chart.caption
     assert charts.trend_chart(COUNCIL, trend_frame()).png == chart.png
@@ -210,7 +211,7 @@ def test_trend_chart_keeps_the_last_five_years_in_order():
 def test_trend_chart_single_year_and_bad_frames():
     chart = charts.trend_chart(COUNCIL, trend_frame().tail(1))
     assert_not_blank(chart.png)
-    assert chart.caption.endswith("2019-20.")
+    assert chart.caption.endswith("2019-20. Lighter, cross-hatched points rest on fewer than 10 cases (2019-20), so read them with care.")
     with pytest.raises(ValueError, match="detailed_investigations"):
         charts.trend_chart(COUNCIL, trend_frame().drop(columns="detailed_investigations"))
     with pytest.raises(ValueError, match="no rows"):
@@ -330,3 +331,125 @@ def test_chart_text_comes_from_its_template(tmp_path, monkeypatch):
     assert trend_after.png == trend_before.png
     assert {path.name for path in charts.TEMPLATE_DIR.glob("*.txt.j2")} == {
         "key_rates.txt.j2", "trend.txt.j2", "distribution.txt.j2", "map.txt.j2"}
+
+
+# ---------------------------------------------------------------------------
+# the trend chart (Figure 2) drawn as the key-rates chart (Figure 1) is (#27)
+
+
+def _texts(figure) -> list:
+    from matplotlib.text import Text
+
+    return [text for text in figure.findobj(Text) if text.get_text() and text.get_visible()]
+
+
+def _legend_labels(figure) -> list[str]:
+    return [text.get_text() for axes in figure.axes if axes.get_legend() for text in axes.get_legend().get_texts()]
+
+
+def _small_base_markers(figure):
+    from matplotlib.collections import PathCollection
+
+    label = charts.SMALL_BASE_LABEL.format(name=COUNCIL)
+    return [c for axes in figure.axes for c in axes.collections if isinstance(c, PathCollection) and c.get_label() == label]
+
+
+def test_trend_chart_labels_its_points_in_the_axes_font_and_weight():
+    """Every text of the trend chart, data labels included, is DejaVu Sans at the tick labels' weight (not bold)."""
+    from matplotlib.font_manager import findfont
+
+    figure = charts.trend_figure(COUNCIL, trend_frame())
+    top = figure.axes[0]
+    tick = top.get_yticklabels()[0]
+    data_labels = [text for text in top.texts if text.get_text().endswith("%")]
+    assert sorted(t.get_text() for t in data_labels) == sorted(["50%", "60%", "70%", "63%", "50%", "52%", "55%", "58%", "61%"])
+    for text in _texts(figure):
+        assert findfont(text.get_fontproperties()).endswith("DejaVuSans.ttf" if text.get_fontstyle() == "normal"
+                                                            else "DejaVuSans-Oblique.ttf"), text.get_text()
+    for text in data_labels:
+        assert text.get_fontweight() == tick.get_fontweight() == "normal"
+        assert text.get_fontsize() == tick.get_fontsize()
+
+
+def test_trend_legend_is_in_figure_ones_order():
+    """Council first, then its small-base entry, the comparison last; an entry only for a swatch drawn, as Figure 1."""
+    label = "similar authorities (District Councils)"
+    small = charts.SMALL_BASE_LABEL.format(name=COUNCIL)
+    comparison = "Similar authorities (District Councils)"
+    cases = [
+        # (trend investigations by year, key-rates bases for the same pattern, expected legend)
+        ([40, 0, 50, 100, 80], {"Uphold rate": 80, "Compliance rate": 40}, [COUNCIL, comparison]),
+        ([40, 0, 5, 100, 80], {"Uphold rate": 80, "Compliance rate": 5}, [COUNCIL, small, comparison]),
+        ([4, 0, 5, 1, 8], {"Uphold rate": 8, "Compliance rate": 4}, [small, comparison]),
+    ]
+    for investigations, bases, expected in cases:
+        trend = trend_frame().assign(detailed_investigations=investigations)
+        figures = {"Uphold rate": (0.6, 0.55), "Compliance rate": (0.9, 0.99)}
+        key_rates = charts.key_rates_figure(COUNCIL, figures, comparison_label=label, bases=bases)
+        trend_figure = charts.trend_figure(COUNCIL, trend, comparison_label=label)
+        assert _legend_labels(key_rates) == _legend_labels(trend_figure) == expected
+
+
+def test_trend_marks_exactly_the_small_bases_by_the_statistics_rule():
+    """A year whose uphold rate rests on 1 to 9 investigations (stats.is_small_base) gets Figure 1's mark and words."""
+    from matplotlib.colors import to_hex
+
+    from lgsco_report.stats import is_small_base
+
+    rates = (0.5, None, 0.6, 0.7, 0.625)
+    for investigations in ([4, 0, 5, 10, 8], [9, 0, 10, 11, 1], [40, 0, 50, 100, 80]):
+        trend = trend_frame(rates).assign(detailed_investigations=investigations)
+        expected = [(x, rate * 100) for x, (rate, n) in enumerate(zip(rates, investigations))
+                    if rate is not None and is_small_base(n)]
+        markers = _small_base_markers(charts.trend_figure(COUNCIL, trend))
+        if not expected:
+            assert markers == []
+            continue
+        (marker,) = markers
+        assert np.asarray(marker.get_offsets()).tolist() == pytest.approx(np.array(expected, dtype=float))
+        assert marker.get_hatch() == charts.SMALL_BASE_HATCH
+        assert {to_hex(colour) for colour in marker.get_facecolor()} == {charts.SMALL_BASE_COLOUR}
+        chart = charts.trend_chart(COUNCIL, trend)
+        assert colour_pixel_count(chart.png, charts.SMALL_BASE_COLOUR) > 100
+        assert chart.alt.count("(based on only") == len(expected)
+        years = [f"{2015 + x}-{16 + x}" for x, _ in expected]
+        assert f"rest on fewer than 10 cases ({', '.join(years)}), so read them with care." in chart.caption
+    plain = charts.trend_chart(COUNCIL, trend_frame().assign(detailed_investigations=[40, 0, 50, 100, 80]))
+    assert colour_pixel_count(plain.png, charts.SMALL_BASE_COLOUR) == 0
+    assert "(based on only" not in plain.alt and "fewer than" not in plain.caption
+    assert (plain.alt, plain.caption) == charts.trend_text(COUNCIL, trend_frame().assign(
+        detailed_investigations=[40, 0, 50, 100, 80]))
+
+
+def test_trend_alt_names_the_small_base_as_figure_one_does():
+    trend = trend_frame().assign(detailed_investigations=[1, 0, 5, 10, 8])
+    chart = charts.trend_chart(COUNCIL, trend, caption="Figure 2. Given.")
+    assert "2015-16: uphold rate 50% (based on only 1 case) against 50% for similar councils, 1 detailed investigation" in chart.alt
+    assert "2019-20: uphold rate 63% (based on only 8 cases) against 61%" in chart.alt
+    assert "2018-19: uphold rate 70% against 58%" in chart.alt
+    key = charts.key_rates_chart(COUNCIL, {"Uphold rate": (0.5, 0.5)}, bases={"Uphold rate": 1})
+    assert "uphold rate 50% (based on only 1 case) for" in key.alt
+    assert chart.caption == ("Figure 2. Given. Lighter, cross-hatched points rest on fewer than 10 cases "
+                             "(2015-16, 2017-18, 2019-20), so read them with care.")
+
+
+def test_an_exported_letter_marks_its_trend_charts_small_bases(executed_letter, tmp_path):
+    """A real letter (papermill, then the HTML and PDF exporters): Cannock Chase 2019-20 rests on 1 case each year."""
+    import base64
+    import re
+
+    import nbformat
+    from pypdf import PdfReader
+
+    from lgsco_report.exporters import export
+
+    nb = nbformat.read(executed_letter("Cannock Chase", 2020), as_version=4)
+    written = export(nb, "letter", {"html": tmp_path / "letter.html", "pdf": tmp_path / "letter.pdf"})
+    page = written["html"].read_text(encoding="utf-8")
+    images = [dict(re.findall(r'(\w+)="([^"]*)"', tag)) for tag in re.findall(r"<img\b[^>]*>", page)]
+    (trend_png,) = [base64.b64decode(image["src"].removeprefix("data:image/png;base64,")) for image in images
+                    if image["alt"].startswith("Line and bar chart")]
+    assert colour_pixel_count(trend_png, charts.SMALL_BASE_COLOUR) > 100
+    assert "2018-19: uphold rate 100% (based on only 1 case) against 47%" in page
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(written["pdf"]).pages)
+    assert "Lighter, cross-hatched points rest on fewer than 10 cases (2018-19, 2019-20), so read them with care." in text

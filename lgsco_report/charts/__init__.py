@@ -19,13 +19,13 @@ from .base import (
     SMALL_BASE_COLOUR, SMALL_BASE_HATCH, SMALL_BASE_LABEL, TEMPLATE_DIR, TEXT_COLOUR, Chart, _lower_first, _upper_first,
     chart_text,
 )
-from .letter import key_rates_chart, key_rates_text, trend_chart, trend_text
+from .letter import key_rates_chart, key_rates_figure, key_rates_text, trend_chart, trend_figure, trend_text
 from .map import uphold_map
 from .national import AVERAGE_COLOUR, NATIONAL_COLOUR, rate_distribution_chart, uphold_distribution_chart
 
 __all__ = [
     "AVERAGE_COLOUR", "COMPARISON_COLOUR", "COUNCIL_COLOUR", "DPI", "FONT_FAMILY", "MAP_COLORMAP", "NATIONAL_COLOUR",
     "NO_FIGURE", "NO_FIGURE_COLOUR", "SIMILAR_COUNCILS", "SMALL_BASE_COLOUR", "SMALL_BASE_HATCH", "SMALL_BASE_LABEL",
-    "TEMPLATE_DIR", "TEXT_COLOUR", "Chart", "chart_text", "is_missing", "key_rates_chart", "key_rates_text", "percent",
-    "rate_distribution_chart", "trend_chart", "trend_text", "uphold_distribution_chart", "uphold_map",
+    "TEMPLATE_DIR", "TEXT_COLOUR", "Chart", "chart_text", "is_missing", "key_rates_chart", "key_rates_figure",
+    "key_rates_text", "percent", "rate_distribution_chart", "trend_chart", "trend_figure", "trend_text", "uphold_distribution_chart", "uphold_map",
 ]

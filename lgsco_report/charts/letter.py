@@ -11,6 +11,7 @@ from typing import Mapping
 
 import matplotlib
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..definitions import year_label
@@ -77,27 +78,14 @@ def _draw_key_rate_bars(axes, figures, labels, small, council_name, comparison_l
             axes.text(float(value) * 100 + 1, y, percent(value), va="center", ha="left", fontweight="bold")
 
 
-def key_rates_chart(
+def key_rates_figure(
     council_name: str,
     figures: Mapping[str, tuple[float | None, float | None]],
     *,
     comparison_label: str = SIMILAR_COUNCILS,
-    caption: str | None = None,
     bases: Mapping[str, int] | None = None,
-    text_name: str | None = None,
-) -> Chart:
-    """Council against the average for similar councils on each key rate.
-
-    ``figures`` maps a rate label (e.g. ``"Uphold rate"``) to
-    ``(council_rate, similar_councils_rate)`` as fractions (0..1), None or NaN
-    when there is no figure. Horizontal grouped bars, value printed at the end
-    of each bar; a missing rate gets a "no figure" label and no bar.
-    ``bases`` maps a label to the number of cases the council's rate rests on:
-    a rate on fewer than ``SMALL_BASE`` cases is drawn lighter and cross-hatched,
-    with its own legend entry, and the alt text and caption say so.
-    ``text_name`` is the name as it reads in a sentence (alt text), e.g.
-    "the London Borough of Lambeth"; the legend keeps ``council_name``.
-    """
+) -> Figure:
+    """The key-rates chart's matplotlib figure, laid out and not yet rendered (as ``key_rates_chart`` draws it)."""
     if not figures:
         raise ValueError("key_rates_chart needs at least one rate in `figures`")
     labels = list(figures)
@@ -120,12 +108,77 @@ def key_rates_chart(
             ncol=1 if small else _legend_columns(council_name, comparison_label),
         )
         figure.tight_layout()
-        png = _render(figure)
+    return figure
+
+
+def key_rates_chart(
+    council_name: str,
+    figures: Mapping[str, tuple[float | None, float | None]],
+    *,
+    comparison_label: str = SIMILAR_COUNCILS,
+    caption: str | None = None,
+    bases: Mapping[str, int] | None = None,
+    text_name: str | None = None,
+) -> Chart:
+    """Council against the average for similar councils on each key rate.
+
+    ``figures`` maps a rate label (e.g. ``"Uphold rate"``) to
+    ``(council_rate, similar_councils_rate)`` as fractions (0..1), None or NaN
+    when there is no figure. Horizontal grouped bars, value printed at the end
+    of each bar; a missing rate gets a "no figure" label and no bar.
+    ``bases`` maps a label to the number of cases the council's rate rests on:
+    a rate on fewer than ``SMALL_BASE`` cases is drawn lighter and cross-hatched,
+    with its own legend entry, and the alt text and caption say so.
+    ``text_name`` is the name as it reads in a sentence (alt text), e.g.
+    "the London Borough of Lambeth"; the legend keeps ``council_name``.
+    """
+    with matplotlib.rc_context(_RC):
+        png = _render(key_rates_figure(council_name, figures, comparison_label=comparison_label, bases=bases))
 
     alt, caption = key_rates_text(
         council_name, figures, comparison_label=comparison_label, caption=caption, bases=bases, text_name=text_name
     )
     return Chart(png=png, alt=alt, caption=caption)
+
+
+def _trend_rows(trend: pd.DataFrame) -> pd.DataFrame:
+    """The last five years of ``trend``, oldest first."""
+    return trend.sort_values("year").tail(5).reset_index(drop=True)
+
+
+def _trend_small_bases(rows: pd.DataFrame) -> list[int | None]:
+    """Each year's count of detailed investigations when the council's uphold rate rests on a small base, else None."""
+    return [
+        int(count) if not is_missing(rate) and not is_missing(count) and is_small_base(int(count)) else None
+        for rate, count in zip(rows["upheld_rate"], rows["detailed_investigations"])
+    ]
+
+
+def trend_figure(
+    council_name: str,
+    trend: pd.DataFrame,
+    *,
+    comparison_label: str = SIMILAR_COUNCILS,
+) -> Figure:
+    """The trend chart's matplotlib figure, laid out and not yet rendered (as ``trend_chart`` draws it)."""
+    needed = {"year", "upheld_rate", "type_avg_upheld_rate", "detailed_investigations"}
+    missing_columns = needed - set(trend.columns)
+    if missing_columns:
+        raise ValueError(f"trend_chart: trend frame lacks column(s) {sorted(missing_columns)}")
+    if trend.empty:
+        raise ValueError("trend_chart: the trend frame has no rows")
+    rows = _trend_rows(trend)
+    x = list(range(len(rows)))
+    counts = [0 if is_missing(c) else int(c) for c in rows["detailed_investigations"]]
+    small = [base is not None for base in _trend_small_bases(rows)]
+    with matplotlib.rc_context(_RC):
+        figure = _new_figure(7.2, 5.0)
+        top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+        _draw_trend_rates(top, x, list(rows["upheld_rate"]), list(rows["type_avg_upheld_rate"]), small, council_name,
+                          comparison_label)
+        _draw_trend_counts(bottom, x, [year_label(int(y)) for y in rows["year"]], counts)
+        figure.tight_layout()
+    return figure
 
 
 def trend_chart(
@@ -142,66 +195,72 @@ def trend_chart(
     ``type_avg_upheld_rate`` and ``detailed_investigations`` (as
     ``Statistics.trend`` returns). Top panel: uphold rate against the type
     average (different line styles and markers); bottom panel: the count of
-    detailed investigations, which is the basis of the rate.
+    detailed investigations, which is the basis of the rate. A year whose rate
+    rests on fewer than ``SMALL_BASE`` detailed investigations is marked as the
+    key-rates chart marks a small base: lighter and cross-hatched, with its
+    legend entry, and the alt text and caption say so.
     """
-    needed = {"year", "upheld_rate", "type_avg_upheld_rate", "detailed_investigations"}
-    missing_columns = needed - set(trend.columns)
-    if missing_columns:
-        raise ValueError(f"trend_chart: trend frame lacks column(s) {sorted(missing_columns)}")
-    if trend.empty:
-        raise ValueError("trend_chart: the trend frame has no rows")
-    rows = trend.sort_values("year").tail(5).reset_index(drop=True)
-    years = [int(y) for y in rows["year"]]
-    labels = [year_label(y) for y in years]
-    x = list(range(len(years)))
-    rates = list(rows["upheld_rate"])
-    averages = list(rows["type_avg_upheld_rate"])
-    counts = [0 if is_missing(c) else int(c) for c in rows["detailed_investigations"]]
-
     with matplotlib.rc_context(_RC):
-        figure = _new_figure(7.2, 5.0)
-        top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-        _draw_trend_rates(top, x, rates, averages, council_name, comparison_label)
-        _draw_trend_counts(bottom, x, labels, counts)
-        figure.tight_layout()
-        png = _render(figure)
+        png = _render(trend_figure(council_name, trend, comparison_label=comparison_label))
 
     alt, caption = trend_text(council_name, trend, comparison_label=comparison_label, caption=caption, text_name=text_name)
     return Chart(png=png, alt=alt, caption=caption)
 
 
-def _plot_rate_series(axes, x, values, colour, style, marker, legend_label, text_offsets) -> None:
-    """One line of rates (missing ones leave a gap), each point labelled ``text_offsets`` points above or below."""
-    ys = [float("nan") if is_missing(v) else float(v) * 100 for v in values]
-    axes.plot(x, ys, color=colour, linestyle=style, marker=marker, linewidth=2, markersize=7, label=legend_label)
+def _label_points(axes, x, values, ys, colour, text_offsets) -> None:
+    """Each rate written above or below its point, in the axes' own font and weight (as the key-rates chart's)."""
     for xi, value, y, offset in zip(x, values, ys, text_offsets):
-        if is_missing(value):
-            continue
-        axes.annotate(
-            percent(value), (xi, y), textcoords="offset points", xytext=(0, offset),
-            ha="center", fontsize=9, color=colour, fontweight="bold",
+        if not is_missing(value):
+            axes.annotate(percent(value), (xi, y), textcoords="offset points", xytext=(0, offset), ha="center",
+                          color=colour)
+
+
+def _plot_comparison(axes, x, values, legend_label, text_offsets) -> None:
+    """The comparison's rates: a dashed grey line with square markers (missing ones leave a gap)."""
+    ys = [float("nan") if is_missing(v) else float(v) * 100 for v in values]
+    axes.plot(x, ys, color=COMPARISON_COLOUR, linestyle="--", marker="s", linewidth=2, markersize=7, label=legend_label)
+    _label_points(axes, x, values, ys, COMPARISON_COLOUR, text_offsets)
+
+
+def _plot_council(axes, x, values, small, council_name, text_offsets) -> None:
+    """The council's rates: a solid blue line with round markers; a small base's point lighter and cross-hatched."""
+    ys = [float("nan") if is_missing(v) else float(v) * 100 for v in values]
+    plain = [i for i, (value, light) in enumerate(zip(values, small)) if not is_missing(value) and not light]
+    # As the key-rates chart: a legend entry only for a swatch that is drawn.
+    axes.plot(x, ys, color=COUNCIL_COLOUR, linestyle="-", marker="o", markevery=plain, linewidth=2, markersize=7,
+              label=council_name if plain else "_council")
+    if any(small):
+        axes.scatter(
+            [xi for xi, light in zip(x, small) if light], [y for y, light in zip(ys, small) if light],
+            s=11 ** 2, marker="o", color=SMALL_BASE_COLOUR, edgecolor=SMALL_BASE_COLOUR, hatch=SMALL_BASE_HATCH,
+            zorder=3, clip_on=False, label=SMALL_BASE_LABEL.format(name=council_name),
         )
+    # A label below a small base's larger marker sits a little lower, clear of it.
+    offsets = [offset - 2 if light and offset < 0 else offset for offset, light in zip(text_offsets, small)]
+    _label_points(axes, x, values, ys, COUNCIL_COLOUR, offsets)
 
 
-def _draw_trend_rates(top, x, rates, averages, council_name, comparison_label) -> None:
+def _draw_trend_rates(top, x, rates, averages, small, council_name, comparison_label) -> None:
     """Top panel of the trend chart: the council's uphold rate against the comparison average."""
     # The higher of the two points is labelled above, the lower below, so
     # close values never print on top of each other.
     council_above = [
         is_missing(avg) or (not is_missing(rate) and float(rate) >= float(avg)) for rate, avg in zip(rates, averages)
     ]
-    _plot_rate_series(top, x, averages, COMPARISON_COLOUR, "--", "s", _upper_first(comparison_label),
-                      [-14 if above else 8 for above in council_above])
-    _plot_rate_series(top, x, rates, COUNCIL_COLOUR, "-", "o", council_name, [8 if above else -14 for above in council_above])
+    _plot_comparison(top, x, averages, _upper_first(comparison_label), [-14 if above else 8 for above in council_above])
+    _plot_council(top, x, rates, small, council_name, [8 if above else -14 for above in council_above])
     for xi, value in zip(x, rates):
         if is_missing(value):
             top.text(xi, 97, NO_FIGURE, ha="center", va="center", fontstyle="italic")
     top.set_ylim(0, 110)
     top.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     top.set_ylabel("Uphold rate")
+    # Figure 1's order: the council's entries first, the comparison last.
+    handles, names = top.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda i: names[i] == _upper_first(comparison_label))
     top.legend(
-        loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
-        ncol=_legend_columns(council_name, comparison_label),
+        [handles[i] for i in order], [names[i] for i in order], loc="lower center", bbox_to_anchor=(0.5, 1.0),
+        frameon=False, ncol=1 if any(small) else _legend_columns(council_name, comparison_label),
     )
     _style_axes(top)
 
@@ -230,13 +289,16 @@ def trend_text(
     text_name: str | None = None,
 ) -> tuple[str, str]:
     """The trend chart's alt text and caption (as ``trend_chart``), without drawing it."""
-    rows = trend.sort_values("year").tail(5).reset_index(drop=True)
+    rows = _trend_rows(trend)
     years = [
-        {"year": int(year), "rate": rate, "average": average, "investigations": 0 if is_missing(count) else int(count)}
-        for year, rate, average, count in zip(
-            rows["year"], rows["upheld_rate"], rows["type_avg_upheld_rate"], rows["detailed_investigations"]
+        {"year": int(year), "rate": rate, "average": average, "investigations": 0 if is_missing(count) else int(count),
+         "small_base": small_base}
+        for year, rate, average, count, small_base in zip(
+            rows["year"], rows["upheld_rate"], rows["type_avg_upheld_rate"], rows["detailed_investigations"],
+            _trend_small_bases(rows),
         )
     ]
     text_name = text_name or council_name
     alt = chart_text("trend", "alt", years=years, text_name=text_name, comparison_label=comparison_label)
-    return alt, chart_text("trend", "caption", years=years, text_name=text_name, given_caption=caption)
+    return alt, chart_text("trend", "caption", years=years, text_name=text_name, given_caption=caption,
+                           small_base=SMALL_BASE)
