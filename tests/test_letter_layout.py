@@ -68,6 +68,8 @@ def choose_councils(sample_dir: Path) -> dict[str, str]:
     chosen["nothing to report"] = first(scilly if len(scilly) else nothing, "without any case")
     chosen["non-compliance"] = first(year[year.not_complied > 0], "with non-compliance")
     chosen["one detailed investigation"] = first(year[year.detailed_investigations == 1], "with one investigation")
+    chosen["no detailed investigation"] = first(
+        year[(year.detailed_investigations == 0) & (year.decisions_total > 0)], "with decisions but no investigation")
     next_year = set(register.councils_for_year(YEAR + 1)["authority_code"])
     abolished = year[~year.authority_code.isin(next_year)]
     aylesbury = abolished[abolished.authority_name.str.contains("Aylesbury Vale")]
@@ -348,3 +350,190 @@ def test_links_are_clickable_and_show_their_address_in_print(letters):
             href = html_unescape(href)
             assert href in uris, f"{letter.council}: {href} is not a link in the PDF"
             assert href.split("://", 1)[1].rstrip("/") in text, f"{letter.council}: {href} is not printed"
+
+
+# ---------------------------------------------------------------------------
+# Issue #27: names kept whole, the DRAFT box clear of the footer, the annex's tables aligned,
+# over each edition (2020's 2019-20 form; 2023; 2024's current form, both DRAFT in the sample)
+# ---------------------------------------------------------------------------
+
+EDITION_YEARS = (2023, 2024)
+
+
+def _no_investigation_council(sample_dir: Path, year: int) -> str:
+    statistics = compute_statistics(load_cases(sample_dir))
+    rows = statistics.councils[(statistics.councils.year == year) & (statistics.councils.detailed_investigations == 0)
+                               & (statistics.councils.decisions_total > 0)].sort_values("authority_name")
+    assert len(rows), f"the sample data has no council without a detailed investigation in {year}"
+    return str(rows.iloc[0]["authority_name"])
+
+
+@pytest.fixture(scope="module")
+def edition_letters(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> list[Letter]:
+    out = tmp_path_factory.mktemp("edition-letters")
+    chosen = []
+    for year in EDITION_YEARS:
+        councils = {"Kent County Council": "a county", "Council of the Isles of Scilly": "nothing to report",
+                    _no_investigation_council(sample_dir, year): "no detailed investigation",
+                    "Royal Borough of Windsor and Maidenhead": "a long name"}
+        result = run_batch(year, councils=list(councils), data_dir=sample_dir, out_dir=out, formats=("html", "pdf"),
+                           progress=False, reports=False, generated_at=GENERATED_AT)
+        assert result.failed == 0, result.failures
+        manifest = json.loads(result.manifest_path.read_text(encoding="utf-8"))
+        by_name = {entry["authority_name"]: entry for entry in manifest["letters"].values()}
+        year_dir = result.manifest_path.parent
+        chosen += [Letter(f"{year}, {why}", council, year_dir / by_name[council]["outputs"]["pdf"],
+                          year_dir / by_name[council]["outputs"]["html"]) for council, why in councils.items()]
+    return chosen
+
+
+def body_lines(pdf_path: Path) -> list[list[str]]:
+    """Each page's lines of text inside the printable area, top to bottom, whitespace collapsed."""
+    top_margin, first_top_margin, bottom_margin = page_margins()
+    document = pdfium.PdfDocument(str(pdf_path))
+    pages = []
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            body_top = page.get_size()[1] - (first_top_margin if index == 0 else top_margin)
+            textpage = page.get_textpage()
+            lines, current, middle = [], [], None
+            text = textpage.get_text_range(0, textpage.count_chars())
+            for char_index, char in enumerate(text):
+                if char in "\r\n":
+                    if current and middle is not None and bottom_margin < middle < body_top:
+                        lines.append(" ".join("".join(current).split()))
+                    current, middle = [], None
+                    continue
+                current.append(char)
+                if middle is None and not char.isspace():
+                    box = textpage.get_charbox(char_index)
+                    middle = (box[1] + box[3]) / 2
+            if current and middle is not None and bottom_margin < middle < body_top:
+                lines.append(" ".join("".join(current).split()))
+            pages.append([line for line in lines if line])
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+    return pages
+
+
+def split_names(letter: Letter) -> list[str]:
+    """Each place where a line (or a page) ends with the start of a council's name and the next begins with the rest.
+
+    A name that starts its line and still runs over is wider than the line: that one may wrap.
+    """
+    html = letter.html.read_text(encoding="utf-8").split("<body", 1)[1]
+    names = {" ".join(html_unescape(re.sub(r"<[^>]+>", "", name)).split())
+             for name in re.findall(r'<span class="lgsco-name">(.*?)</span>', html)}
+    assert names, f"{letter.council}: no council name is marked in the letter's HTML"
+    lines = [(page_number, line) for page_number, page in enumerate(body_lines(letter.pdf), start=1) for line in page]
+    found = []
+    for (page_a, a), (page_b, b) in zip(lines, lines[1:]):
+        for name in names:
+            words = name.split()
+            for k in range(1, len(words)):
+                head, tail = " ".join(words[:k]), " ".join(words[k:])
+                if a.endswith(" " + head) and b.startswith(tail):
+                    where = f"page {page_a}" if page_a == page_b else f"pages {page_a}-{page_b}"
+                    found.append(f"{letter.council}, {where}: {a[-40:]!r} | {b[:40]!r}")
+    return found
+
+
+@pytest.mark.slow
+def test_no_council_name_is_split_across_a_line_or_a_page(letters, edition_letters):
+    split = [where for letter in [*letters, *edition_letters] for where in split_names(letter)]
+    assert not split, "council names split:\n" + "\n".join(split)
+
+
+@pytest.mark.slow
+def test_every_page_of_every_edition_is_at_least_a_quarter_full(edition_letters):
+    reasons = {letter.why for letter in edition_letters}
+    assert {f"{year}, no detailed investigation" for year in EDITION_YEARS} <= reasons
+    thin = [f"{describe(letter, page)}: {page.fill:.0%} full" for letter in edition_letters
+            for page in read_pages(letter.pdf) if page.fill < MIN_FILL]
+    assert not thin, "pages less than a quarter full:\n" + "\n".join(thin)
+
+
+def _text_box(textpage, phrase: str, start: int = 0) -> tuple[float, float, float, float] | None:
+    """(left, bottom, right, top) of the first occurrence of ``phrase`` on the page, or None."""
+    text = textpage.get_text_range(0, textpage.count_chars())
+    index = text.find(phrase, start)
+    if index < 0:
+        return None
+    boxes = [textpage.get_charbox(i) for i in range(index, index + len(phrase)) if not text[i].isspace()]
+    return min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
+
+
+#: The clear gap wanted between the footer line (council, page number) and the DRAFT box below it.
+MIN_DRAFT_GAP = 2 * MM
+
+
+@pytest.mark.slow
+def test_the_draft_box_is_clear_of_the_footer_line_on_every_page(edition_letters):
+    touching = []
+    for letter in edition_letters:
+        document = pdfium.PdfDocument(str(letter.pdf))
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            footer, draft = _text_box(textpage, f"Page {index + 1} of"), _text_box(textpage, "DRAFT")
+            assert footer and draft, f"{letter.council}, page {index + 1}: no footer or no DRAFT mark"
+            # The DRAFT box: the path drawn round the DRAFT text.
+            boxes = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=5)]
+            around = [b for b in boxes if b[0] <= draft[0] and b[2] >= draft[2] and b[1] <= draft[1] and b[3] >= draft[3]
+                      and b[3] < footer[1] + 10]
+            assert around, f"{letter.council}, page {index + 1}: no box drawn round the DRAFT mark"
+            gap = footer[1] - max(b[3] for b in around)
+            if gap < MIN_DRAFT_GAP:
+                touching.append(f"{letter.council}, page {index + 1}: {gap / MM:.1f} mm")
+            textpage.close()
+            page.close()
+        document.close()
+    assert not touching, "DRAFT box too close to the footer line:\n" + "\n".join(touching)
+
+
+def _annex_table_page(pdf: Path):
+    document = pdfium.PdfDocument(str(pdf))
+    for index in range(len(document)):
+        textpage = document[index].get_textpage()
+        if _text_box(textpage, "Category") and _text_box(textpage, "Outcome"):
+            return document, textpage
+        textpage.close()
+    document.close()
+    return None, None  # one table only (no complaints received, or no decisions): nothing side by side
+
+
+def _lines_of(textpage, phrase: str) -> int:
+    """How many lines the first occurrence of ``phrase`` (wrapped or not) takes on the page."""
+    text = textpage.get_text_range(0, textpage.count_chars())
+    pattern = r"\s+".join(re.escape(word) for word in phrase.split())
+    match = re.search(pattern, text)
+    assert match, f"{phrase!r} not on the page"
+    bottoms = sorted(textpage.get_charbox(i)[1] for i in range(match.start(), match.end()) if not text[i].isspace())
+    # Descenders and brackets sit a little lower than their line's other letters; a new line is a line-height down.
+    return 1 + sum(1 for above, below in zip(bottoms, bottoms[1:]) if below - above > 5)
+
+
+@pytest.mark.slow
+def test_the_annex_tables_line_up_and_no_label_takes_more_than_two_lines(letters, edition_letters):
+    problems = []
+    for letter in [*letters, *edition_letters]:
+        if "nothing to report" in letter.why:
+            continue
+        html = letter.html.read_text(encoding="utf-8")
+        tables = html.split('<section class="lgsco-tables">', 1)[1].split("</section>", 1)[0]
+        labels = {" ".join(html_unescape(re.sub(r"<[^>]+>", "", label)).split())
+                  for label in re.findall(r'<th scope="row">(.*?)</th>', tables)}
+        document, textpage = _annex_table_page(letter.pdf)
+        if document is None:
+            continue
+        category, outcome = _text_box(textpage, "Category"), _text_box(textpage, "Outcome")
+        if abs(category[3] - outcome[3]) > 0.5:
+            problems.append(f"{letter.council}: the tables' header rows are {abs(category[3] - outcome[3]) / MM:.1f} mm apart")
+        problems += [f"{letter.council}: {label!r} takes {n} lines" for label in sorted(labels)
+                     if (n := _lines_of(textpage, label)) > 2]
+        textpage.close()
+        document.close()
+    assert not problems, "\n".join(problems)

@@ -22,6 +22,7 @@ from traitlets import default
 from ..formats import get_format
 from ..errors import NotebookNotExportableError
 from .cells import LetterCleanupPreprocessor, png_base64
+from .names import keep_names_together
 
 #: Folder holding the template folders; set as ``extra_template_basedirs`` so the
 #: templates are found wherever the package is installed.
@@ -119,7 +120,9 @@ class LetterHTMLExporter(HTMLExporter):
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[Any, dict[str, Any]]:
         with _clear_exit_under_nbconvert(self):
-            return super().from_notebook_node(nb, resources=resources, **kw)
+            html, resources = super().from_notebook_node(nb, resources=resources, **kw)
+        # A council's name is never split across a line or a page of a letter (reports: tables of names).
+        return (keep_names_together(html) if self.document_kind == "letter" else html), resources
 
     def render_html(
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
