@@ -69,6 +69,8 @@ def test_the_wheel_carries_the_workbook_and_runs_from_anywhere(installed, tmp_pa
     assert workbook == package_file.parent / "workbook"
     assert (workbook / "notebooks" / "annual_review_letter.ipynb").is_file()
     assert (workbook / "parameters" / "2020.yaml").is_file()
+    fonts = package_file.parent / "fonts"  # the PDF's carried font, with its licence beside it
+    assert {"LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LICENSE", "fonts.css"} <= {p.name for p in fonts.iterdir()}
 
     elsewhere = tmp_path / "somewhere-else"
     elsewhere.mkdir()

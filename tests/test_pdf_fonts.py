@@ -18,7 +18,7 @@ from lgsco_report.exporters import LetterPDFExporter
 
 #: Two faces (regular and bold) and a few dozen glyphs, as a letter has.
 HTML = """<!doctype html><html lang="en-GB"><head><title>Fonts</title>
-<style>body { font-family: "DejaVu Sans", sans-serif; }</style></head><body>
+<style>body { font-family: "Liberation Sans", sans-serif; }</style></head><body>
 <h1>Annual review letter 2020</h1><p>Kent County Council: 42 complaints, 61.5% upheld.</p>
 <p><b>Compliance with our recommendations: 100%</b></p></body></html>"""
 OTHER_HTML = HTML.replace("Kent County Council", "Isles of Scilly Council; jqxz")
@@ -97,3 +97,22 @@ def test_another_weasyprint_version_keeps_its_own_subsetter(fonttools_only, monk
     assert weasyprint_fonts.Font._fonttools_subset is stock
     _pdf(HTML)  # still exports
     assert weasyprint_fonts.Font._fonttools_subset is stock
+
+
+def test_pdfs_embed_the_carried_liberation_faces_not_the_systems_fonts():
+    css = (pdf_fonts.FONT_DIR.parent / "templates" / "nbconvert" / "lgsco_letter" / "letter.css").read_text(encoding="utf-8")
+    html = (f"<!doctype html><html lang='en-GB'><head><title>Fonts</title><style>{css}</style></head><body>"
+            "<h1>Kent County Council</h1><p>Plain, <b>bold</b>, <i>italic</i>, <b><i>both</i></b>: 61.5% – £5</p>"
+            "<p style='font-family: \"Liberation Mono\"'>0a1b2c</p></body></html>")
+    names = sorted(name.split("+", 1)[1] for name in _embedded_fonts(_pdf(html)))
+    assert names == ["Liberation-Mono", "Liberation-Sans", "Liberation-Sans-Bold", "Liberation-Sans-Bold-Italic",
+                     "Liberation-Sans-Italic"]
+
+
+def test_the_font_fetcher_serves_the_carried_fonts_and_no_other_file():
+    fetcher = pdf_fonts.font_url_fetcher()
+    font = pdf_fonts.FONT_DIR / "LiberationSans-Regular.ttf"
+    assert fetcher(font.as_uri()).read() == font.read_bytes()
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        fetcher((pdf_fonts.FONT_DIR / "LICENSE").as_uri())
+    assert (pdf_fonts.FONT_DIR / "LICENSE").read_text(encoding="utf-8").count("SIL OPEN FONT LICENSE Version 1.1") == 1

@@ -176,7 +176,7 @@ def test_tables_are_word_tables_with_a_repeating_header_row(document, html_lette
         assert all(run.bold for cell in table.rows[0].cells for p in cell.paragraphs for run in p.runs if run.text)
         # Each table is introduced by its caption, kept with it.
         caption = table._tbl.getprevious()
-        assert caption.tag == qn("w:p") and caption.pPr.pStyle.val == "Caption"
+        assert caption.tag == qn("w:p") and caption.pPr.pStyle.val == "TableCaption"
 
 
 def test_charts_are_pictures_with_their_alt_text(document, html_letter):
@@ -308,3 +308,46 @@ def test_national_review_in_word(year_dir):
     assert len(review.tables) == len(html.tables) >= 1
     assert review.core_properties.title and abs(review.sections[0].page_height - Cm(29.7)) < Cm(0.01)
     assert re.sub(r" \(https?://[^)]*\)", "", body_text(review)) == _norm("".join(html.words))
+
+
+LETTER_CSS = (REPO / "lgsco_report" / "templates" / "nbconvert" / "lgsco_letter" / "letter.css").read_text(encoding="utf-8")
+
+
+def _css(selector: str, prop: str) -> str:
+    """A property of the first rule of letter.css whose selector list is exactly ``selector``."""
+    rule = re.search(r"(?m)^" + re.escape(selector) + r"\s*\{([^}]*)\}", LETTER_CSS)
+    return re.search(re.escape(prop) + r":\s*([^;]+);", rule.group(1)).group(1).strip()
+
+
+def test_word_letter_has_the_printed_letters_font_and_headings(document, letter_dir):
+    styles = zipfile.ZipFile(letter_dir / "letter.docx").read("word/styles.xml").decode()
+    defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S).group(0)
+    assert 'w:ascii="Arial"' in defaults and "Theme" not in defaults  # Arial, Liberation Sans's metric twin
+    assert "majorHAnsi" not in styles.split('w:styleId="Heading1"')[1].split("</w:style>")[0]
+    heading_colour = RGBColor.from_string(_css("h1, h2, h3, h4", "color").lstrip("#").upper())
+    for level in (1, 2, 3):
+        style = document.styles[f"Heading {level}"]
+        assert style.font.name == "Arial" and style.font.bold and style.font.color.rgb == heading_colour
+        assert style.font.size.pt == float(re.match(r"[\d.]+", _css(f"h{level}", "font-size")).group(0))
+
+
+def test_word_captions_and_tables_have_the_printed_look(document, letter_dir):
+    figure_captions = [p for p in document.paragraphs if p.text.startswith("Figure")]
+    assert len(figure_captions) == 2 and {p.style.name for p in figure_captions} == {"Caption"}
+    caption = document.styles["Caption"]
+    assert caption.font.color.rgb == RGBColor.from_string(_css("figcaption", "color").lstrip("#").upper())
+    assert caption.font.color.theme_color is None and not caption.font.bold  # not Word's blue bold caption
+    assert document.styles["Table Caption"].font.bold
+    styles = zipfile.ZipFile(letter_dir / "letter.docx").read("word/styles.xml").decode()
+    table_style = re.search(r'<w:style w:type="table"[^>]*w:styleId="LGSCOTable".*?</w:style>', styles, re.S).group(0)
+    assert f'w:fill="{_css("th", "background-color").lstrip("#").upper()}"' in table_style  # shaded header row
+    assert '<w:insideV w:val="nil"/>' in table_style and 'w:color="9AA5B1"' in table_style  # rules, no grid
+    for table in document.tables:
+        assert table.style.name == "LGSCO Table"
+        assert table._tbl.tblPr.find(qn("w:tblLook")).get(qn("w:firstRow")) == "1"
+
+
+def test_a_councils_name_never_breaks_over_a_line_in_word(document):
+    texts = [t.text or "" for t in document.element.body.iter(qn("w:t"))]
+    assert any(COUNCIL.replace(" ", "\u00a0") in t for t in texts)
+    assert not any(COUNCIL in t for t in texts)  # every mention held together

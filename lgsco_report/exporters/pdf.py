@@ -5,7 +5,9 @@ with the document metadata (title, author, subject, language) and the letter's
 provenance (data files' SHA-256, package version, generation time) in the PDF's
 document information and XMP metadata, not on the page. The bytes are the same
 for the same letter: a fixed identifier, and font subsets stamped with a fixed
-time (see :data:`FONT_TIMESTAMP` and :mod:`.pdf_fonts`).
+time (see :data:`FONT_TIMESTAMP` and :mod:`.pdf_fonts`). The fonts are the
+package's own Liberation faces (:func:`.pdf_fonts.font_stylesheet`), the same on
+every machine.
 """
 
 from __future__ import annotations
@@ -61,20 +63,23 @@ class LetterPDFExporter(LetterHTMLExporter):
         super().__init__(**kwargs)
         self._font_config: Any = None
         self._url_fetcher: Any = None
+        self._font_stylesheet: Any = None
 
     def html_to_pdf(self, html: str) -> bytes:
-        """Print ``html`` to PDF bytes; only ``data:`` URLs may be fetched (no network)."""
+        """Print ``html`` to PDF bytes; only ``data:`` URLs and the carried fonts may be fetched (no network)."""
         import weasyprint  # imported late: HTML-only users need not pay for it
         from weasyprint.text.fonts import FontConfiguration
 
         if self._font_config is None:
             self._font_config = FontConfiguration()
-            self._url_fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+            self._url_fetcher = pdf_fonts.font_url_fetcher()
+            self._font_stylesheet = pdf_fonts.font_stylesheet(self._font_config, self._url_fetcher)
             pdf_fonts.install()  # same bytes, faster where WeasyPrint subsets fonts with fontTools
         document = weasyprint.HTML(string=html, url_fetcher=self._url_fetcher, media_type="print")
         with _fixed_font_timestamp():
             return document.write_pdf(
                 font_config=self._font_config,
+                stylesheets=[self._font_stylesheet],
                 pdf_variant="pdf/ua-1",
                 pdf_tags=True,
                 # A fixed identifier keeps the bytes identical for identical input.

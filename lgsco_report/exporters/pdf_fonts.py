@@ -1,4 +1,14 @@
-"""Font subsetting for the PDF exporters without libharfbuzz-subset: the same bytes, faster.
+"""The PDF exporters' fonts: the carried Liberation faces, and their subsetting made faster.
+
+Why carry fonts: a PDF embeds whatever the machine's fontconfig finds for the
+stylesheet's "Liberation Sans", so a machine without it printed the letters in
+DejaVu Sans and another machine in something else. :func:`font_stylesheet`
+loads the package's own faces (``lgsco_report/fonts/``, SIL Open Font License,
+see its README) with ``@font-face``, for the PDF only: the HTML letters keep
+naming system fonts so they stay small and open offline. Its URL fetcher
+serves those font files and nothing else from disk.
+
+Font subsetting for the PDF exporters without libharfbuzz-subset: the same bytes, faster.
 
 Why: without Debian's libharfbuzz-subset0, WeasyPrint 70 subsets every embedded
 font of every PDF with fontTools, two DejaVu faces a letter, about 0.15 s each.
@@ -32,6 +42,7 @@ import io
 import logging
 import os
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 LOGGER = logging.getLogger("weasyprint")
@@ -41,8 +52,36 @@ SUPPORTED_WEASYPRINT = ("70.",)
 #: Subsets kept per process (each some tens of KB): a batch's letters share most glyph sets.
 MAX_CACHED_SUBSETS = 256
 
+#: The carried fonts and the ``@font-face`` rules that load them (relative URLs, against this folder).
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONT_STYLESHEET = FONT_DIR / "fonts.css"
+
 _SUBSETS: OrderedDict[tuple[Any, ...], bytes | None] = OrderedDict()
 _ORIGINAL: dict[str, Any] = {}
+
+
+def font_url_fetcher() -> Any:
+    """WeasyPrint's URL fetcher for ``data:`` URLs, and the carried font files: nothing else, no network."""
+    import weasyprint
+    from weasyprint.urls import URLFetcherResponse
+
+    fonts = {path.resolve().as_uri(): path for path in FONT_DIR.glob("*.ttf")}
+
+    class _FontFetcher(weasyprint.URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = fonts.get(url.split("?")[0])
+            if path is not None:
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+            return super().fetch(url, headers)
+
+    return _FontFetcher(allowed_protocols={"data"})
+
+
+def font_stylesheet(font_config: Any, url_fetcher: Any) -> Any:
+    """The carried faces' ``@font-face`` rules, registered in ``font_config`` (once: reuse the result)."""
+    import weasyprint
+
+    return weasyprint.CSS(filename=str(FONT_STYLESHEET), font_config=font_config, url_fetcher=url_fetcher)
 
 
 def _subset_bytes(content: bytes, index: int, gids: list[int], hinting: bool, notdef_outline: bool) -> bytes | None:

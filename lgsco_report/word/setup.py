@@ -2,7 +2,8 @@
 
 Why apart from the writer: this is what an office changes through its
 reference document (``reference_docx`` in the year's parameters; its styles,
-margins, header and footer are kept, its body emptied), and what every letter
+margins, header and footer are kept, its body emptied; without one, the house
+style of :mod:`.house_style`), and what every letter
 carries whatever its content: the sample or DRAFT banner in the page header
 (every page, like the printed letter), the council and "Page N of M" in the
 footer, and the core properties (the recorded generation time, so the bytes
@@ -19,14 +20,15 @@ from typing import Any
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm
 
 from ..documents import DEFAULT_SAMPLE_BANNER
 from ..errors import ReferenceDocxError
 from ..exporters.sentences import sentence
+from .house_style import add_missing_styles, apply_house_style
 
 #: A4, portrait.
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)
@@ -50,7 +52,7 @@ def new_document(reference: Path | None) -> Any:
     """A fresh document: the office's reference .docx with its body emptied, or python-docx's default."""
     if reference is None:
         document = docx.Document()
-        _default_look(document)
+        apply_house_style(document)  # the printed letter's look (house_style.py)
         return document
     try:
         document = docx.Document(str(reference))
@@ -63,29 +65,8 @@ def new_document(reference: Path | None) -> Any:
     for child in list(body):
         if child.tag != qn("w:sectPr"):  # keep the page set-up, headers and footers
             body.remove(child)
+    add_missing_styles(document)
     return document
-
-
-def _default_look(document: Any) -> None:
-    """The letter's look when no reference document is given: Arial, black headings."""
-    normal = document.styles["Normal"]
-    normal.font.name = "Arial"
-    normal.font.size = Pt(11)
-    normal.paragraph_format.space_after = Pt(6)
-    for level, size in ((1, 16), (2, 13), (3, 11)):
-        heading = document.styles[f"Heading {level}"]
-        heading.font.name = "Arial"
-        heading.font.size = Pt(size)
-        heading.font.color.rgb = RGBColor(0, 0, 0)
-        heading.font.bold = True
-    letterhead = named_style(document, "Letterhead")
-    letterhead.font.size = Pt(14)
-    letterhead.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    letterhead.paragraph_format.space_after = Pt(18)
-    banner = named_style(document, "Sample Banner")
-    banner.font.bold = True
-    banner.font.color.rgb = RGBColor(0xA0, 0, 0)
-    banner.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _set_language(document: Any, lang: str) -> None:

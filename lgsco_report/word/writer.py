@@ -24,6 +24,7 @@ from docx.text.run import Run
 
 from ..exporters.cells import png_base64
 from .html_tree import HEADING_LEVELS, INLINE_TAGS, SKIPPED_TAGS, Node, collapse_space, find_all, table_rows
+from .house_style import TABLE_CAPTION_STYLE, table_look, unbreakable
 from .setup import named_style
 
 #: Widest a chart may be on the page (text width with 2.5 cm margins).
@@ -42,6 +43,8 @@ class Writer:
         section = document.sections[0]
         self.text_width = section.page_width - section.left_margin - section.right_margin
         self._style_ids: dict[str, str] = {}  # python-docx looks styles up by scanning them all: once each
+        # A council's name never breaks over a line, so never over a page ("Kent | County Council").
+        self.unbreakable_names = tuple(n for n in (meta.get("council"),) if n and " " in n)
 
     def style_id(self, name: str) -> str:
         if name not in self._style_ids:
@@ -112,7 +115,7 @@ class Writer:
             self.blocks(node, container)
 
     def paragraph_block(self, node: Node, container: Any) -> None:
-        style = {"figcaption": "Caption", "caption": "Caption", "blockquote": "Quote"}.get(node.tag)
+        style = {"figcaption": "Caption", "caption": TABLE_CAPTION_STYLE, "blockquote": "Quote"}.get(node.tag)
         paragraph = self._paragraph(container, style)
         if node.tag == "dt":
             paragraph.paragraph_format.keep_with_next = True
@@ -162,7 +165,7 @@ class Writer:
             self._inline_into(paragraph, child, **fmt)
 
     def _run(self, paragraph: Any, text: str, bold: bool = False, italic: bool = False, mono: bool = False) -> Any:
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(unbreakable(text, self.unbreakable_names) if self.unbreakable_names else text)
         if bold:
             run.bold = True
         if italic:
@@ -184,7 +187,7 @@ class Writer:
         hyperlink.set(qn("r:id"), r_id)
         run = self._run(paragraph, text or href, **fmt)
         run.font.underline = True
-        run.font.color.rgb = RGBColor(0x1F, 0x4E, 0x9A)
+        run.font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)  # letter.css's link colour
         run._r.getparent().remove(run._r)
         hyperlink.append(run._r)
         paragraph._p.append(hyperlink)
@@ -195,7 +198,7 @@ class Writer:
     def table(self, node: Node, container: Any) -> None:
         caption = next((c for c in node.children if isinstance(c, Node) and c.tag == "caption"), None)
         if caption is not None:
-            paragraph = self._paragraph(container, "Caption")
+            paragraph = self._paragraph(container, TABLE_CAPTION_STYLE)
             self.inline(paragraph, caption)
             paragraph.paragraph_format.keep_with_next = True
         rows = table_rows(node)
@@ -203,9 +206,7 @@ class Writer:
             return
         width = max(sum(int(cell.attrs.get("colspan", "1") or 1) for cell in cells) for _, cells in rows)
         table = container.add_table(rows=0, cols=width)
-        with_grid = _table_style(self.document)
-        if with_grid is not None:
-            table.style = with_grid
+        table_look(table, header=any(g == "thead" for g, _ in rows), total=any(g == "tfoot" for g, _ in rows))
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         for group, cells in rows:
             row = table.add_row()
@@ -271,15 +272,6 @@ def _image_bytes(src: str) -> bytes | None:
         return None
     return base64.b64decode(png_base64(match.group(2)))
 
-
-
-def _table_style(document: Any) -> Any:
-    for name in ("Table Grid", "Light Grid Accent 1"):
-        try:
-            return document.styles[name]
-        except KeyError:
-            continue
-    return None
 
 
 def _repeat_as_header(row: Any) -> None:
