@@ -366,6 +366,9 @@ def add_letters_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=300, metavar="S", help="seconds allowed per letter (default: 300)")
     parser.add_argument("--overrides", type=Path, default=None, metavar="FILE", help="addressees CSV (default: addressees.csv beside the year's parameters file)")
     parser.add_argument("--no-reports", action="store_true", help="letters only: skip the national review and the statistics pack")
+    parser.add_argument("--reports", action="store_true",
+                        help="with --council: also make the year's national review and statistics pack "
+                             "(a run without --council makes them; one with it, only its letters)")
     parser.add_argument("--final", action="store_true", help="refuse a year whose parameters list unconfirmed facts (no DRAFT letters), and letters with no named addressee")
     parser.add_argument("--allow-unnamed", action="store_true", help="with --final: send letters with no named addressee (\"Dear Chief Executive\"); recorded in the manifest")
     parser.add_argument("--executor", type=_executor_name, default="pool", metavar="NAME",
@@ -408,7 +411,7 @@ def cmd_letters(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             progress=not getattr(args, "no_progress", False),
             notebook=getattr(args, "notebook", None),
-            reports=not getattr(args, "no_reports", False),
+            reports=wants_reports(args),
             overrides=getattr(args, "overrides", None),
             final=getattr(args, "final", False),
             allow_unnamed=getattr(args, "allow_unnamed", False),
@@ -422,7 +425,23 @@ def cmd_letters(args: argparse.Namespace) -> int:
             raise
         print(f"error: {disk_full_message(args.out)}", file=sys.stderr)
         return EXIT_DISK_FULL
+    if not wants_reports(args) and not getattr(args, "no_reports", False) and not getattr(args, "no_progress", False):
+        print(f"national review and statistics pack: not made by a run for named councils; "
+              f"`lgsco-report letters --year {args.year}` (or add --reports) makes them", file=sys.stderr)
     return result.exit_code
+
+
+def wants_reports(args: argparse.Namespace) -> bool:
+    """Whether ``letters`` makes the year's national review and statistics pack.
+
+    A run for the whole year does (unless ``--no-reports``). A run for named
+    councils (``--council``) is an analyst remaking a few letters: the national
+    review and pack are the year's, not theirs, cost more than a letter, and are
+    left as they are unless ``--reports`` asks for them.
+    """
+    if getattr(args, "no_reports", False):
+        return False
+    return not getattr(args, "council", None) or getattr(args, "reports", False)
 
 
 def build_parser() -> argparse.ArgumentParser:

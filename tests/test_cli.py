@@ -234,3 +234,12 @@ def test_figures_template_writes_the_years_councils_and_loads(name, tmp_path, ca
 def test_figures_template_out_must_be_csv_or_xlsx(tmp_path, capsys):
     line = _refused(["figures-template", "--year", "2025", "--out", str(tmp_path / "figures.txt")], capsys)
     assert "--out" in line and ".csv or .xlsx" in line
+
+
+def test_letters_for_named_councils_leave_the_year_reports_unless_asked():
+    """A whole-year run makes the national review and pack; a --council run only its letters, unless --reports."""
+    assert cli.wants_reports(_parsed(["letters", "--year", "2020"]))
+    assert not cli.wants_reports(_parsed(["letters", "--year", "2020", "--no-reports"]))
+    assert not cli.wants_reports(_parsed(["letters", "--year", "2020", "--council", "Kent"]))
+    assert cli.wants_reports(_parsed(["letters", "--year", "2020", "--council", "Kent", "--reports"]))
+    assert not cli.wants_reports(_parsed(["letters", "--year", "2020", "--council", "Kent", "--reports", "--no-reports"]))

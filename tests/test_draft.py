@@ -163,7 +163,7 @@ def test_2023_names_no_signatory_who_was_not_in_post():
 def draft_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """``lgsco-report letters --year 2021`` for one council, with the national review (2021 has unconfirmed facts)."""
     out = tmp_path_factory.mktemp("draft-2021")
-    run = _cli("letters", "--year", "2021", "--council", DRAFT_COUNCIL, "--out", str(out), "--workers", "1")
+    run = _cli("letters", "--year", "2021", "--council", DRAFT_COUNCIL, "--out", str(out), "--workers", "1", "--reports")
     assert run.returncode == 0, run.stderr
     return out / "2021", run
 
