@@ -32,6 +32,8 @@ from .definitions import REGISTER_TYPE_TO_AUTHORITY_TYPE, parse_year, year_end
 from .errors import AmbiguousCouncilError, RegisterOverridesError, UnknownCouncilError
 
 REGISTER_FILE = "councils_england.csv"
+#: ONS mid-year population estimates of the register's councils (``data/population/make_population.py``).
+POPULATION_FILE = "population_england.csv"
 
 #: Columns of every frame this module returns, in order.
 COUNCIL_COLUMNS: tuple[str, ...] = (
@@ -72,6 +74,30 @@ def normalise_name(text: object) -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def population_estimates() -> dict[str, tuple[int, int]]:
+    """GSS code -> (population, mid-year) of the latest ONS mid-year estimate carried for that council."""
+    with resources.files("lgsco_report.data").joinpath(POPULATION_FILE).open("r", encoding="utf-8") as fh:
+        table = pd.read_csv(fh, dtype={"gss_code": str, "mid_year": int, "population": int})
+    latest = table.sort_values("mid_year", kind="stable").drop_duplicates("gss_code", keep="last")
+    return {code: (int(n), int(year)) for code, n, year in zip(latest["gss_code"], latest["population"], latest["mid_year"])}
+
+
+@functools.lru_cache(maxsize=1)
+def register_populations() -> dict[str, float]:
+    """GSS code -> the register's own ``pop-2020`` (NaN where it has none): what the sample's volumes were drawn
+    from, so the sample stays the same whatever estimates are carried."""
+    with resources.files("lgsco_report.data").joinpath(REGISTER_FILE).open("r", encoding="utf-8") as fh:
+        raw = pd.read_csv(fh, dtype=str, keep_default_na=False, usecols=["gss-code", "pop-2020"])
+    return dict(zip(raw["gss-code"], pd.to_numeric(raw["pop-2020"].replace("", None), errors="coerce")))
+
+
+def population_mid_year(code: str) -> int | None:
+    """The mid-year of the ONS estimate that gives ``code`` its population (None: no estimate carried)."""
+    estimate = population_estimates().get(code)
+    return estimate[1] if estimate else None
+
+
+@functools.lru_cache(maxsize=1)
 def _register_frame() -> pd.DataFrame:
     with resources.files("lgsco_report.data").joinpath(REGISTER_FILE).open("r", encoding="utf-8") as fh:
         raw = pd.read_csv(fh, dtype=str, keep_default_na=False)
@@ -83,7 +109,9 @@ def _register_frame() -> pd.DataFrame:
             "authority_name": raw["official-name"].str.split().str.join(" "),
             "short_name": raw["nice-name"].str.split().str.join(" "),
             "authority_type": raw["local-authority-type"].map(REGISTER_TYPE_TO_AUTHORITY_TYPE),
-            "population": pd.to_numeric(raw["pop-2020"].replace("", None), errors="coerce"),
+            # The latest ONS estimate carried (mid-2020; mid-2019 for a council gone before then), else the register's.
+            "population": raw["gss-code"].map(lambda code: (population_estimates().get(code) or (None,))[0]).fillna(
+                pd.to_numeric(raw["pop-2020"].replace("", None), errors="coerce")).astype("float64"),
             "region": raw["region"],
             "lat": pd.to_numeric(raw["lat"].replace("", None), errors="coerce"),
             "long": pd.to_numeric(raw["long"].replace("", None), errors="coerce"),

@@ -149,6 +149,8 @@ def _councils(years: tuple[int, ...]) -> dict[int, pd.DataFrame]:
     out = {}
     for year in years:
         frame = register.councils_for_year(year)[["authority_code", "authority_name", "authority_type", "population"]]
+        # The register's own figures, not the carried ONS estimates: the sample does not move when estimates are added.
+        frame["population"] = frame["authority_code"].map(register.register_populations())
         frame = frame.merge(periods, on="authority_code", how="left").sort_values("authority_code", kind="stable")
         out[year] = frame.reset_index(drop=True)
     return out

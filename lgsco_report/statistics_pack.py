@@ -250,6 +250,9 @@ def about_lines(statistics: Statistics, year: int | str, tables: dict[str, pd.Da
         ("Percentages", "Rates are stored unrounded (fractions, 0 to 1) and shown as whole percentages, with one more "
                         "decimal place (or more) only where a whole percentage would read 100% or 0% without being exactly "
                         "that, as the letters print them. Change the cell format to see more digits."),
+        ("Population", "The Office for National Statistics' mid-year estimates carried with the project "
+                       "(lgsco_report/data/population_england.csv): mid-2020 for every council that existed then, "
+                       "mid-2019 for a council abolished before it. Open Government Licence v3.0."),
         ("Small base", f"A council's rate resting on fewer than {SMALL_BASE} cases can move a long way with one decision."),
         ("CSV", f"{CSV_NAME} holds the Councils table with machine column names; this text is {ABOUT_NAME} beside it."),
         *_figures_lines(statistics, year, tables["Councils"]),

@@ -362,3 +362,26 @@ def test_2025_has_the_317_councils_of_2024_by_type():
     assert councils["authority_type"].value_counts().to_dict() == {
         "District Council": 164, "Unitary Council": 63, "Metropolitan Borough": 36, "London Borough": 33, "County Council": 21,
     }
+
+
+def test_every_council_of_every_letter_year_has_an_ons_population():
+    """Every council that gets a letter, 2019-20 to 2024-25, has a population and the mid-year of its estimate."""
+    from lgsco_report.register import councils_for_year, population_mid_year
+
+    for year in range(2020, 2026):
+        councils = councils_for_year(year)
+        assert councils["population"].notna().all(), (year, list(councils.loc[councils["population"].isna(), "authority_name"]))
+        assert all(population_mid_year(code) in (2019, 2020) for code in councils["authority_code"]), year
+
+
+def test_populations_are_the_ons_estimates():
+    """A few figures against the ONS tables: mid-2020 where the council existed then, mid-2019 where it had gone."""
+    from lgsco_report.register import population_estimates
+
+    estimates = population_estimates()
+    assert estimates["E10000016"] == (1589057, 2020)  # Kent, as the register's pop-2020
+    assert estimates["E07000154"] == (224290, 2020)  # Northampton (the register has no figure)
+    assert estimates["E07000004"] == (203219, 2019)  # Aylesbury Vale, abolished 1 April 2020
+    # Northamptonshire at mid-2020 is the sum of its seven districts, as the source column says.
+    districts = ["E07000150", "E07000151", "E07000152", "E07000153", "E07000154", "E07000155", "E07000156"]
+    assert estimates["E10000021"] == (sum(estimates[d][0] for d in districts), 2020)

@@ -290,6 +290,7 @@ def figures_context(figures: pd.Series, year_params: YearParameters, categories:
         "complied_late": count("complied_late"),
         "not_complied": _not_complied(figures),
         "population": None if is_missing(figures["population"]) else int(figures["population"]),
+        "population_mid_year": register.population_mid_year(str(figures["authority_code"])),
         "received_rows": [
             {"label": m.label, "count": count(m.column)}
             for m in metrics.all_metrics(categories) if m.source == "received" and m.label is not None
